@@ -1,0 +1,241 @@
+"""Data: FashionMNIST found offline, kept on the device as one tensor, and 2-D toys.
+
+Where the raw files come from, in order:
+
+1. ``$GAN_COURSE_DATA``: a folder holding the four FashionMNIST files
+   (``train-images-idx3-ubyte[.gz]`` ...) or torchvision's layout
+   (``FashionMNIST/raw/...``). Set but empty is an error naming the variable.
+2. ``/usr/share/datasets/fashion-mnist/``: the Debian package
+   ``dataset-fashion-mnist``. Its ``.gz`` files are unpacked into a cache folder;
+   the system folder is never modified.
+3. torchvision's download (Colab, or any machine with internet).
+
+The split is turned into a float tensor in [-1, 1] *once* and moved to the
+training device; a batch is then a slice of a seeded permutation. There is no
+per-image PIL work and no ``DataLoader`` inside the training loop.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from .errors import CourseError, DataNotFoundError
+
+ENV_VAR = "GAN_COURSE_DATA"
+SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+RAW_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+OFFLINE_FIX = (
+    "install the Debian package (sudo apt-get install dataset-fashion-mnist) "
+    f"or set {ENV_VAR} to a folder holding the four FashionMNIST files "
+    "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+    "t10k-labels-idx1-ubyte.gz)"
+)
+
+
+def cache_dir() -> Path:
+    """Where prepared data goes: ``$XDG_CACHE_HOME/gan_course`` (default ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gan_course"
+
+
+def _find_raw(folder: Path) -> dict[str, Path] | None:
+    """Map each raw file name to its path (plain or .gz) in ``folder``, or None."""
+    for candidate in (folder, folder / "FashionMNIST" / "raw", folder / "raw"):
+        found = {}
+        for name in RAW_FILES:
+            for path in (candidate / name, candidate / f"{name}.gz"):
+                if path.is_file():
+                    found[name] = path
+                    break
+        if len(found) == len(RAW_FILES):
+            return found
+    return None
+
+
+def _prepare_root(files: dict[str, Path], key: str) -> Path:
+    """Lay the raw files out as torchvision expects, under the cache folder."""
+    root = cache_dir() / key
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, src in files.items():
+        dst = raw / name
+        if dst.is_file() and dst.stat().st_mtime >= src.stat().st_mtime:
+            continue
+        tmp = dst.with_suffix(".tmp")
+        opener = gzip.open if src.suffix == ".gz" else open
+        with opener(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+        os.replace(tmp, dst)  # atomic: a half-written file is never seen
+    return root
+
+
+def find_fashion_mnist_root(download: bool = True) -> Path:
+    """Return a torchvision ``root`` holding FashionMNIST, following the order above."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        files = _find_raw(Path(env).expanduser())
+        if files is None:
+            raise DataNotFoundError(
+                f"{ENV_VAR}={env!r} holds no FashionMNIST: point {ENV_VAR} at a folder with "
+                f"{', '.join(n + '[.gz]' for n in RAW_FILES)}, or unset it to use the Debian "
+                "package or torchvision's download"
+            )
+        key = hashlib.sha1(str(Path(env).expanduser().resolve()).encode()).hexdigest()[:12]
+        return _prepare_root(files, f"env-{key}")
+    files = _find_raw(SYSTEM_DIR)
+    if files is not None:
+        return _prepare_root(files, "debian")
+    root = cache_dir() / "download"
+    if _find_raw(root) is not None:
+        return root
+    if not download:
+        raise DataNotFoundError(f"FashionMNIST is not on this machine: {OFFLINE_FIX}")
+    try:
+        from torchvision.datasets import FashionMNIST
+
+        FashionMNIST(root=str(root), train=True, download=True)
+        FashionMNIST(root=str(root), train=False, download=True)
+    except Exception as exc:  # no network: URLError, RuntimeError, ...
+        raise DataNotFoundError(
+            f"FashionMNIST is not on this machine and could not be downloaded "
+            f"({type(exc).__name__}): {OFFLINE_FIX}"
+        ) from exc
+    return root
+
+
+@lru_cache(maxsize=4)
+def _load_uint8(root: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    from torchvision.datasets import FashionMNIST
+
+    ds = FashionMNIST(root=root, train=train, download=False)
+    return ds.data.clone(), ds.targets.clone()  # (N, 28, 28) uint8, (N,) int64
+
+
+@dataclass
+class ImageSet:
+    """A whole split as two tensors on one device."""
+
+    images: torch.Tensor  # (N, 1, H, W) float32 in [-1, 1]
+    labels: torch.Tensor  # (N,) int64 class indices 0..9
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def to(self, device) -> "ImageSet":
+        return ImageSet(self.images.to(device), self.labels.to(device))
+
+
+def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = None,
+                       limit: int | None = None) -> ImageSet:
+    """FashionMNIST as an :class:`ImageSet` scaled to [-1, 1].
+
+    ``pad_to=32`` pads the 28x28 images with background (-1) to 32x32, so that
+    convolutional networks can halve them cleanly (32 -> 16 -> 8 -> 4).
+    ``limit`` keeps the first ``limit`` images (for quick experiments).
+    """
+    if split not in ("train", "test"):
+        raise CourseError(f"unknown split {split!r}: use 'train' or 'test'")
+    data, labels = _load_uint8(str(find_fashion_mnist_root()), split == "train")
+    if limit is not None:
+        data, labels = data[:limit], labels[:limit]
+    images = data.unsqueeze(1).float().div_(127.5).sub_(1.0)  # (N, 28, 28) -> (N, 1, 28, 28)
+    if pad_to is not None and pad_to != images.shape[-1]:
+        if pad_to < images.shape[-1]:
+            raise CourseError(f"pad_to={pad_to} is smaller than the images ({images.shape[-1]}): use 28 or more")
+        total = pad_to - images.shape[-1]
+        before, after = total // 2, total - total // 2
+        images = torch.nn.functional.pad(images, (before, after, before, after), value=-1.0)
+    return ImageSet(images, labels).to(device)
+
+
+class Batches:
+    """Endless minibatches from tensors already on the device.
+
+    Each epoch is a permutation drawn from its own seeded generator, so the
+    sequence of batches depends only on ``seed``, and the position can be saved
+    and restored exactly (:meth:`state_dict`) for bitwise-identical resumes.
+    The last incomplete batch of an epoch is dropped.
+    """
+
+    def __init__(self, data: ImageSet, batch_size: int, seed: int = 0):
+        if batch_size <= 0:
+            raise CourseError(f"batch_size must be positive, got {batch_size}: use e.g. 64")
+        if batch_size > len(data):
+            raise CourseError(f"batch_size={batch_size} exceeds the {len(data)} images: use a smaller batch size")
+        self.data, self.batch_size, self.seed = data, batch_size, seed
+        self.per_epoch = len(data) // batch_size
+        self.epoch, self.index = 0, 0
+        self._perm: torch.Tensor | None = None
+
+    def _permutation(self) -> torch.Tensor:
+        if self._perm is None:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+            self._perm = torch.randperm(len(self.data), generator=g).to(self.data.images.device)
+        return self._perm
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.index >= self.per_epoch:
+            self.epoch, self.index, self._perm = self.epoch + 1, 0, None
+        idx = self._permutation()[self.index * self.batch_size:(self.index + 1) * self.batch_size]
+        self.index += 1
+        return self.data.images[idx], self.data.labels[idx]  # (B, C, H, W), (B,)
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "index": self.index, "seed": self.seed, "batch_size": self.batch_size}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.seed, self.batch_size = state["seed"], state["batch_size"]
+        self.per_epoch = len(self.data) // self.batch_size
+        self.epoch, self.index, self._perm = state["epoch"], state["index"], None
+
+
+# ---------------------------------------------------------------- 2-D toy data
+def ring_centers(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
+    """(modes, 2) centres evenly spaced on a circle."""
+    angles = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
+    return torch.stack([radius * torch.cos(angles), radius * torch.sin(angles)], dim=1)
+
+
+def grid_centers(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
+    """(side*side, 2) centres on a square grid centred at the origin."""
+    coords = (torch.arange(side, dtype=torch.float32) - (side - 1) / 2) * spacing
+    xs, ys = torch.meshgrid(coords, coords, indexing="ij")
+    return torch.stack([xs.flatten(), ys.flatten()], dim=1)
+
+
+def sample_mixture(centers: torch.Tensor, n: int, std: float,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    """n points from an equal-weight mixture of isotropic Gaussians: (n, 2)."""
+    which = torch.randint(len(centers), (n,), generator=generator)
+    return centers[which] + std * torch.randn(n, centers.shape[1], generator=generator)
+
+
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """The classic mode-collapse benchmark: 8 Gaussians on a ring, (n, 2)."""
+    return sample_mixture(ring_centers(modes, radius), n, std, generator)
+
+
+def grid_of_gaussians(n: int, side: int = 5, spacing: float = 2.0, std: float = 0.05,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """25 Gaussians on a 5x5 grid, (n, 2)."""
+    return sample_mixture(grid_centers(side, spacing), n, std, generator)

@@ -1,0 +1,39 @@
+"""Compute profiles: ``smoke`` (seconds, for CI) and ``full`` (the real run).
+
+One environment variable, ``GAN_COURSE_PROFILE``, chooses the profile. The code
+path is the same in both; only sizes and step counts differ, so a green ``smoke``
+run exercises every line a ``full`` run does.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+from .errors import CourseError
+
+ENV_VAR = "GAN_COURSE_PROFILE"
+PROFILES = ("smoke", "full")
+DEFAULT = "full"
+
+T = TypeVar("T")
+
+
+def current_profile() -> str:
+    """The active profile: ``$GAN_COURSE_PROFILE`` or ``full`` when unset."""
+    value = os.environ.get(ENV_VAR, "").strip() or DEFAULT
+    return check_profile(value)
+
+
+def check_profile(value: str) -> str:
+    if value not in PROFILES:
+        raise CourseError(
+            f"unknown profile {value!r}: set {ENV_VAR} to one of {', '.join(PROFILES)} "
+            f"(or unset it for {DEFAULT!r})"
+        )
+    return value
+
+
+def pick(*, smoke: T, full: T, profile: str | None = None) -> T:
+    """Return the value for the active profile: ``pick(smoke=50, full=8000)``."""
+    return smoke if (profile or current_profile()) == "smoke" else full

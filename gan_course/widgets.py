@@ -1,0 +1,87 @@
+"""Interactive views that also work on the static website.
+
+Each player pre-renders its frames as PNG images and links a slider to a
+``Stack`` of them *in the browser* (``jslink``), so it keeps working in the
+built book where no Python kernel is running.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+
+from .plotting.images import image_grid
+
+
+def png_from_images(images: torch.Tensor, nrow: int | None = None, scale: int = 2) -> bytes:
+    """A batch (B, C, H, W) in [-1, 1] -> PNG bytes of its grid, enlarged ``scale`` times."""
+    from PIL import Image
+
+    grid = image_grid(images, nrow)  # (C, H, W) in [0, 1]
+    array = (grid.mul(255).round().byte().permute(1, 2, 0).numpy())
+    if array.shape[2] == 1 or (array[..., 0] == array[..., 1]).all():
+        img = Image.fromarray(array[..., 0])  # (H, W) uint8 -> grayscale
+    else:
+        img = Image.fromarray(array)  # (H, W, 3) uint8 -> RGB
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def png_from_figure(fig, dpi: int = 80) -> bytes:
+    """A matplotlib figure -> PNG bytes (the figure is closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: str = "frame",
+                 width: str = "360px", play_interval_ms: int = 400):
+    """A slider (and play button) over pre-rendered PNG frames; needs no kernel."""
+    import ipywidgets as W
+
+    if len(frames) != len(labels) or not frames:
+        raise ValueError("frame_player needs one label per frame and at least one frame")
+    images = [W.Image(value=f, format="png", layout=W.Layout(width=width)) for f in frames]
+    stack = W.Stack(images, selected_index=len(images) - 1)
+    captions = W.Stack([W.HTML(f"<b>{label}</b>") for label in labels], selected_index=len(images) - 1)
+    slider = W.IntSlider(value=len(frames) - 1, min=0, max=len(frames) - 1, description=description,
+                         readout=False, continuous_update=True)
+    play = W.Play(value=len(frames) - 1, min=0, max=len(frames) - 1, interval=play_interval_ms)
+    W.jslink((play, "value"), (slider, "value"))
+    W.jslink((slider, "value"), (stack, "selected_index"))
+    W.jslink((slider, "value"), (captions, "selected_index"))
+    return W.VBox([W.HBox([play, slider, captions]), stack])
+
+
+def snapshot_player(snapshots: Sequence[tuple[int, torch.Tensor]], n_images: int = 64, scale: int = 2):
+    """Replay the Trainer's fixed-noise grids: drag to see G improve step by step."""
+    frames = [png_from_images(images[:n_images], scale=scale) for _, images in snapshots]
+    return frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step")
+
+
+def figure_player(make_figure: Callable[[int], object], count: int, labels: Sequence[str],
+                  description: str = "frame", dpi: int = 80):
+    """Replay ``count`` matplotlib figures, ``make_figure(i)`` for i in range(count)."""
+    frames = [png_from_figure(make_figure(i), dpi=dpi) for i in range(count)]
+    return frame_player(frames, labels, description=description)
+
+
+@torch.no_grad()
+def latent_walk_player(generator: torch.nn.Module, path: torch.Tensor, labels: Sequence[str] | None = None,
+                       scale: int = 6, description: str = "t"):
+    """One frame per latent vector on ``path`` (T, latent_dim): a slider along the walk."""
+    was_training = generator.training
+    generator.eval()
+    try:
+        images = generator(path).float().cpu()  # (T, latent_dim) -> (T, C, H, W)
+    finally:
+        generator.train(was_training)
+    frames = [png_from_images(img[None], nrow=1, scale=scale) for img in images]
+    labels = labels or [f"t = {i / max(1, len(path) - 1):.2f}" for i in range(len(path))]
+    return frame_player(frames, labels, description=description, width="168px")
