@@ -77,7 +77,7 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
         dst = raw / name
         if dst.is_file() and dst.stat().st_mtime >= src.stat().st_mtime:
             continue
-        tmp = dst.with_suffix(".tmp")
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")  # per process: notebooks may prepare at once
         opener = gzip.open if src.suffix == ".gz" else open
         with opener(src, "rb") as fin, open(tmp, "wb") as fout:
             shutil.copyfileobj(fin, fout)

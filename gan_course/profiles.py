@@ -36,4 +36,4 @@ def check_profile(value: str) -> str:
 
 def pick(*, smoke: T, full: T, profile: str | None = None) -> T:
     """Return the value for the active profile: ``pick(smoke=50, full=8000)``."""
-    return smoke if (profile or current_profile()) == "smoke" else full
+    return smoke if (check_profile(profile) if profile else current_profile()) == "smoke" else full

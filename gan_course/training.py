@@ -28,6 +28,7 @@ scaling for float16), records the gradient norm and steps.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import os
@@ -143,19 +144,22 @@ class Trainer:
     tag, hparams:
         Identify the model and its configuration; a checkpoint made with other
         values is refused instead of being loaded into the wrong network.
+    device, precision:
+        Default to the networks' device and :func:`~gan_course.runtime.precision_for` it.
     """
 
     def __init__(self, *, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
                  d_step: StepFn, g_step: StepFn, batches: Batches, config: TrainConfig,
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
-                 tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None):
+                 tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
+                 precision: Precision | None = None):
         self.modules, self.optimizers = modules, optimizers
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.tag, self.hparams = tag, dict(hparams or {})
         self.device = device or next(iter(modules.values())).parameters().__next__().device
-        self.ctx = StepContext(precision_for(self.device), optimizers)
+        self.ctx = StepContext(precision or precision_for(self.device), optimizers)
         self.step = 0
         self.history: dict[str, list[float]] = {"step": []}
         self.samples: list[tuple[int, torch.Tensor]] = []  # (step, images on the CPU)
@@ -308,10 +312,19 @@ class Trainer:
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore everything :meth:`state_dict` saved; refuse another model's checkpoint."""
         state = load_checkpoint(path)
-        if state.get("tag") != self.tag or _plain(state.get("hparams")) != _plain(self.hparams):
+        if state.get("tag") != self.tag:
             raise CheckpointError(
-                f"{path} was made for {state.get('tag')!r} with {state.get('hparams')}, not for "
-                f"{self.tag!r} with {self.hparams}: choose another output folder or delete the old checkpoint")
+                f"{path} was made for {state.get('tag')!r}, not {self.tag!r}: "
+                "choose another output folder or delete the old checkpoint")
+        theirs, ours = _plain(state.get("hparams") or {}), _plain(self.hparams)
+        if theirs != ours:
+            diff = "; ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} here"
+                             for k in sorted(set(theirs) | set(ours)) if theirs.get(k) != ours.get(k))
+            raise CheckpointError(
+                f"{path} was made with other settings ({diff}): choose another output folder, "
+                "or delete the old checkpoint to start over")
+        backup = {"modules": {k: copy.deepcopy(m.state_dict()) for k, m in self.modules.items()},
+                  "optimizers": {k: copy.deepcopy(o.state_dict()) for k, o in self.optimizers.items()}}
         try:
             for k, m in self.modules.items():
                 m.load_state_dict(state["modules"][k])
@@ -325,7 +338,13 @@ class Trainer:
                     f"{path} was trained with batch size {state['batches']['batch_size']}, not "
                     f"{self.batches.batch_size}: use the same batch size or another output folder")
             self.batches.load_state_dict(state["batches"])
-        except (KeyError, RuntimeError, ValueError) as exc:
+        except (KeyError, RuntimeError, ValueError, CheckpointError) as exc:
+            for k, m in self.modules.items():  # leave the trainer as it was: no half-loaded networks
+                m.load_state_dict(backup["modules"][k])
+            for k, o in self.optimizers.items():
+                o.load_state_dict(backup["optimizers"][k])
+            if isinstance(exc, CheckpointError):
+                raise
             raise CheckpointError(
                 f"{path} does not fit this model ({type(exc).__name__}: {str(exc).splitlines()[0]}): "
                 "choose another output folder or delete the old checkpoint") from exc
@@ -335,7 +354,8 @@ class Trainer:
         random.setstate(_as_tuple(state["rng"]["python"]))
         self.step = int(state["step"])
         self.train_seconds = float(state.get("train_seconds", 0.0))
-        self.history = {k: v.tolist() for k, v in state["history"].items()}
+        self.history = {k: v.long().tolist() if k == "step" else v.tolist()  # steps stay ints
+                        for k, v in state["history"].items()}
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
 

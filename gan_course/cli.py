@@ -1,0 +1,131 @@
+"""``python -m gan_course``: train, sample and measure the course's models.
+
+    python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N]
+    python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/vanilla/checkpoint.pt
+
+Every mistake a user can fix ends with exit status 2 and one line on stderr
+that names the fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from .errors import CourseError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or positive, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .profiles import PROFILES
+    from .recipes import MODELS
+
+    parser = _Parser(prog="python -m gan_course", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="{train,sample}")
+
+    train = sub.add_parser("train", help="train a model; checkpoints go to --out")
+    train.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    train.add_argument("--profile", choices=PROFILES, default=None,
+                       help="smoke (seconds) or full (the real run); default: $GAN_COURSE_PROFILE or full")
+    train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: runs/MODEL)")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    train.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+
+    sample = sub.add_parser("sample", help="write generated images to a .pt file")
+    sample.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    sample.add_argument("--n", type=_positive_int, required=True, help="number of images")
+    sample.add_argument("--out", type=Path, required=True, help="output file, e.g. samples.pt")
+    sample.add_argument("--checkpoint", type=Path, default=None, help="a checkpoint written by `train`")
+    sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
+    sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    return parser
+
+
+def cmd_train(args) -> int:
+    from .profiles import check_profile, current_profile
+    from .recipes import get_model
+    from .runtime import describe_machine, get_device
+
+    entry = get_model(args.model)
+    profile = check_profile(args.profile) if args.profile else current_profile()
+    out = args.out or Path("runs") / args.model
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists() and not args.resume:
+        raise CourseError(f"{checkpoint} already exists: pass --resume to continue it, "
+                          "or --out to start a new run elsewhere")
+    device = get_device(args.device)
+    trainer = entry.build(entry.recipe.for_profile(profile), device, out, seed=args.seed)
+    print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
+          f"checkpoints in {out}", flush=True)
+    history = trainer.fit(resume=args.resume)
+    last = {k: v[-1] for k, v in history.items() if k != "step" and v}
+    print(f"done: step {trainer.step}, {trainer.train_seconds:.1f} s of training; last step: "
+          + ", ".join(f"{k}={v:.3f}" for k, v in last.items()))
+    return 0
+
+
+@torch.no_grad()
+def cmd_sample(args) -> int:
+    from .recipes import get_model
+    from .runtime import get_device, seed_everything
+    from .training import atomic_save, load_checkpoint
+
+    entry = get_model(args.model)
+    if args.checkpoint is None:
+        raise CourseError(f"no pretrained {args.model} generator is shipped yet: pass --checkpoint "
+                          f"runs/{args.model}/checkpoint.pt after `python -m gan_course train {args.model}`")
+    state = load_checkpoint(args.checkpoint)
+    G = entry.generator_from_checkpoint(state, args.checkpoint)
+    device = get_device(args.device)
+    G.to(device).eval()
+    seed_everything(args.seed)
+    images = entry.sample(G, args.n, device)
+    atomic_save({"images": images.float().cpu()}, args.out)
+    print(f"wrote {args.n} images {tuple(images.shape)} to {args.out}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the last checkpoint is kept; continue with --resume", file=sys.stderr)
+        return 130

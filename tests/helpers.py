@@ -1,0 +1,103 @@
+"""Small builders shared by the foundation's unit tests (no downloads, CPU only, milliseconds)."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from gan_course.data import Batches, ImageSet
+from gan_course.models import MLPConfig, MLPDiscriminator, MLPGenerator
+from gan_course.runtime import seed_everything
+from gan_course.steps import d_step, g_step
+from gan_course.training import Trainer, TrainConfig
+
+# These networks are tiny: extra intra-op threads only add overhead, and with pytest-xdist
+# workers sharing two cores, OpenMP spinning made a 20-step fit over ten times slower.
+torch.set_num_threads(1)
+
+# A tiny fully connected GAN on 8x8 images: every engine test trains it in milliseconds.
+TINY = MLPConfig(latent_dim=8, image_shape=(1, 8, 8), g_hidden=(16, 32), d_hidden=(32, 16))
+
+
+def tiny_image_set(n: int = 32, shape: tuple[int, int, int] = (1, 8, 8), seed: int = 1234) -> ImageSet:
+    """Random images in [-1, 1] and labels 0..9 from their own generator (independent of the global seed)."""
+    g = torch.Generator().manual_seed(seed)
+    images = torch.rand(n, *shape, generator=g) * 2 - 1  # (n, C, H, W) in [-1, 1)
+    labels = torch.randint(10, (n,), generator=g)
+    return ImageSet(images, labels)
+
+
+def make_trainer(out_dir=None, *, seed: int = 0, d_step_fn=None, g_step_fn=None, tag: str = "tiny",
+                 hparams: dict | None = None, cfg: MLPConfig = TINY, batch_size: int = 8,
+                 with_samples: bool = True, precision=None, **train_cfg) -> Trainer:
+    """A fresh seeded tiny MLP GAN wired into the engine.
+
+    ``d_step_fn(batch, ctx, *, G, D, opt_D, latent_dim)`` and ``g_step_fn`` replace the
+    library steps (they receive the same bound arguments); ``train_cfg`` goes to TrainConfig.
+    """
+    seed_everything(seed)
+    G, D = MLPGenerator(cfg), MLPDiscriminator(cfg)
+    opt_G = torch.optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    batches = Batches(tiny_image_set(shape=cfg.image_shape), batch_size=batch_size, seed=7)
+    fixed_z = torch.randn(4, cfg.latent_dim, generator=torch.Generator().manual_seed(99))  # (4, latent_dim)
+    return Trainer(
+        modules={"G": G, "D": D},
+        optimizers={"G": opt_G, "D": opt_D},
+        d_step=partial(d_step_fn or d_step, G=G, D=D, opt_D=opt_D, latent_dim=cfg.latent_dim),
+        g_step=partial(g_step_fn or g_step, G=G, D=D, opt_G=opt_G, latent_dim=cfg.latent_dim),
+        batches=batches,
+        config=TrainConfig(**train_cfg),
+        sample_fn=(lambda: G(fixed_z)) if with_samples else None,
+        out_dir=out_dir,
+        tag=tag,
+        hparams={"width": 16} if hparams is None else hparams,
+        precision=precision,
+    )
+
+
+def assert_same_state(a, b) -> None:
+    """Recursively compare state dicts / nested containers; tensors with torch.equal (bitwise)."""
+    if torch.is_tensor(a):
+        assert torch.is_tensor(b) and a.dtype == b.dtype and a.shape == b.shape, (a, b)
+        assert torch.equal(a, b), (a, b)
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), (sorted(map(str, a)), sorted(map(str, b)))
+        for key in a:
+            assert_same_state(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same_state(x, y)
+    else:
+        assert a == b, (a, b)
+
+
+def write_idx(path: Path, array: torch.Tensor) -> None:
+    """Write a uint8 tensor as a gzipped idx file: magic 0x0000 08 <ndim>, big-endian int32 dims, data."""
+    array = array.to(torch.uint8).contiguous()
+    header = struct.pack(">I", 0x0800 + array.dim()) + struct.pack(f">{array.dim()}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + bytes(array.flatten().tolist()))
+
+
+def write_fake_fashion_mnist(folder: Path, n_train: int = 12, n_test: int = 6, seed: int = 0) -> dict:
+    """The four FashionMNIST files (gzipped idx) with random content; returns the tensors written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    g = torch.Generator().manual_seed(seed)
+    arrays = {
+        "train-images-idx3-ubyte": torch.randint(0, 256, (n_train, 28, 28), generator=g, dtype=torch.uint8),
+        "train-labels-idx1-ubyte": torch.randint(0, 10, (n_train,), generator=g, dtype=torch.uint8),
+        "t10k-images-idx3-ubyte": torch.randint(0, 256, (n_test, 28, 28), generator=g, dtype=torch.uint8),
+        "t10k-labels-idx1-ubyte": torch.randint(0, 10, (n_test,), generator=g, dtype=torch.uint8),
+    }
+    # make sure both extremes occur, so the [-1, 1] scaling is checked at its ends
+    arrays["train-images-idx3-ubyte"][0, 0, 0] = 0
+    arrays["train-images-idx3-ubyte"][0, 0, 1] = 255
+    for name, array in arrays.items():
+        write_idx(folder / f"{name}.gz", array)
+    return arrays

@@ -1,0 +1,155 @@
+"""Profiles, seeding, devices and mixed-precision choices (no GPU needed)."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from gan_course import profiles, runtime
+from gan_course.errors import CourseError
+from gan_course.profiles import current_profile, pick
+from gan_course.runtime import Precision, get_device, precision_for, seed_everything
+
+
+# ------------------------------------------------------------------ profiles
+def test_unknown_profile_names_the_variable(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "fast")
+    with pytest.raises(CourseError, match="GAN_COURSE_PROFILE") as info:
+        current_profile()
+    assert "'fast'" in str(info.value) and "smoke" in str(info.value) and "full" in str(info.value)
+    with pytest.raises(CourseError, match="GAN_COURSE_PROFILE"):
+        pick(smoke=1, full=2)
+
+
+@pytest.mark.parametrize("value, expected", [("smoke", 1), ("full", 2), ("", 2), (" smoke ", 1)])
+def test_pick_chooses_per_profile(monkeypatch, value, expected):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", value)
+    assert pick(smoke=1, full=2) == expected
+
+
+def test_unset_profile_is_full(monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_PROFILE", raising=False)
+    assert current_profile() == profiles.DEFAULT == "full"
+    assert pick(smoke="s", full="f") == "f"
+
+
+def test_pick_with_an_explicit_profile_overrides_the_variable(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "smoke")
+    assert pick(smoke=1, full=2, profile="full") == 2
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "full")
+    assert pick(smoke=1, full=2, profile="smoke") == 1
+    with pytest.raises(CourseError, match="unknown profile"):
+        pick(smoke=1, full=2, profile="Smoke")  # a typo must not silently mean "full"
+
+
+# ------------------------------------------------------------------- seeding
+def _draws():
+    return torch.randn(5), np.random.rand(3), random.random()
+
+
+def test_seed_everything_makes_draws_reproducible():
+    seed_everything(42)
+    t1, n1, r1 = _draws()
+    seed_everything(42)
+    t2, n2, r2 = _draws()
+    seed_everything(43)
+    t3, n3, r3 = _draws()
+    assert torch.equal(t1, t2) and np.array_equal(n1, n2) and r1 == r2
+    assert not torch.equal(t1, t3) and not np.array_equal(n1, n3) and r1 != r3
+
+
+def test_seed_everything_accepts_large_seeds():
+    seed_everything(2**40 + 1)  # NumPy's seed must stay below 2**32
+    a = torch.randn(3)
+    seed_everything(2**40 + 1)
+    assert torch.equal(a, torch.randn(3))
+
+
+# ------------------------------------------------------------------- devices
+def test_get_device_follows_prefer_and_the_variable(monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_DEVICE", raising=False)
+    assert get_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("GAN_COURSE_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+
+
+def test_get_device_falls_back_to_cpu(monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert get_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device() == torch.device("cuda")
+
+
+# ----------------------------------------------------------------- precision
+def test_cpu_precision_is_float32_without_scaler():
+    p = precision_for(torch.device("cpu"))
+    assert p == Precision("cpu", None, use_grad_scaler=False)
+    assert not p.enabled and str(p) == "float32"
+    with p.autocast():
+        y = torch.nn.Linear(3, 2)(torch.randn(4, 3))
+    assert y.dtype == torch.float32
+
+
+@pytest.mark.parametrize("capability, dtype, scaler, text", [
+    ((7, 5), torch.float16, True, "autocast float16 + GradScaler"),  # Turing, e.g. Colab's T4
+    ((7, 0), torch.float16, True, "autocast float16 + GradScaler"),
+    ((8, 0), torch.bfloat16, False, "autocast bfloat16"),  # Ampere
+    ((9, 0), torch.bfloat16, False, "autocast bfloat16"),  # Hopper
+])
+def test_cuda_precision_follows_compute_capability(monkeypatch, capability, dtype, scaler, text):
+    asked = []
+
+    def fake_capability(device=None):
+        asked.append(device)
+        return capability
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", fake_capability)
+    p = precision_for(torch.device("cuda"))
+    assert asked, "the capability was not queried"
+    assert p.device_type == "cuda" and p.dtype == dtype and p.use_grad_scaler is scaler
+    assert p.enabled and str(p) == text
+
+
+def test_bfloat16_autocast_on_cpu_through_precision():
+    p = Precision("cpu", torch.bfloat16, use_grad_scaler=False)
+    with p.autocast():
+        y = torch.nn.Linear(3, 2)(torch.randn(4, 3))
+    assert y.dtype == torch.bfloat16
+
+
+# ------------------------------------------------------------ setup helpers
+def test_notebook_setup_seeds_and_reports(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "smoke")
+    monkeypatch.setenv("GAN_COURSE_DEVICE", "cpu")
+    device = runtime.notebook_setup(seed=3)
+    out = capsys.readouterr().out
+    assert device == torch.device("cpu")
+    assert "profile: smoke" in out and "seed: 3" in out and "precision: float32" in out
+    assert f"torch {torch.__version__}" in out
+    after = torch.randn(4)
+    seed_everything(3)
+    assert torch.equal(after, torch.randn(4))
+
+
+def test_describe_machine_names_the_cpu():
+    assert "CPU" in runtime.describe_machine(torch.device("cpu"))
+
+
+def test_show_source_prints_the_real_source(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ipython(name, *args, **kwargs):  # plain Python: show_source falls back to print
+        if name.startswith("IPython"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ipython)
+    runtime.show_source(seed_everything)
+    out = capsys.readouterr().out
+    assert out.startswith("def seed_everything(seed: int) -> None:")
+    assert "torch.manual_seed(seed)" in out

@@ -1,0 +1,375 @@
+"""The training engine: history, samples, checkpoints, bitwise resume, NaN stop, warnings."""
+
+import math
+import warnings
+
+import pytest
+import torch
+
+from gan_course.errors import CheckpointError, CourseError, TrainingDiverged
+from gan_course.models import MLPConfig
+from gan_course.steps import d_step
+from gan_course.training import CHECKPOINT_NAME, TrainConfig, config_dict, load_checkpoint, run_dir
+from helpers import TINY, assert_same_state, make_trainer
+
+HISTORY_KEYS = {"step", "loss_d_real", "loss_d_fake", "d_real", "d_fake", "loss_g", "grad_norm_D", "grad_norm_G"}
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ------------------------------------------------------------------- config
+@pytest.mark.parametrize("field", ["steps", "sample_every", "checkpoint_every", "log_every", "d_wins_patience"])
+@pytest.mark.parametrize("value", [0, -3, 2.5])
+def test_train_config_rejects_non_positive_values(field, value):
+    kwargs = {"steps": 10, field: value}
+    with pytest.raises(CourseError, match=field):
+        TrainConfig(**kwargs)
+
+
+def test_train_config_accepts_positive_values():
+    cfg = TrainConfig(steps=1, sample_every=1, checkpoint_every=1, log_every=1, d_wins_patience=1)
+    assert cfg.steps == 1
+
+
+def test_run_dir_follows_the_variable_and_the_profile(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_RUNS", str(tmp_path))
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "smoke")
+    assert run_dir("ch2") == tmp_path / "smoke" / "ch2"
+    assert run_dir("ch2", profile="full") == tmp_path / "full" / "ch2"
+
+
+def test_config_dict_gives_plain_values():
+    assert config_dict(TINY) == {"latent_dim": 8, "image_shape": (1, 8, 8), "g_hidden": (16, 32),
+                                 "d_hidden": (32, 16), "leaky_slope": 0.2}
+
+
+# ---------------------------------------------------------- history, samples
+def test_history_has_the_documented_keys_one_entry_per_step(tmp_path):
+    trainer = make_trainer(tmp_path, steps=7, log_every=3)
+    history = trainer.fit()
+    assert history is trainer.history
+    assert set(history) == HISTORY_KEYS
+    assert history["step"] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(isinstance(s, int) for s in history["step"])
+    for key in HISTORY_KEYS:
+        assert len(history[key]) == 7, key
+        assert all(math.isfinite(v) for v in history[key]), key
+    assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
+    assert all(v > 0 for v in history["grad_norm_D"] + history["grad_norm_G"])
+    assert trainer.step == 7 and trainer.train_seconds > 0
+
+
+@pytest.mark.parametrize("steps, sample_every, expected", [(7, 3, [3, 6, 7]), (6, 3, [3, 6]), (2, 5, [2])])
+def test_samples_at_multiples_of_sample_every_and_at_the_end(steps, sample_every, expected):
+    trainer = make_trainer(None, steps=steps, sample_every=sample_every)
+    trainer.fit()
+    assert [s for s, _ in trainer.samples] == expected
+    for _, images in trainer.samples:
+        assert images.shape == (4, 1, 8, 8) and images.dtype == torch.float32 and images.device.type == "cpu"
+    assert all(m.training for m in trainer.modules.values())  # snapshot restores train mode
+    # the grid is drawn in eval mode, from the fixed noise
+    G = trainer.modules["G"]
+    G.eval()
+    with torch.no_grad():
+        again = G(torch.randn(4, TINY.latent_dim, generator=torch.Generator().manual_seed(99)))
+    assert torch.equal(again, trainer.samples[-1][1])
+
+
+def test_no_out_dir_keeps_nothing_on_disk(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    trainer = make_trainer(None, steps=3, checkpoint_every=1)
+    trainer.fit()
+    assert trainer.checkpoint_path is None and trainer.save_checkpoint() is None
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------- checkpoints
+def test_checkpoint_round_trip_into_fresh_modules(tmp_path):
+    first = make_trainer(tmp_path, steps=3, sample_every=2)
+    first.fit()
+    path = tmp_path / CHECKPOINT_NAME
+    assert _files(tmp_path) == [CHECKPOINT_NAME]
+
+    fresh = make_trainer(tmp_path, seed=123, steps=3, sample_every=2)  # other initial weights
+    assert not torch.equal(fresh.modules["G"].net[0].weight, first.modules["G"].net[0].weight)
+    fresh.load_checkpoint(path)
+
+    for name in ("G", "D"):
+        assert_same_state(first.modules[name].state_dict(), fresh.modules[name].state_dict())
+        assert_same_state(first.optimizers[name].state_dict(), fresh.optimizers[name].state_dict())
+    assert fresh.step == first.step == 3
+    assert fresh.history == first.history
+    assert all(isinstance(s, int) for s in fresh.history["step"])
+    assert fresh.batches.state_dict() == first.batches.state_dict()
+    saved = load_checkpoint(path)
+    assert 0 < fresh.train_seconds == saved["train_seconds"] <= first.train_seconds  # measured at the save
+    assert [s for s, _ in fresh.samples] == [s for s, _ in first.samples] == [2, 3]
+    for (_, mine), (_, theirs) in zip(fresh.samples, first.samples):
+        assert mine.dtype == torch.float32
+        assert torch.equal(mine, theirs.half().float())  # grids are stored in float16 to stay small
+    assert torch.equal(torch.get_rng_state(), saved["rng"]["torch"])
+
+
+def _checkpoint_without_timing(path):
+    state = load_checkpoint(path)
+    state.pop("train_seconds")
+    state.pop("samples")
+    return state
+
+
+def test_interrupted_seeded_run_resumes_bitwise_identically(tmp_path, capsys):
+    straight = make_trainer(tmp_path / "A", seed=0, steps=12)
+    straight.fit()
+
+    interrupted = make_trainer(tmp_path / "B", seed=0, steps=5, checkpoint_every=5)
+    interrupted.fit()
+    assert load_checkpoint(tmp_path / "B" / CHECKPOINT_NAME)["step"] == 5
+
+    # a brand-new session: everything rebuilt with another seed, so only the checkpoint can make it match
+    resumed = make_trainer(tmp_path / "B", seed=2024, steps=12, checkpoint_every=5)
+    assert not torch.equal(resumed.modules["D"].net[0].weight, interrupted.modules["D"].net[0].weight)
+    resumed.fit(resume=True)
+    assert "resumed from" in capsys.readouterr().out
+
+    assert resumed.step == straight.step == 12
+    for name in ("G", "D"):
+        assert_same_state(straight.modules[name].state_dict(), resumed.modules[name].state_dict())
+        assert_same_state(straight.optimizers[name].state_dict(), resumed.optimizers[name].state_dict())
+    assert resumed.history == straight.history
+    assert resumed.batches.state_dict() == straight.batches.state_dict()
+    assert torch.equal(resumed.samples[-1][1], straight.samples[-1][1])  # the final grid, step 12
+    # the checkpoints at step 12 agree too, RNG states included
+    assert_same_state(_checkpoint_without_timing(tmp_path / "A" / CHECKPOINT_NAME),
+                      _checkpoint_without_timing(tmp_path / "B" / CHECKPOINT_NAME))
+
+
+def test_resume_false_starts_over(tmp_path):
+    make_trainer(tmp_path, steps=4).fit()
+    again = make_trainer(tmp_path, steps=2)
+    again.fit(resume=False)
+    assert again.step == 2 and again.history["step"] == [1, 2]
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["step"] == 2
+
+
+def test_a_finished_run_is_not_trained_again(tmp_path):
+    make_trainer(tmp_path, steps=4).fit()
+    done = make_trainer(tmp_path, seed=5, steps=4)
+    done.fit()
+    assert done.step == 4 and len(done.history["step"]) == 4
+
+
+def test_atomic_save_leaves_no_temp_file(tmp_path):
+    trainer = make_trainer(tmp_path, steps=4, checkpoint_every=2)
+    trainer.fit()
+    assert _files(tmp_path) == [CHECKPOINT_NAME]
+    other = tmp_path / "sub" / "copy.pt"
+    assert trainer.save_checkpoint(other) == other
+    assert _files(other.parent) == ["copy.pt"]
+    assert load_checkpoint(other)["step"] == 4
+
+
+def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    trainer = make_trainer(tmp_path, steps=4, checkpoint_every=2)
+    trainer.fit()
+    path = tmp_path / CHECKPOINT_NAME
+    good = path.read_bytes()
+
+    real_save = torch.save
+
+    def dies_midway(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        f.truncate(100)  # half a file on disk ...
+        raise OSError("disk full")  # ... then the crash
+
+    monkeypatch.setattr(torch, "save", dies_midway)
+    trainer.step = 99
+    with pytest.raises(OSError, match="disk full"):
+        trainer.save_checkpoint()
+    assert path.read_bytes() == good
+    assert _files(tmp_path) == [CHECKPOINT_NAME]  # the temp file is cleaned up
+    monkeypatch.undo()
+    assert load_checkpoint(path)["step"] == 4
+
+
+def test_failed_save_during_fit_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    make_trainer(tmp_path, steps=2).fit()
+    path = tmp_path / CHECKPOINT_NAME
+
+    def broken(obj, f, *args, **kwargs):
+        f.write(b"PK\x03\x04 partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken)
+    with pytest.raises(OSError):
+        make_trainer(tmp_path, steps=4).fit()
+    monkeypatch.undo()
+    assert load_checkpoint(path)["step"] == 2 and _files(tmp_path) == [CHECKPOINT_NAME]
+
+
+def test_truncated_checkpoint_raises_checkpoint_error(tmp_path):
+    make_trainer(tmp_path, steps=2).fit()
+    path = tmp_path / CHECKPOINT_NAME
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupt.*delete it"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="delete it and train again"):
+        make_trainer(tmp_path, steps=4).fit()
+
+
+def test_garbage_checkpoint_raises_checkpoint_error(tmp_path):
+    path = tmp_path / CHECKPOINT_NAME
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(CheckpointError, match="truncated or corrupt.*delete it"):
+        load_checkpoint(path)
+
+
+def test_missing_checkpoint_raises_checkpoint_error(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint at .*train first"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_a_torch_file_that_is_not_a_course_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save({"weight": torch.zeros(2)}, path)
+    with pytest.raises(CheckpointError, match="not a gan_course checkpoint"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("change", [
+    {"tag": "other"},
+    {"hparams": {"width": 32}},
+    {"hparams": {}},
+])
+def test_checkpoint_from_another_model_is_refused(tmp_path, change):
+    make_trainer(tmp_path, steps=2).fit()
+    before = (tmp_path / CHECKPOINT_NAME).read_bytes()
+    other = make_trainer(tmp_path, steps=4, **change)
+    with pytest.raises(CheckpointError, match="choose another output folder"):
+        other.fit()
+    assert other.step == 0
+    assert (tmp_path / CHECKPOINT_NAME).read_bytes() == before  # not overwritten
+
+
+def test_hparams_with_tuples_match_after_a_round_trip(tmp_path):
+    hparams = config_dict(TINY)  # holds tuples
+    make_trainer(tmp_path, steps=2, hparams=hparams).fit()
+    again = make_trainer(tmp_path, steps=3, hparams=hparams)
+    again.fit()
+    assert again.step == 3
+
+
+def test_checkpoint_of_another_architecture_or_batch_size_is_refused(tmp_path):
+    make_trainer(tmp_path, steps=2).fit()
+    wider = MLPConfig(latent_dim=8, image_shape=(1, 8, 8), g_hidden=(16, 64), d_hidden=(32, 16))
+    with pytest.raises(CheckpointError, match="does not fit this model"):
+        make_trainer(tmp_path, steps=4, cfg=wider).fit()
+    with pytest.raises(CheckpointError, match="batch size"):
+        make_trainer(tmp_path, steps=4, batch_size=4).fit()
+
+
+# ---------------------------------------------------------------- NaN stop
+def _d_step_breaking_at(bad_step, value=float("nan")):
+    calls = {"n": 0}
+
+    def step(batch, ctx, **kwargs):
+        calls["n"] += 1
+        stats = d_step(batch, ctx, **kwargs)
+        if calls["n"] == bad_step:  # D blows up here
+            with torch.no_grad():
+                for p in kwargs["D"].parameters():
+                    p.fill_(value)
+            stats["loss_d_real"] = torch.tensor(value)
+        return stats
+
+    return step
+
+
+@pytest.mark.parametrize("bad_step, checkpoint_every, log_every, last_good", [
+    (7, 4, 25, 4),  # found at the next save (step 8)
+    (8, 4, 25, 4),  # on a save step: the bad checkpoint is never written
+    (11, 4, 1, 8),  # found on the very step
+    (3, 4, 25, None),  # before any checkpoint
+])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(
+        tmp_path, bad_step, checkpoint_every, log_every, last_good, value):
+    trainer = make_trainer(tmp_path, steps=20, checkpoint_every=checkpoint_every, log_every=log_every,
+                           d_step_fn=_d_step_breaking_at(bad_step, value))
+    with pytest.raises(TrainingDiverged, match=f"step {bad_step}: loss_d_real") as info:
+        trainer.fit()
+    assert info.value.step == bad_step
+    assert trainer.history["step"] == list(range(1, bad_step))  # the good steps only
+    path = tmp_path / CHECKPOINT_NAME
+    if last_good is None:
+        assert not path.exists() and "no checkpoint was written yet" in str(info.value)
+        return
+    assert "last good checkpoint" in str(info.value)
+    state = load_checkpoint(path)
+    assert state["step"] == last_good
+    for module in state["modules"].values():
+        for tensor in module.values():
+            assert torch.isfinite(tensor.float()).all()
+    # and a new session resumes from it
+    resumed = make_trainer(tmp_path, steps=last_good + 1)
+    resumed.fit()
+    assert resumed.history["step"] == list(range(1, last_good + 2))
+
+
+# ------------------------------------------------------ "D wins" warning
+def _d_step_reporting(pattern):
+    """A real d_step whose reported D(x), D(G(z)) follow pattern[i]: True = D wins outright."""
+    calls = {"n": 0}
+
+    def step(batch, ctx, **kwargs):
+        stats = d_step(batch, ctx, **kwargs)
+        wins = pattern[calls["n"]]
+        calls["n"] += 1
+        if wins:
+            stats["d_real"], stats["d_fake"] = torch.tensor(1.0), torch.tensor(0.0)
+        return stats
+
+    return step
+
+
+def _d_wins_warnings(pattern, patience, log_every=25):
+    trainer = make_trainer(None, steps=len(pattern), d_wins_patience=patience, log_every=log_every,
+                           d_step_fn=_d_step_reporting(pattern), with_samples=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit()
+    return [w for w in caught if "won outright" in str(w.message)]
+
+
+@pytest.mark.parametrize("log_every", [1, 2, 25])
+def test_d_wins_warning_fires_after_patience_steps(log_every):
+    with pytest.warns(UserWarning, match="won outright"):
+        make_trainer(None, steps=6, d_wins_patience=3, log_every=log_every, with_samples=False,
+                     d_step_fn=_d_step_reporting([True] * 6)).fit()
+    assert len(_d_wins_warnings([True] * 8, patience=3, log_every=log_every)) == 1  # once only
+    assert len(_d_wins_warnings([False, True, True, True], patience=3, log_every=log_every)) == 1
+
+
+@pytest.mark.parametrize("pattern", [
+    [False] * 6,  # a healthy game
+    [True, True, False, True, True, False],  # never 3 in a row
+    [False, False, False, False, True, True],  # the run ends first
+])
+@pytest.mark.parametrize("log_every", [1, 4])
+def test_d_wins_warning_does_not_fire_otherwise(pattern, log_every):
+    assert _d_wins_warnings(pattern, patience=3, log_every=log_every) == []
+
+
+def test_d_wins_needs_both_conditions():
+    def half_win(batch, ctx, **kwargs):  # D(x) = 1 but D(G(z)) = 0.5: not an outright win
+        stats = d_step(batch, ctx, **kwargs)
+        stats["d_real"], stats["d_fake"] = torch.tensor(1.0), torch.tensor(0.5)
+        return stats
+
+    trainer = make_trainer(None, steps=6, d_wins_patience=2, d_step_fn=half_win, with_samples=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit()
+    assert not [w for w in caught if "won outright" in str(w.message)]
+
