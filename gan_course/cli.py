@@ -1,6 +1,6 @@
 """``python -m gan_course``: train, sample and measure the course's models.
 
-    python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N]
+    python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
     python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/vanilla/checkpoint.pt
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
@@ -10,6 +10,7 @@ that names the fix, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -49,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .profiles import PROFILES
     from .recipes import MODELS
 
-    parser = _Parser(prog="python -m gan_course", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,sample}")
+                                metavar="{train,sample,train-classifier,bench}")
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
     train.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: runs/MODEL)")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    train.add_argument("--steps", type=_positive_int, default=None,
+                       help="train to this many steps instead of the profile's number")
     train.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
 
     sample = sub.add_parser("sample", help="write generated images to a .pt file")
@@ -69,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--checkpoint", type=Path, default=None, help="a checkpoint written by `train`")
     sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
     sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    from .bench import add_bench_arguments
+    from .classifier import add_train_classifier_arguments
+
+    add_train_classifier_arguments(sub.add_parser(
+        "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
+    add_bench_arguments(sub.add_parser(
+        "bench", help="time the seed notes' loop against the course's engine, side by side"))
     return parser
 
 
@@ -85,7 +95,10 @@ def cmd_train(args) -> int:
         raise CourseError(f"{checkpoint} already exists: pass --resume to continue it, "
                           "or --out to start a new run elsewhere")
     device = get_device(args.device)
-    trainer = entry.build(entry.recipe.for_profile(profile), device, out, seed=args.seed)
+    recipe = entry.recipe.for_profile(profile)
+    if args.steps is not None:
+        recipe = dataclasses.replace(recipe, steps=args.steps)
+    trainer = entry.build(recipe, device, out, seed=args.seed)
     print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
           f"checkpoints in {out}", flush=True)
     history = trainer.fit(resume=args.resume)
@@ -116,7 +129,20 @@ def cmd_sample(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample}
+def cmd_train_classifier(args) -> int:
+    from .classifier import main_train_classifier
+
+    return main_train_classifier(args)
+
+
+def cmd_bench(args) -> int:
+    from .bench import main_bench
+
+    return main_bench(args)
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "train-classifier": cmd_train_classifier,
+            "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

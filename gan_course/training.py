@@ -49,7 +49,7 @@ from .runtime import Precision, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
-TROUBLESHOOTING = "the course's troubleshooting page (book/troubleshooting.md)"
+TROUBLESHOOTING = "the troubleshooting page of the course (book/troubleshooting.md)"
 
 StepFn = Callable[[tuple, "StepContext"], dict]
 
@@ -176,6 +176,9 @@ class Trainer:
     def fit(self, resume: bool = True) -> dict[str, list[float]]:
         """Train until ``config.steps``; with ``resume``, continue from the checkpoint."""
         cfg = self.config
+        if self.out_dir is not None:  # leftovers of a save that was killed mid-write
+            for stale in self.out_dir.glob(f".{CHECKPOINT_NAME}.*.tmp"):
+                stale.unlink(missing_ok=True)
         if resume and self.checkpoint_path is not None and self.checkpoint_path.exists():
             self.load_checkpoint(self.checkpoint_path)
             print(f"resumed from {self.checkpoint_path} at step {self.step}/{cfg.steps}")

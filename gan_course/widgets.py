@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import matplotlib.pyplot as plt
 import torch
 
+from .errors import CourseError
 from .plotting.images import image_grid
 
 
@@ -41,18 +42,27 @@ def png_from_figure(fig, dpi: int = 80) -> bytes:
 
 
 def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: str = "frame",
-                 width: str = "360px", play_interval_ms: int = 400):
-    """A slider (and play button) over pre-rendered PNG frames; needs no kernel."""
+                 width: str = "360px", play_interval_ms: int = 400, start: int | None = None):
+    """A slider (and play button) over pre-rendered PNG frames; needs no kernel.
+
+    Three links tie it together in the browser: play -> slider, slider -> image
+    stack, slider -> caption stack. ``start`` is the frame shown first (default:
+    the last one).
+    """
     import ipywidgets as W
 
     if len(frames) != len(labels) or not frames:
-        raise ValueError("frame_player needs one label per frame and at least one frame")
+        raise CourseError(f"frame_player got {len(frames)} frames and {len(labels)} labels: "
+                          "pass one label per frame and at least one frame")
+    start = len(frames) - 1 if start is None else start
+    if not 0 <= start < len(frames):
+        raise CourseError(f"start={start} is not a frame index: use 0..{len(frames) - 1}")
     images = [W.Image(value=f, format="png", layout=W.Layout(width=width)) for f in frames]
-    stack = W.Stack(images, selected_index=len(images) - 1)
-    captions = W.Stack([W.HTML(f"<b>{label}</b>") for label in labels], selected_index=len(images) - 1)
-    slider = W.IntSlider(value=len(frames) - 1, min=0, max=len(frames) - 1, description=description,
+    stack = W.Stack(images, selected_index=start)
+    captions = W.Stack([W.HTML(f"<b>{label}</b>") for label in labels], selected_index=start)
+    slider = W.IntSlider(value=start, min=0, max=len(frames) - 1, description=description,
                          readout=False, continuous_update=True)
-    play = W.Play(value=len(frames) - 1, min=0, max=len(frames) - 1, interval=play_interval_ms)
+    play = W.Play(value=start, min=0, max=len(frames) - 1, interval=play_interval_ms)
     W.jslink((play, "value"), (slider, "value"))
     W.jslink((slider, "value"), (stack, "selected_index"))
     W.jslink((slider, "value"), (captions, "selected_index"))
@@ -74,14 +84,30 @@ def figure_player(make_figure: Callable[[int], object], count: int, labels: Sequ
 
 @torch.no_grad()
 def latent_walk_player(generator: torch.nn.Module, path: torch.Tensor, labels: Sequence[str] | None = None,
-                       scale: int = 6, description: str = "t"):
-    """One frame per latent vector on ``path`` (T, latent_dim): a slider along the walk."""
+                       scale: int = 6, description: str = "t", width: str | None = None):
+    """One frame per point of a latent walk: a slider along the path.
+
+    ``path`` is ``(T, latent_dim)`` for one walk (one image per frame) or
+    ``(T, N, latent_dim)`` for N walks side by side (a row of N images per
+    frame), e.g. the output of :func:`gan_course.latent.slerp`. G runs in eval
+    mode (batch norm uses its running statistics) and is put back as it was.
+    """
+    if path.dim() not in (2, 3) or path.shape[0] == 0:
+        raise CourseError(f"latent_walk_player expects a path of shape (T, latent_dim) or (T, N, latent_dim), "
+                          f"got {tuple(path.shape)}: build it with gan_course.latent.slerp")
+    steps = path.shape[0]
+    walks = path.shape[1] if path.dim() == 3 else 1
     was_training = generator.training
     generator.eval()
     try:
-        images = generator(path).float().cpu()  # (T, latent_dim) -> (T, C, H, W)
+        images = generator(path.reshape(steps * walks, path.shape[-1])).float().cpu()  # (T*N, C, H, W)
     finally:
         generator.train(was_training)
-    frames = [png_from_images(img[None], nrow=1, scale=scale) for img in images]
-    labels = labels or [f"t = {i / max(1, len(path) - 1):.2f}" for i in range(len(path))]
-    return frame_player(frames, labels, description=description, width="168px")
+    images = images.reshape(steps, walks, *images.shape[1:])  # (T, N, C, H, W)
+    frames = [png_from_images(row, nrow=walks, scale=scale) for row in images]
+    labels = labels or [f"t = {i / max(1, steps - 1):.2f}" for i in range(steps)]
+    if width is None:  # show the frames at their own size
+        from PIL import Image
+
+        width = f"{Image.open(io.BytesIO(frames[0])).width}px"
+    return frame_player(frames, labels, description=description, width=width, start=0)

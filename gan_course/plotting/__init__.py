@@ -1,6 +1,12 @@
 """Every figure the chapters draw. No plotting code lives in chapter cells."""
 
-from .history import check_health, plot_health, plot_losses
-from .images import image_grid, show_grid, show_snapshots
+from .history import check_health, plot_compare, plot_health, plot_losses
+from .images import image_grid, save_grid, show_grid, show_snapshots
+from .toy import (plot_coverage_over_training, plot_densities_1d, plot_final_samples, plot_generator_losses,
+                  plot_grad_norms_vs_d, plot_jsd_sweep, plot_points, plot_value_convergence, toy_frame)
 
-__all__ = ["check_health", "image_grid", "plot_health", "plot_losses", "show_grid", "show_snapshots"]
+__all__ = ["check_health", "image_grid", "plot_compare", "plot_health", "plot_losses", "save_grid", "show_grid",
+           "show_snapshots",
+           # chapter 1 (toy.py)
+           "plot_coverage_over_training", "plot_densities_1d", "plot_final_samples", "plot_generator_losses",
+           "plot_grad_norms_vs_d", "plot_jsd_sweep", "plot_points", "plot_value_convergence", "toy_frame"]

@@ -1,11 +1,27 @@
-"""Loss curves and training health from a :class:`~gan_course.training.Trainer` history."""
+"""Loss curves and training health from a :class:`~gan_course.training.Trainer` history.
+
+A history is a dict of equal-length lists: ``step`` and one list per logged
+value (``loss_d_real``, ``loss_d_fake``, ``loss_g``, ``d_real`` = mean D(x),
+``d_fake`` = mean D(G(z)), ``grad_norm_G``, ``grad_norm_D``, ...).
+"""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from .images import finish, new_figure
+
 TROUBLESHOOTING = "the troubleshooting page"
+
+LABELS = {
+    "loss_d_real": "D on real: -log D(x)",
+    "loss_d_fake": "D on fake: -log(1 - D(G(z)))",
+    "loss_g": "G's loss",
+    "d_real": "mean D(x), real",
+    "d_fake": "mean D(G(z)), fake",
+    "grad_norm_G": "gradient norm of G",
+    "grad_norm_D": "gradient norm of D",
+}
 
 
 def smooth(values, window: int) -> np.ndarray:
@@ -19,33 +35,38 @@ def _window(history) -> int:
     return max(1, len(history["step"]) // 100)
 
 
+def _smoothed(history: dict, key: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, moving average of history[key]) with the steps aligned to the window's end."""
+    steps = np.asarray(history["step"])
+    window = max(1, min(window, len(steps)))
+    return steps[window - 1:], smooth(history[key], window)
+
+
 def plot_losses(history: dict, keys: tuple[str, ...] = ("loss_d_real", "loss_d_fake", "loss_g"),
                 labels: dict | None = None, window: int | None = None, ax=None, title: str = "Losses"):
-    """Smoothed loss curves (D's real and fake terms apart, and G's loss)."""
-    labels = {"loss_d_real": "D on real: -log D(x)", "loss_d_fake": "D on fake: -log(1 - D(G(z)))",
-              "loss_g": "G: -log D(G(z))", **(labels or {})}
+    """Smoothed loss curves (D's real and fake terms apart, and G's loss).
+
+    The dotted line is log 2 ≈ 0.693, what each of D's terms scores when D
+    answers 1/2 for every input.
+    """
+    labels = {**LABELS, **(labels or {})}
     window = window or _window(history)
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-    steps = np.asarray(history["step"])
+        fig, ax = new_figure(figsize=(7, 3.5))
     for key in keys:
         if key in history:
-            y = smooth(history[key], window)
-            ax.plot(steps[window - 1:], y, label=labels.get(key, key))
+            ax.plot(*_smoothed(history, key, window), label=labels.get(key, key))
     ax.axhline(np.log(2), color="gray", ls=":", lw=1, label="log 2 (D guessing)")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(f"{title} (moving average over {window} steps)")
     ax.legend(fontsize=8)
-    if fig is not None:
-        fig.tight_layout()
-        plt.show()
-    return fig or ax.figure
+    return finish(fig, ax)
 
 
 def plot_health(history: dict, window: int | None = None, ax=None, title: str = "Training health"):
-    """Mean D(x) and D(G(z)) per step, with the equilibrium D = 1/2.
+    """Mean D(x) and D(G(z)) per step, with the equilibrium D = 1/2; then :func:`check_health`.
 
     At the game's equilibrium G matches the data and the best D says 1/2 for
     every input. D(x) -> 1 with D(G(z)) -> 0 means D is winning outright; both
@@ -54,42 +75,95 @@ def plot_health(history: dict, window: int | None = None, ax=None, title: str = 
     window = window or _window(history)
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-    steps = np.asarray(history["step"])
-    ax.plot(steps[window - 1:], smooth(history["d_real"], window), label="D(x), real")
-    ax.plot(steps[window - 1:], smooth(history["d_fake"], window), label="D(G(z)), fake")
+        fig, ax = new_figure(figsize=(7, 3.5))
+    ax.plot(*_smoothed(history, "d_real", window), label="D(x), real")
+    ax.plot(*_smoothed(history, "d_fake", window), label="D(G(z)), fake")
     ax.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")
     ax.set_ylim(0, 1)
     ax.set_xlabel("step")
     ax.set_ylabel("mean discriminator output")
     ax.set_title(f"{title} (moving average over {window} steps)")
     ax.legend(fontsize=8)
-    if fig is not None:
-        fig.tight_layout()
-        plt.show()
+    fig = finish(fig, ax)
     check_health(history)
-    return fig or ax.figure
+    return fig
 
 
-def check_health(history: dict, last: int = 200, high: float = 0.95, low: float = 0.05) -> list[str]:
-    """Print (and return) warnings about the last ``last`` steps of a history.
+def plot_compare(histories: dict[str, dict], key: str, window: int | None = None, ax=None,
+                 title: str | None = None, ylabel: str | None = None, logy: bool = False,
+                 hline: float | None = None):
+    """One logged value from several runs on the same axes: ``{"run label": history, ...}``.
 
-    * D wins outright: mean D(x) > ``high`` and mean D(G(z)) < ``low``: G's
-      gradient has all but vanished; the usual sign of an imminent collapse.
-    * Collapse symptom: G's loss climbing while D's fake loss sinks toward 0.
+    For example ``plot_compare({"non-saturating": h1, "saturating": h2}, "d_fake")``.
+    ``logy`` draws a logarithmic y axis (for gradient norms); ``hline`` a
+    reference line.
+    """
+    if not histories:
+        from ..errors import CourseError
+
+        raise CourseError("plot_compare needs at least one history: pass {'label': trainer.history}")
+    window = window or min(_window(h) for h in histories.values())
+    fig = None
+    if ax is None:
+        fig, ax = new_figure(figsize=(7, 3.5))
+    for label, history in histories.items():
+        if key not in history:
+            from ..errors import CourseError
+
+            raise CourseError(f"run {label!r} logged no {key!r}; it has {sorted(history)}: pass one of those keys")
+        ax.plot(*_smoothed(history, key, window), label=label)
+    if hline is not None:
+        ax.axhline(hline, color="gray", ls="--", lw=1)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel or LABELS.get(key, key))
+    ax.set_title(f"{title or LABELS.get(key, key)} (moving average over {window} steps)")
+    ax.legend(fontsize=8)
+    return finish(fig, ax)
+
+
+def check_health(history: dict, last: int = 200, high: float = 0.95, low: float = 0.05,
+                 verbose: bool = True) -> list[str]:
+    """Print (unless ``verbose=False``) and return warnings about the last ``last`` steps.
+
+    Two symptoms are checked, each on means over the last ``last`` steps:
+
+    * **D wins outright**: D(x) > ``high`` and D(G(z)) < ``low``. G's fakes are
+      rejected with confidence; with the saturating loss its gradient vanishes,
+      and the usual next stage is a collapse onto a few images.
+    * **G's gradient vanished**: G's gradient norm fell below 1 % of its median
+      over the first ``last`` steps. G has stopped learning, whatever its loss
+      says.
+
+    An empty list means none of them was seen. History shorter than 10 steps is
+    not judged.
     """
     messages = []
-    if "d_real" in history and len(history["d_real"]) >= 10:
-        d_real = float(np.mean(history["d_real"][-last:]))
-        d_fake = float(np.mean(history["d_fake"][-last:]))
-        if d_real > high and d_fake < low:
+    n = len(history.get("d_real", []))
+    span = min(last, n)
+    if n >= 10:
+        d_real = np.asarray(history["d_real"][-span:], dtype=float)
+        d_fake = np.asarray(history["d_fake"][-span:], dtype=float)
+        if d_real.mean() > high and d_fake.mean() < low:
             messages.append(
-                f"warning: over the last {min(last, len(history['d_real']))} steps D(x) = {d_real:.3f} and "
-                f"D(G(z)) = {d_fake:.3f}: the discriminator wins outright, a collapse symptom. "
+                f"warning: over the last {span} steps D(x) = {d_real.mean():.3f} and "
+                f"D(G(z)) = {d_fake.mean():.3f}: the discriminator wins outright, a collapse symptom. "
                 f"See 'D wins too fast' on {TROUBLESHOOTING}.")
-    for m in messages:
-        print(m)
-    if not messages and "d_real" in history:
-        print("health: no collapse symptom in the last "
-              f"{min(last, len(history['d_real']))} steps (D(x) and D(G(z)) stay away from 1 and 0)")
+    grad = np.asarray(history.get("grad_norm_G", []), dtype=float)
+    if len(grad) >= 2 * 10:
+        head = min(last, len(grad) // 2)
+        start, end = float(np.median(grad[:head])), float(np.mean(grad[-min(last, len(grad) - head):]))
+        if start > 0 and end < 0.01 * start:
+            messages.append(
+                f"warning: G's gradient norm fell from {start:.3g} (median of the first {head} steps) to "
+                f"{end:.3g} (mean of the last steps): G has stopped learning. With the saturating loss "
+                f"this is the expected failure; see {TROUBLESHOOTING}.")
+    if verbose:
+        for m in messages:
+            print(m)
+        if not messages and n:
+            print(f"health: no collapse symptom in the last {span} steps "
+                  f"(mean D(x) = {np.mean(history['d_real'][-span:]):.3f}, "
+                  f"mean D(G(z)) = {np.mean(history['d_fake'][-span:]):.3f})")
     return messages

@@ -1,56 +1,129 @@
-"""Image grids from tensors in [-1, 1]."""
+"""Image grids from tensors in [-1, 1].
+
+Every image in the course lives in [-1, 1] (the range of G's ``tanh``). A grid
+maps that *fixed* range to [0, 1] for display: ``-1`` is black, ``+1`` white,
+whatever the batch holds. (Rescaling each batch by its own min and max, as
+``save_image(..., normalize=True)`` does without ``value_range``, would stretch
+the contrast of a poor batch and hide how it really looks.)
+"""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
 
+class ShownFigure(Figure):
+    """A figure that its plotting function has already shown with ``plt.show()``.
+
+    It is returned so that callers can keep using it (``fig.savefig(...)``), but
+    Jupyter does not echo it a second time when the call ends a cell.
+    """
+
+    def _ipython_display_(self):  # IPython calls this instead of drawing the figure again
+        pass
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``plt.subplots`` for a figure that a plotting function shows itself with :func:`finish`."""
+    return plt.subplots(nrows, ncols, **kwargs)
+
+
+def finish(fig, ax):
+    """Lay out and show a figure the function created (``fig`` not None); return the figure either way.
+
+    Once shown, the figure becomes a :class:`ShownFigure`, so that returning it
+    from the last line of a notebook cell does not draw it twice.
+    """
+    if fig is not None:
+        if fig.get_layout_engine() is None:  # figures made with layout="constrained" lay themselves out
+            fig.tight_layout()
+        plt.show()  # Jupyter's inline backend displays (and closes) it here
+        fig.__class__ = ShownFigure
+        return fig
+    return ax.figure
+
+
 def image_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> torch.Tensor:
-    """(B, C, H, W) in [-1, 1] -> one (C, H', W') grid in [0, 1] (``make_grid``)."""
+    """(B, C, H, W) in [-1, 1] -> one (3, H', W') grid in [0, 1] (``make_grid``; grey images come back as RGB).
+
+    ``nrow`` is the number of images per row (default: a square grid). White
+    padding separates the images.
+    """
+    if images.dim() != 4:
+        from ..errors import CourseError
+
+        raise CourseError(f"image_grid expects a batch (B, C, H, W), got shape {tuple(images.shape)}: "
+                          "add a batch dimension with images[None] for a single image")
     images = images.detach().float().cpu()
     nrow = nrow or max(1, int(math.sqrt(images.shape[0])))
+    # value_range=(-1, 1): a fixed map (x + 1) / 2, not a per-batch min-max stretch
     grid = make_grid(images, nrow=nrow, padding=padding, value_range=(-1, 1), normalize=True, pad_value=1.0)
     return grid.clamp(0, 1)
 
 
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, scale: int = 1) -> Path:
+    """Write a batch in [-1, 1] as one PNG grid (the same mapping as :func:`image_grid`)."""
+    from ..widgets import png_from_images
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png_from_images(images, nrow=nrow, scale=scale))
+    return path
+
+
 def _imshow(ax, grid: torch.Tensor) -> None:
     if grid.shape[0] == 1 or torch.equal(grid[0], grid[1]) and torch.equal(grid[1], grid[2]):
-        ax.imshow(grid[0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     else:
-        ax.imshow(grid.permute(1, 2, 0), interpolation="nearest")
+        ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
     ax.set_axis_off()
 
 
 def show_grid(images: torch.Tensor, nrow: int | None = None, title: str | None = None,
               size: float = 5.0, ax=None):
-    """Show a batch of images as one grid; returns the matplotlib figure."""
+    """Show a batch of images as one grid; returns the matplotlib figure.
+
+    ``size`` is the figure's width in inches; the height follows the grid's
+    aspect ratio, so a single row of images is not drawn in a tall empty box.
+    """
+    grid = image_grid(images, nrow)
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(size, size))
-    _imshow(ax, image_grid(images, nrow))
+        height = size * grid.shape[1] / grid.shape[2] + (0.4 if title else 0.0)
+        fig, ax = new_figure(figsize=(size, max(height, 0.8)))
+    _imshow(ax, grid)
     if title:
         ax.set_title(title)
-    if fig is not None:
-        fig.tight_layout()
-        plt.show()
-    return fig or ax.figure
+    return finish(fig, ax)
 
 
 def show_snapshots(snapshots: Sequence[tuple[int, torch.Tensor]], max_cols: int = 5,
                    n_images: int = 16, size: float = 2.6, title: str | None = None):
-    """Fixed-noise grids across training, one panel per snapshot: how G improves."""
+    """Fixed-noise grids across training, one panel per snapshot: how G improves.
+
+    ``snapshots`` is a list of ``(step, images)`` (a Trainer's ``samples``); at
+    most ``2 * max_cols`` panels are drawn, evenly spread and always including
+    the first and the last snapshot.
+    """
     snapshots = list(snapshots)
+    if not snapshots:
+        from ..errors import CourseError
+
+        raise CourseError("no snapshots to show: train first (the Trainer draws one every sample_every steps)")
     if len(snapshots) > max_cols * 2:  # keep an even spread, always with the last one
         idx = torch.linspace(0, len(snapshots) - 1, max_cols * 2).round().long().unique().tolist()
         snapshots = [snapshots[i] for i in idx]
     cols = min(max_cols, len(snapshots))
     rows = math.ceil(len(snapshots) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.4), squeeze=False)
+    fig, axes = new_figure(rows, cols, figsize=(size * cols, (size + 0.3) * rows + 0.4), squeeze=False,
+                           layout="constrained")  # keeps each panel's title clear of the row above
     for ax in axes.flat:
         ax.set_axis_off()
     for ax, (step, images) in zip(axes.flat, snapshots):
@@ -58,6 +131,4 @@ def show_snapshots(snapshots: Sequence[tuple[int, torch.Tensor]], max_cols: int 
         ax.set_title(f"step {step}")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    plt.show()
-    return fig
+    return finish(fig, None)

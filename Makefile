@@ -1,0 +1,133 @@
+# The GAN course: set-up, tests, website, notebook execution.
+#
+#   make book      set up .venv, find FashionMNIST, build the website into _build/html
+#   make test      set up, unit tests + every notebook (smoke profile), site build with -W
+#   make lab       JupyterLab in the course's environment
+#   make execute   re-run every chapter in the full profile, outputs stored in place
+#                  (one chapter: make execute NB=notebooks/02_vanilla_gan.ipynb)
+#   make unit      the unit tests only (seconds)
+#   make clean     remove build outputs and caches; make distclean also removes .venv
+#
+# Every target first makes sure .venv is up to date. pip runs only when
+# requirements.txt or pyproject.toml changed since the last install (or .venv is new).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.ONESHELL:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The installed environment is keyed on the two files that define it.
+ENV_KEY := $(shell cat requirements.txt pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(ENV_KEY)
+DEBIAN_DATA := /usr/share/datasets/fashion-mnist
+
+# Chapter notebooks (make execute NB=... picks one or more).
+NB ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# pytest-xdist workers for `make test`.
+JOBS ?= 2
+# Per-cell timeouts in seconds: smoke runs under nbmake, full runs under nbconvert.
+NB_TIMEOUT ?= 600
+EXEC_TIMEOUT ?= 7200
+
+# Notebooks must draw with the kernel's inline backend: a forced MPLBACKEND (Agg, say)
+# would silently drop every figure from their outputs. Headless scripts and tests fall
+# back to Agg by themselves when there is no display.
+unexport MPLBACKEND
+
+.PHONY: help setup data book test unit lab execute clean distclean
+
+help:
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+
+# ------------------------------------------------------------------ environment
+$(STAMP):
+	@if [ ! -x $(BIN)/python ]; then
+	  echo "== creating $(VENV) with $$($(PYTHON) --version 2>&1)"
+	  rm -rf $(VENV)
+	  if ! $(PYTHON) -m venv $(VENV); then
+	    rm -rf $(VENV)
+	    if [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then
+	      echo "== python3 -m venv failed: installing Debian's python3-venv"
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+	      $(PYTHON) -m venv $(VENV)
+	    else
+	      echo "error: '$(PYTHON) -m venv' failed: install your system's venv package (Debian/Ubuntu: sudo apt-get install python3-venv) and run make again" >&2
+	      exit 1
+	    fi
+	  fi
+	fi
+	echo "== installing requirements.txt and the gan_course package (editable) into $(VENV)"
+	$(BIN)/python -m pip install --no-input -r requirements.txt -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# FashionMNIST: the Debian package when we can install it, else torchvision's download.
+data: $(STAMP)
+	@if [ -z "$${GAN_COURSE_DATA:-}" ] && [ ! -d $(DEBIAN_DATA) ] && [ "$$(id -u)" = 0 ] \
+	    && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then
+	  echo "== installing FashionMNIST from Debian (dataset-fashion-mnist)"
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist \
+	    || echo "warning: could not install dataset-fashion-mnist; trying torchvision's download" >&2
+	fi
+	$(BIN)/python -c 'from gan_course.data import find_fashion_mnist_root; print("== FashionMNIST:", find_fashion_mnist_root())'
+
+setup: $(STAMP) data
+
+# --------------------------------------------------------------------- website
+book: setup
+	@echo "== building the website"
+	$(BIN)/jupyter-book build .
+	echo
+	echo "The book is built. Open this page in a browser:"
+	echo "  $(abspath _build/html/index.html)"
+
+# ----------------------------------------------------------------------- tests
+# Checkpoints go to a fresh folder, so a run never resumes from an earlier one.
+test: setup
+	@runs=$$(mktemp -d)
+	trap 'rm -rf "$$runs"' EXIT
+	failed=""
+	echo "== unit tests and every notebook (smoke profile, $(JOBS) workers)"
+	# one thread per worker: $(JOBS) workers already fill the cores, and oversubscribed
+	# OpenMP threads made small networks several times slower
+	OMP_NUM_THREADS=1 GAN_COURSE_PROFILE=smoke GAN_COURSE_RUNS="$$runs" $(BIN)/python -m pytest -n $(JOBS) \
+	  --nbmake --nbmake-timeout=$(NB_TIMEOUT) tests notebooks || failed="$$failed pytest"
+	echo "== website, warnings are errors ($$SECONDS s so far)"
+	$(BIN)/jupyter-book build . --all -W --keep-going || failed="$$failed website"
+	if [ -n "$$failed" ]; then echo "== make test FAILED:$$failed (see above)" >&2; exit 1; fi
+	echo "== make test passed ($$SECONDS s after set-up); the site is at $(abspath _build/html/index.html)"
+
+unit: setup
+	GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) tests
+
+# ----------------------------------------------------------------- notebooks
+# LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port 8899".
+lab: setup
+	$(BIN)/jupyter lab $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) $(LAB_ARGS)
+
+# The committed outputs come from here: full profile, top to bottom in a fresh kernel,
+# widget state stored so the players work on the website.
+execute: setup
+	@$(BIN)/python scripts/sync_setup_cells.py
+	runs=$$(mktemp -d)
+	trap 'rm -rf "$$runs"' EXIT
+	for nb in $(NB); do
+	  echo "== $$nb: full profile (checkpoints in $$runs)"
+	  start=$$(date +%s)
+	  GAN_COURSE_PROFILE=full GAN_COURSE_RUNS="$$runs" $(BIN)/jupyter nbconvert --to notebook \
+	    --execute --inplace --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.timeout=$(EXEC_TIMEOUT) --ExecutePreprocessor.store_widget_state=True "$$nb"
+	  echo "== $$nb: done in $$(( $$(date +%s) - start )) s"
+	done
+
+# -------------------------------------------------------------------- cleanup
+clean:
+	rm -rf _build .pytest_cache runs notebooks/runs
+	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 \
+	  | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

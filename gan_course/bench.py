@@ -1,0 +1,279 @@
+"""Benchmark: the seed notes' training loop against the course's engine.
+
+Both arms train the **same** fully connected GAN (``MLPConfig`` with
+``image_shape=(1, 32, 32)``, because the seed notes resize FashionMNIST to 32x32)
+with the same batch size, optimiser settings and device, in one process:
+
+1. **seed loop**: the notes' loop, rewritten here: a ``DataLoader`` over
+   torchvision's ``FashionMNIST`` with ``Resize(32)``, ``ToTensor`` and
+   ``Normalize((0.5,), (0.5,))`` applied to each image (``num_workers=0``,
+   ``shuffle=True``), a discriminator ending in ``nn.Sigmoid`` scored with
+   ``nn.BCELoss``, the D update on real and detached fake images with
+   ``(real + fake) / 2``, then the G update, and ``.item()`` logging every 100
+   batches;
+2. **course engine**: :class:`~gan_course.training.Trainer` with the library's
+   :func:`~gan_course.steps.d_step` / :func:`~gan_course.steps.g_step`, data
+   from ``load_fashion_mnist(pad_to=32)`` held as one tensor and sliced by
+   :class:`~gan_course.data.Batches`, and the engine's default logging, sample
+   and checkpoint settings (checkpoints go to a temporary folder).
+
+One iteration is one D update and one G update. Each arm runs ``warmup``
+iterations untimed, then ``steps`` timed ones; the time per iteration is the
+timed window's wall time divided by ``steps`` (so periodic work, logging,
+sample grids, checkpoints, counts), and the median of single iterations is
+printed beside it. The last line of the output is the ratio of the two means:
+``speedup vs seed loop: X.Xx``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from functools import partial
+
+import torch
+from torch import nn
+
+from .data import Batches, find_fashion_mnist_root, load_fashion_mnist
+from .errors import CourseError
+from .models import MLPConfig, MLPDiscriminator, MLPGenerator
+from .runtime import describe_machine, seed_everything
+from .steps import d_step, g_step
+from .training import TrainConfig, Trainer, config_dict
+
+#: The model both arms train: the seed notes' MLP on 32x32 images.
+BENCH_MLP = MLPConfig(image_shape=(1, 32, 32))
+SEED_LR, SEED_BETAS = 2e-4, (0.5, 0.999)  # the notes' Adam settings, used by both arms
+SEED_LOG_INTERVAL = 100  # the notes print the losses every 100 batches
+
+
+class SigmoidDiscriminator(nn.Module):
+    """The seed notes' discriminator: the MLP followed by ``nn.Sigmoid``, (B, 1) probabilities."""
+
+    def __init__(self, cfg: MLPConfig):
+        super().__init__()
+        self.body = MLPDiscriminator(cfg)
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        return self.sigmoid(self.body(img).unsqueeze(1))  # (B,) logits -> (B, 1) probabilities
+
+
+def _device(device) -> torch.device:
+    if isinstance(device, torch.device):
+        return device
+    from .classifier import resolve_device
+
+    return resolve_device(device)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timing(stamps: list[float], warmup: int, steps: int, end: float) -> dict:
+    """``stamps[i]`` is when iteration i+1 started; the window runs from iteration warmup+1 to ``end``."""
+    window = end - stamps[warmup]
+    singles = [b - a for a, b in zip(stamps[warmup:], stamps[warmup + 1:] + [end])]
+    return {"ms_mean": 1e3 * window / steps, "ms_median": 1e3 * statistics.median(singles),
+            "seconds": window}
+
+
+def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device, cfg: MLPConfig = BENCH_MLP,
+                  seed: int = 0, verbose: bool = False) -> dict:
+    """The seed notes' loop, faithfully: per-image transforms, Sigmoid + BCELoss, ``.item()`` logging."""
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    setup = time.perf_counter()
+    seed_everything(seed)
+    transform = transforms.Compose([
+        transforms.Resize(cfg.image_shape[1]),  # (28, 28) -> (32, 32), bilinear, per image (PIL)
+        transforms.ToTensor(),  # PIL image -> (1, 32, 32) float in [0, 1]
+        transforms.Normalize((0.5,), (0.5,)),  # -> [-1, 1]
+    ])
+    dataset = datasets.FashionMNIST(str(find_fashion_mnist_root()), train=True, download=False, transform=transform)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)  # num_workers=0, as in the notes
+    generator = MLPGenerator(cfg).to(device)
+    discriminator = SigmoidDiscriminator(cfg).to(device)
+    criterion = nn.BCELoss()
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    setup = time.perf_counter() - setup
+
+    total = warmup + steps
+    n_epoch = -(-total // len(loader))  # enough epochs to cover the iterations
+    stamps: list[float] = []
+    log_lines: list[str] = []
+    g_loss_list, d_loss_list = [], []
+    _sync(device)
+    stamps.append(time.perf_counter())
+    done = False
+    for epoch in range(n_epoch):
+        for i, (real_img, _) in enumerate(loader):
+            real_img = real_img.to(device)  # (B, 1, 32, 32)
+            valid_label = torch.ones((real_img.shape[0], 1), device=device, dtype=torch.float32)  # (B, 1)
+            fake_label = torch.zeros((real_img.shape[0], 1), device=device, dtype=torch.float32)
+
+            # ---- train the discriminator: real -> 1, detached fake -> 0, averaged
+            z = torch.randn((real_img.shape[0], cfg.latent_dim), device=device, dtype=torch.float32)
+            gen_img = generator(z)  # (B, 1, 32, 32)
+            real_loss = criterion(discriminator(real_img), valid_label)
+            fake_loss = criterion(discriminator(gen_img.detach()), fake_label)
+            d_loss = (real_loss + fake_loss) * 0.5
+            optimizer_d.zero_grad()
+            d_loss.backward()
+            optimizer_d.step()
+
+            # ---- train the generator: fresh fakes -> 1
+            z = torch.randn((real_img.shape[0], cfg.latent_dim), device=device, dtype=torch.float32)
+            gen_img = generator(z)
+            g_loss = criterion(discriminator(gen_img), valid_label)
+            optimizer_g.zero_grad()
+            g_loss.backward()
+            optimizer_g.step()
+
+            if (i + 1) % SEED_LOG_INTERVAL == 0:
+                g_loss_list.append(g_loss.item())
+                d_loss_list.append(d_loss.item())
+                line = "Epoch [{}/{}] Batch [{}/{}] Discriminator loss: {:.4f} Generator loss: {:.4f}".format(
+                    epoch + 1, n_epoch, i + 1, len(loader), d_loss.item(), g_loss.item())
+                log_lines.append(line)
+                if verbose:
+                    print(line)
+            if len(stamps) == warmup:
+                _sync(device)  # the timed window starts with an empty GPU queue
+            stamps.append(time.perf_counter())
+            if len(stamps) > total:
+                done = True
+                break
+        if done:
+            break
+    _sync(device)
+    end = time.perf_counter()
+    stamps.pop()  # stamps[i] = start of iteration i+1
+    return {**_timing(stamps, warmup, steps, end), "setup_seconds": setup, "iterations": len(stamps),
+            "log_lines": log_lines}
+
+
+def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, cfg: MLPConfig = BENCH_MLP,
+               seed: int = 0) -> dict:
+    """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations."""
+    setup = time.perf_counter()
+    seed_everything(seed)
+    data = load_fashion_mnist("train", device=device, pad_to=cfg.image_shape[-1])  # (60000, 1, 32, 32)
+    G, D = MLPGenerator(cfg).to(device), MLPDiscriminator(cfg).to(device)
+    opt_G = torch.optim.Adam(G.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    opt_D = torch.optim.Adam(D.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    fixed_z = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    train_cfg = TrainConfig(steps=warmup + steps)  # the engine's defaults for logging, samples, checkpoints
+    stamps: list[float] = []
+
+    def timed_d_step(batch, ctx):
+        """The library d_step, plus a timestamp at the start of each iteration."""
+        if len(stamps) == warmup:
+            _sync(device)
+        stamps.append(time.perf_counter())
+        return d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=cfg.latent_dim)
+
+    with tempfile.TemporaryDirectory(prefix="gan_course_bench_") as tmp:
+        trainer = Trainer(
+            modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D},
+            d_step=timed_d_step,
+            g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=cfg.latent_dim),
+            batches=Batches(data, batch_size, seed=seed), config=train_cfg,
+            sample_fn=lambda: G(fixed_z), out_dir=tmp, tag="bench-mlp", hparams=config_dict(cfg))
+        setup = time.perf_counter() - setup
+        trainer.fit(resume=False)
+        _sync(device)
+        end = time.perf_counter()
+    return {**_timing(stamps, warmup, steps, end), "setup_seconds": setup, "iterations": len(stamps),
+            "train_config": train_cfg}
+
+
+def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, device=None, seed: int = 0,
+                  repeats: int = 1, verbose: bool = False, out=print) -> dict:
+    """Time both arms and print the report; the last line printed is the speedup.
+
+    With ``repeats > 1`` the arms alternate (seed, engine, seed, engine, ...) and
+    each arm's fastest repeat counts: on a shared machine, the least disturbed run
+    is the best estimate of what the code costs. Returns
+    ``{"seed_loop": {...}, "engine": {...}, "speedup": float, ...}``.
+    """
+    if steps <= 0 or warmup < 0 or batch_size <= 0 or repeats <= 0:
+        raise CourseError(f"need steps > 0, warmup >= 0, batch_size > 0 and repeats > 0 (got {steps}, {warmup}, "
+                          f"{batch_size}, {repeats}): use e.g. --steps 500 --warmup 50 --batch-size 64")
+    device = _device(device)
+    cfg = BENCH_MLP
+    n_g = sum(p.numel() for p in MLPGenerator(cfg).parameters())
+    n_d = sum(p.numel() for p in MLPDiscriminator(cfg).parameters())
+    out(f"model: the seed notes' MLP GAN on 1x32x32 images (G {n_g / 1e6:.2f}M, D {n_d / 1e6:.2f}M parameters); "
+        "32x32 because the seeds resize 28 -> 32 (the engine pads 28 -> 32 instead)")
+    out(f"batch {batch_size} | device {device} ({describe_machine(device)}) | torch {torch.__version__} | "
+        f"{steps} timed iterations after {warmup} warm-up, best of {repeats}; "
+        "one iteration = one D and one G update")
+    if hasattr(os, "getloadavg"):
+        out("load average before: %.2f %.2f %.2f (1, 5, 15 min; other processes slow both arms)" % os.getloadavg())
+    seed_runs, engine_runs = [], []
+    for _ in range(repeats):
+        seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, cfg, seed, verbose=verbose))
+        engine_runs.append(run_engine(steps, warmup, batch_size, device, cfg, seed))
+    seed_loop = min(seed_runs, key=lambda r: r["ms_mean"])
+    engine = min(engine_runs, key=lambda r: r["ms_mean"])
+    tc = engine["train_config"]
+    every = (lambda runs: "" if repeats == 1 else
+             " | all repeats " + ", ".join(f"{r['ms_mean']:.1f}" for r in runs))
+    out(f"seed loop    : {seed_loop['ms_mean']:7.2f} ms/iteration (mean; median {seed_loop['ms_median']:.2f}) | "
+        f"DataLoader + Resize/ToTensor/Normalize per image, Sigmoid + BCELoss, .item() every "
+        f"{SEED_LOG_INTERVAL} | setup {seed_loop['setup_seconds']:.1f} s" + every(seed_runs))
+    out(f"course engine: {engine['ms_mean']:7.2f} ms/iteration (mean; median {engine['ms_median']:.2f}) | "
+        f"Trainer + d_step/g_step, data on the device, log every {tc.log_every}, samples every "
+        f"{tc.sample_every}, checkpoints every {tc.checkpoint_every} and at the end | "
+        f"setup {engine['setup_seconds']:.1f} s" + every(engine_runs))
+    speedup = seed_loop["ms_mean"] / engine["ms_mean"]
+    if hasattr(os, "getloadavg"):
+        out("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    out(f"speedup vs seed loop: {speedup:.1f}x")
+    return {"seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps, "warmup": warmup,
+            "batch_size": batch_size, "repeats": repeats, "device": str(device),
+            "machine": describe_machine(device)}
+
+
+# ------------------------------------------------------------- command line
+def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``bench`` (shared by ``python -m gan_course`` and this module)."""
+    parser.add_argument("--steps", type=int, default=500, help="timed iterations per arm (default 500)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed iterations first (default 50)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size of both arms (default 64)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="alternate the arms this many times and keep each one's fastest run (default 1)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--verbose", action="store_true", help="also print the seed loop's log lines")
+    return parser
+
+
+def main_bench(args: argparse.Namespace) -> int:
+    """``bench``: run both arms and print; the last line is ``speedup vs seed loop: X.Xx``."""
+    run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size,
+                  repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None), verbose=getattr(args, "verbose", False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = add_bench_arguments(argparse.ArgumentParser(
+        prog="python -m gan_course.bench", description="Time the seed notes' loop against the course's engine."))
+    args = parser.parse_args(argv)
+    try:
+        return main_bench(args)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
