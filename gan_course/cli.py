@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,sample,train-classifier,bench}")
+                                metavar="{train,sample,export-pretrained,train-classifier,bench}")
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
     train.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
@@ -69,9 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
     sample.add_argument("--n", type=_positive_int, required=True, help="number of images")
     sample.add_argument("--out", type=Path, required=True, help="output file, e.g. samples.pt")
-    sample.add_argument("--checkpoint", type=Path, default=None, help="a checkpoint written by `train`")
+    sample.add_argument("--checkpoint", type=Path, default=None,
+                        help="a checkpoint written by `train` (default: the committed pretrained generator)")
     sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
     sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
+    export.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint written by `train`")
+
     from .bench import add_bench_arguments
     from .classifier import add_train_classifier_arguments
 
@@ -115,17 +120,28 @@ def cmd_sample(args) -> int:
     from .training import atomic_save, load_checkpoint
 
     entry = get_model(args.model)
-    if args.checkpoint is None:
-        raise CourseError(f"no pretrained {args.model} generator is shipped yet: pass --checkpoint "
-                          f"runs/{args.model}/checkpoint.pt after `python -m gan_course train {args.model}`")
-    state = load_checkpoint(args.checkpoint)
-    G = entry.generator_from_checkpoint(state, args.checkpoint)
     device = get_device(args.device)
+    if args.checkpoint is None:  # the committed generator, checked against its SHA-256
+        from .pretrained import load_pretrained
+
+        G = load_pretrained(args.model, device)
+    else:
+        state = load_checkpoint(args.checkpoint)
+        G = entry.generator_from_checkpoint(state, args.checkpoint)
     G.to(device).eval()
     seed_everything(args.seed)
     images = entry.sample(G, args.n, device)
     atomic_save({"images": images.float().cpu()}, args.out)
     print(f"wrote {args.n} images {tuple(images.shape)} to {args.out}")
+    return 0
+
+
+def cmd_export_pretrained(args) -> int:
+    from .pretrained import export_generator
+
+    record = export_generator(args.model, args.checkpoint)
+    print(f"wrote {record['file']} ({record['bytes'] / 2**20:.2f} MB, step {record['step']}, "
+          f"sha256 {record['sha256'][:12]}…) and updated the manifest")
     return 0
 
 
@@ -141,7 +157,8 @@ def cmd_bench(args) -> int:
     return main_bench(args)
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "train-classifier": cmd_train_classifier,
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export-pretrained": cmd_export_pretrained,
+            "train-classifier": cmd_train_classifier,
             "bench": cmd_bench}
 
 

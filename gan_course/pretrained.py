@@ -1,0 +1,87 @@
+"""Pretrained generators for workshops: fp16 weights checked against a SHA-256 manifest.
+
+A class with 90 minutes can skip training and still run every later cell:
+``load_pretrained("vanilla")`` returns the generator that ``make pretrained``
+trained with the chapter's own recipe. Each file holds the generator's weights
+only, in float16 (a few MB), and ``assets/pretrained/manifest.json`` records its
+SHA-256, which is checked on every load, so a damaged or swapped file is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from .errors import CourseError
+from .recipes import get_model
+from .training import atomic_save, load_checkpoint
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
+MANIFEST = PRETRAINED_DIR / "manifest.json"
+FORMAT = 1
+MAX_BYTES = 4 * 2**20  # the course's limit per generator file
+REMAKE = "restore it with `git checkout gan_course/assets/pretrained` or rebuild it with `make pretrained`"
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path = MANIFEST) -> dict:
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = PRETRAINED_DIR) -> dict:
+    """Write ``MODEL.pt`` (G's weights in float16) from a Trainer checkpoint and record it in the manifest."""
+    entry = get_model(model)
+    state = load_checkpoint(checkpoint)
+    G = entry.generator_from_checkpoint(state, checkpoint)
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in G.state_dict().items()}
+    out_dir = Path(out_dir)
+    path = atomic_save({"format": FORMAT, "model": model, "tag": entry.tag, "hparams": state["hparams"],
+                        "step": state["step"], "weights": weights}, out_dir / f"{model}.pt")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        path.unlink()
+        raise CourseError(f"the {model} generator takes {size / 2**20:.1f} MB in float16, over the "
+                          f"{MAX_BYTES / 2**20:.0f} MB limit: shrink the model")
+    record = {"file": path.name, "sha256": sha256_of(path), "bytes": size, "step": int(state["step"]),
+              "train_seconds": round(float(state.get("train_seconds", 0.0)), 1), "dtype": "float16"}
+    manifest_path = out_dir / MANIFEST.name
+    manifest = read_manifest(manifest_path)
+    manifest[model] = record
+    tmp = manifest_path.with_name(f".{manifest_path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, manifest_path)
+    return record
+
+
+def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED_DIR) -> torch.nn.Module:
+    """The committed generator for ``model``, verified against the manifest, in eval mode (float32)."""
+    entry = get_model(model)
+    directory = Path(directory)
+    record = read_manifest(directory / MANIFEST.name).get(model)
+    if record is None:
+        raise CourseError(f"no pretrained {model} generator is shipped: train one with "
+                          f"`python -m gan_course train {model}` and pass --checkpoint, or run `make pretrained`")
+    path = directory / record["file"]
+    if not path.is_file():
+        raise CourseError(f"the pretrained {model} generator {path} is missing: {REMAKE}")
+    actual = sha256_of(path)
+    if actual != record["sha256"]:
+        raise CourseError(f"{path} does not match its SHA-256 in {MANIFEST.name} (file {actual[:12]}…, "
+                          f"manifest {record['sha256'][:12]}…): the file is damaged or was replaced; {REMAKE}")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    G = entry.make_generator(payload["hparams"])
+    G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()})
+    return G.to(device).eval()

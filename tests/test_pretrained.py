@@ -1,0 +1,79 @@
+"""Pretrained generators: fp16 export, SHA-256 manifest checked on load, and the committed files."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from gan_course.cli import main
+from gan_course.errors import CourseError
+from gan_course.pretrained import MANIFEST, MAX_BYTES, PRETRAINED_DIR, export_generator, load_pretrained, sha256_of
+from gan_course.recipes import MODELS
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A smoke-trained vanilla generator exported into a private folder."""
+    root = tmp_path_factory.mktemp("pretrained")
+    assert main(["train", "vanilla", "--profile", "smoke", "--out", str(root / "run")]) == 0
+    record = export_generator("vanilla", root / "run" / "checkpoint.pt", out_dir=root / "assets")
+    return root / "assets", record
+
+
+def test_export_is_fp16_and_recorded(exported):
+    folder, record = exported
+    payload = torch.load(folder / "vanilla.pt", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in payload["weights"].values() if v.is_floating_point())
+    assert json.loads((folder / "manifest.json").read_text())["vanilla"] == record
+    assert record["sha256"] == sha256_of(folder / "vanilla.pt") and record["bytes"] <= MAX_BYTES
+
+
+def test_loaded_generator_matches_the_checkpoint_to_fp16_precision(exported, tmp_path):
+    folder, _ = exported
+    G = load_pretrained("vanilla", directory=folder)
+    state = torch.load(folder.parent / "run" / "checkpoint.pt", weights_only=True)
+    for k, v in state["modules"]["G"].items():
+        if v.is_floating_point():
+            assert torch.equal(G.state_dict()[k], v.half().float()), k
+    assert not G.training
+
+
+def test_a_flipped_byte_is_caught(exported, tmp_path):
+    folder, _ = exported
+    copy = tmp_path / "assets"
+    shutil.copytree(folder, copy)
+    data = bytearray((copy / "vanilla.pt").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (copy / "vanilla.pt").write_bytes(bytes(data))
+    with pytest.raises(CourseError, match="SHA-256"):
+        load_pretrained("vanilla", directory=copy)
+
+
+def test_missing_file_and_missing_entry_name_the_fix(exported, tmp_path):
+    folder, _ = exported
+    copy = tmp_path / "assets"
+    shutil.copytree(folder, copy)
+    (copy / "vanilla.pt").unlink()
+    with pytest.raises(CourseError, match="make pretrained"):
+        load_pretrained("vanilla", directory=copy)
+    (copy / "manifest.json").write_text("{}")
+    with pytest.raises(CourseError, match="no pretrained vanilla generator"):
+        load_pretrained("vanilla", directory=copy)
+
+
+@pytest.mark.parametrize("model", sorted(json.loads(MANIFEST.read_text())) if MANIFEST.is_file() else [])
+def test_committed_generators_verify_and_sample(model, tmp_path):
+    assert model in MODELS
+    record = json.loads(MANIFEST.read_text())[model]
+    assert (PRETRAINED_DIR / record["file"]).stat().st_size <= MAX_BYTES
+    out = tmp_path / "s.pt"
+    assert main(["sample", model, "--n", "5", "--out", str(out), "--seed", "1"]) == 0  # no --checkpoint
+    images = torch.load(out, weights_only=True)["images"]
+    assert images.shape[0] == 5 and images.dtype == torch.float32
+    assert images.min() >= -1 and images.max() <= 1 and images.std() > 0.05  # not a blank image
+
+
+def test_every_model_ships_a_pretrained_generator():
+    assert MANIFEST.is_file(), "run `make pretrained` and commit gan_course/assets/pretrained"
+    assert set(json.loads(MANIFEST.read_text())) == set(MODELS)
