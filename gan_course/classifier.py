@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -41,6 +40,7 @@ from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from .errors import CourseError
 from .profiles import check_profile, current_profile, pick
 from .runtime import describe_machine, get_device, seed_everything
+from .training import sha256_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 WEIGHTS_NAME = "classifier.pt"
@@ -317,14 +317,6 @@ def _cpu_model() -> str:
 
 
 # ------------------------------------------------------------ saving/loading
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def export_state(model: FashionClassifier, dtype: torch.dtype = torch.float32) -> dict:
     """A plain dict of tensors plus metadata; ``weights_only=True`` can load it."""
     return {

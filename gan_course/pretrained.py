@@ -9,7 +9,6 @@ SHA-256, which is checked on every load, so a damaged or swapped file is refused
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -18,21 +17,13 @@ import torch
 
 from .errors import CourseError
 from .recipes import get_model
-from .training import atomic_save, load_checkpoint
+from .training import atomic_save, load_checkpoint, sha256_of
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
 FORMAT = 1
 MAX_BYTES = 4 * 2**20  # the course's limit per generator file
 REMAKE = "restore it with `git checkout gan_course/assets/pretrained` or rebuild it with `make pretrained`"
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import math
 import os
 import random
@@ -378,6 +379,15 @@ def atomic_save(obj, path: str | Path) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def sha256_of(path: str | Path) -> str:
+    """SHA-256 of a file, read in 1 MB blocks (the manifests' integrity check)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_checkpoint(path: str | Path) -> dict:
