@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 metavar="{train,sample,export-pretrained,train-classifier,bench}")
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
-    train.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    train.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     train.add_argument("--profile", choices=PROFILES, default=None,
                        help="smoke (seconds) or full (the real run); default: $GAN_COURSE_PROFILE or full")
     train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: runs/MODEL)")
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
 
     sample = sub.add_parser("sample", help="write generated images to a .pt file")
-    sample.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    sample.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     sample.add_argument("--n", type=_positive_int, required=True, help="number of images")
     sample.add_argument("--out", type=Path, required=True, help="output file, e.g. samples.pt")
     sample.add_argument("--checkpoint", type=Path, default=None,
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
     sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
-    export.add_argument("model", help=f"one of: {', '.join(sorted(MODELS))}")
+    export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint written by `train`")
 
     from .bench import add_bench_arguments
@@ -130,9 +130,13 @@ def cmd_sample(args) -> int:
         G = entry.generator_from_checkpoint(state, args.checkpoint)
     G.to(device).eval()
     seed_everything(args.seed)
-    images = entry.sample(G, args.n, device)
-    atomic_save({"images": images.float().cpu()}, args.out)
-    print(f"wrote {args.n} images {tuple(images.shape)} to {args.out}")
+    drawn = entry.sample(G, args.n, device)
+    out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
+    if drawn.get("labels") is not None:
+        out["labels"] = drawn["labels"].long().cpu()  # (N,)
+    atomic_save(out, args.out)
+    print(f"wrote {args.n} images {tuple(out['images'].shape)}"
+          + (" with labels" if "labels" in out else "") + f" to {args.out}")
     return 0
 
 

@@ -76,3 +76,34 @@ def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED
     G = entry.make_generator(payload["hparams"])
     G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()})
     return G.to(device).eval()
+
+
+def use_pretrained_default() -> bool:
+    """The chapters' ``USE_PRETRAINED`` switch: ``$GAN_COURSE_PRETRAINED`` set to 1/true/yes.
+
+    An instructor sets it once (``%env GAN_COURSE_PRETRAINED=1`` or in the shell)
+    and every chapter loads its committed generator instead of training.
+    """
+    return os.environ.get("GAN_COURSE_PRETRAINED", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def train_or_load(trainer, model: str, use_pretrained: bool, resume: bool = True):
+    """The chapters' training cell: ``trainer.fit()``, or the committed generator instead.
+
+    With ``use_pretrained`` the committed weights (SHA-256 checked) are copied
+    *into the trainer's own generator*, so every later cell that uses ``G`` works
+    unchanged; there is no training history then, and ``None`` is returned.
+    Otherwise training runs (resuming from the run's checkpoint when there is
+    one) and the history is returned.
+    """
+    if not use_pretrained:
+        return trainer.fit(resume=resume)
+    entry = get_model(model)
+    G = trainer.modules[entry.generator_key]
+    device = next(G.parameters()).device
+    G.load_state_dict(load_pretrained(model, device).state_dict())
+    G.eval()
+    record = read_manifest()[model]
+    print(f"loaded the pretrained {model} generator ({record['file']}, step {record['step']}, "
+          f"SHA-256 verified); training skipped, so there is no loss history to plot")
+    return None

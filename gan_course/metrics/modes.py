@@ -1,4 +1,4 @@
-"""How good is a generator? Measures the chapters compute on generated samples.
+"""Mode coverage on 2-D Gaussian mixtures (chapter 1).
 
 Chapter 1 — mode coverage on 2-D Gaussian mixtures
 ---------------------------------------------------
@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 
 import torch
 
-from .errors import CourseError
+from ..errors import CourseError
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+"""What every recipe shares: the registry entry, and the settings a checkpoint must match."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ..errors import CourseError
+
+
+def model_hparams(recipe, seed: int) -> dict:
+    """What a checkpoint must match to be resumed: everything but the step counts."""
+    cadence = {"steps", "sample_every", "checkpoint_every"}
+    return {**{k: v for k, v in dataclasses.asdict(recipe).items() if k not in cadence}, "seed": seed}
+
+
+def config_from(cls, values: dict):
+    """Rebuild a model ``@dataclass`` config from its ``dataclasses.asdict`` form.
+
+    Lists (what JSON and ``torch.load`` give back for tuples) become tuples again;
+    unknown keys are ignored, so a checkpoint stays loadable when a field is added.
+    """
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in fields})
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """How the command line (and chapter 8) trains, samples and measures one model.
+
+    ``sample(G, n, device)`` returns a dict with ``"images"``: float32 ``(n, C, H, W)``
+    in [-1, 1] on the CPU, and for conditional models ``"labels"``: int64 ``(n,)``
+    (the requested class, or InfoGAN's categorical code). It draws its noise from
+    the global RNG, so ``seed_everything(s)`` before it makes it reproducible.
+
+    ``extra_scores(G, samples, device)``, when given, returns the chapter's own
+    measures beyond the image scores every model gets (label accuracy, code
+    purity, ...), as ``{name: float}``.
+    """
+
+    recipe: type  # the recipe dataclass (with .for_profile(profile))
+    build: Callable  # build(recipe, device, out_dir, seed) -> Trainer
+    make_generator: Callable  # make_generator(hparams) -> an untrained G of that configuration
+    sample: Callable  # sample(G, n, device) -> {"images": (n, C, H, W) [, "labels": (n,)]}
+    tag: str  # the Trainer tag its checkpoints carry
+    chapter: str = ""  # the chapter notebook that teaches it, e.g. "02_vanilla_gan"
+    extra_scores: Callable | None = None  # extra_scores(G, samples, device) -> {name: float}
+    generator_key: str = "G"  # the Trainer module that is "the generator" (exported, sampled)
+
+    def generator_from_checkpoint(self, state: dict, path) -> torch.nn.Module:
+        """The generator stored in a Trainer checkpoint, or a clear error."""
+        if state.get("tag") != self.tag:
+            raise CourseError(f"{path} holds a {state.get('tag')!r} checkpoint, not {self.tag!r}: "
+                              "pass a checkpoint of this model")
+        try:
+            G = self.make_generator(state["hparams"])
+            G.load_state_dict(state["modules"][self.generator_key])
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise CourseError(f"{path} does not fit this model's generator ({type(exc).__name__}): "
+                              "pass a checkpoint written by `train` for this model") from exc
+        return G

@@ -1,0 +1,83 @@
+"""Chapter 2's recipe: the fully connected GAN on FashionMNIST."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from ..data import Batches, load_fashion_mnist
+from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
+from ..profiles import check_profile, current_profile
+from ..runtime import seed_everything
+from ..steps import d_step, g_step
+from ..training import TrainConfig, Trainer
+from .common import ModelEntry, config_from, model_hparams
+
+
+@dataclass
+class VanillaRecipe:
+    """Chapter 2: the seed notes' fully connected GAN on FashionMNIST."""
+
+    model: MLPConfig = field(default_factory=MLPConfig)  # network sizes (latent 100, 28x28 images)
+    batch_size: int = 64  # images per step, as in the seed notes
+    steps: int = 12_000  # training iterations (one D and one G update each): ~13 epochs
+    lr: float = 2e-4  # Adam learning rate for both networks
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
+    n_fixed: int = 64  # fixed noise vectors behind every sample grid
+    sample_every: int = 500  # steps between sample grids
+    checkpoint_every: int = 2_000  # steps between checkpoints
+    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+
+    @classmethod
+    def for_profile(cls, profile: str | None = None) -> "VanillaRecipe":
+        """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
+        if check_profile(profile or current_profile()) == "full":
+            return cls()
+        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+
+
+def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None,
+                  seed: int = 0) -> Trainer:
+    """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer."""
+    seed_everything(seed)
+    data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
+    G = MLPGenerator(recipe.model).to(device)
+    D = MLPDiscriminator(recipe.model).to(device)
+    opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
+    opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
+    fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
+                          generator=torch.Generator().manual_seed(seed + 1)).to(device)  # (64, 100)
+    return Trainer(
+        modules={"G": G, "D": D},
+        optimizers={"G": opt_G, "D": opt_D},
+        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim),
+        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim),
+        batches=Batches(data, recipe.batch_size, seed=seed),
+        config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
+                           checkpoint_every=recipe.checkpoint_every),
+        sample_fn=lambda: G(fixed_z),
+        out_dir=out_dir,
+        tag="vanilla-mlp",
+        hparams=model_hparams(recipe, seed),
+        device=device,
+    )
+
+
+@torch.no_grad()
+def sample_unconditional(G: torch.nn.Module, n: int, device: torch.device, batch: int = 500) -> dict:
+    """``{"images": (n, C, H, W)}`` in [-1, 1] on the CPU, drawn in batches (no labels)."""
+    latent = G.cfg.latent_dim
+    chunks = [G(torch.randn(min(batch, n - i), latent, device=device)).float().cpu()
+              for i in range(0, n, batch)]
+    return {"images": torch.cat(chunks)}
+
+
+def mlp_generator(hparams: dict) -> MLPGenerator:
+    return MLPGenerator(config_from(MLPConfig, hparams["model"]))
+
+
+ENTRY = ModelEntry(VanillaRecipe, build_vanilla, mlp_generator, sample_unconditional, tag="vanilla-mlp",
+                   chapter="02_vanilla_gan")
