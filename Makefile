@@ -1,12 +1,14 @@
 # The GAN course: set-up, tests, website, notebook execution.
 #
 #   make book      set up .venv, find FashionMNIST, build the website into _build/html
-#   make test      set up, unit tests + every notebook (smoke profile), site build with -W
+#   make test      set up, unit tests + every notebook (smoke profile), site build with -W,
+#                  then the built site's checks (offline browser test, links, size)
+#   make site-check  only the built site's checks (after make book)
 #   make lab       JupyterLab in the course's environment
-#   make execute   re-run every chapter in the full profile, outputs stored in place
+#   make execute   re-run every chapter (and book/*.ipynb) in the full profile, outputs in place
 #                  (one chapter: make execute NB=notebooks/02_vanilla_gan.ipynb)
 #   make unit      the unit tests only (seconds)
-#   make pretrained  retrain and export the committed pretrained generators (vanilla: ~6 min)
+#   make pretrained  retrain and export every committed pretrained generator (prints each run time)
 #   make clean     remove build outputs and caches; make distclean also removes .venv
 #
 # Every target first makes sure .venv is up to date. pip runs only when
@@ -25,8 +27,10 @@ ENV_KEY := $(shell cat requirements.txt pyproject.toml 2>/dev/null | sha256sum |
 STAMP := $(VENV)/.installed-$(ENV_KEY)
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist
 
-# Chapter notebooks (make execute NB=... picks one or more).
-NB ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Chapter notebooks (make execute NB=... picks one or more), and the book pages that are
+# notebooks (the troubleshooting page): executed by make execute, run by make test.
+BOOK_NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+NB ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) $(BOOK_NOTEBOOKS)
 # pytest-xdist workers for `make test`.
 JOBS ?= 2
 # Per-cell timeouts in seconds: smoke runs under nbmake, full runs under nbconvert.
@@ -38,10 +42,10 @@ EXEC_TIMEOUT ?= 7200
 # back to Agg by themselves when there is no display.
 unexport MPLBACKEND
 
-.PHONY: help setup data book test unit lab execute pretrained clean distclean
+.PHONY: help setup data book site-check test unit lab execute pretrained clean distclean
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # ------------------------------------------------------------------ environment
 $(STAMP):
@@ -78,6 +82,8 @@ data: $(STAMP)
 setup: $(STAMP) data
 
 # --------------------------------------------------------------------- website
+# The build fetches require.js and the ipywidgets html-manager from the npm registry the
+# first time (pinned, SHA-512 checked, cached in .cache/npm): scripts/site_assets.py.
 book: setup
 	@echo "== building the website"
 	$(BIN)/jupyter-book build .
@@ -94,15 +100,24 @@ test: setup
 	echo "== unit tests and every notebook (smoke profile, $(JOBS) workers)"
 	# one thread per worker: $(JOBS) workers already fill the cores, and oversubscribed
 	# OpenMP threads made small networks several times slower
+	# tests/site checks the built site, so it runs after the build (below)
 	OMP_NUM_THREADS=1 GAN_COURSE_PROFILE=smoke GAN_COURSE_RUNS="$$runs" $(BIN)/python -m pytest -n $(JOBS) \
-	  --nbmake --nbmake-timeout=$(NB_TIMEOUT) tests notebooks || failed="$$failed pytest"
+	  --nbmake --nbmake-timeout=$(NB_TIMEOUT) --ignore=tests/site tests notebooks $(BOOK_NOTEBOOKS) \
+	  || failed="$$failed pytest"
 	echo "== website, warnings are errors ($$SECONDS s so far)"
 	$(BIN)/jupyter-book build . --all -W --keep-going || failed="$$failed website"
+	echo "== the built site: offline browser test, internal links, size ($$SECONDS s so far)"
+	GAN_COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:xdist -p no:cacheprovider tests/site \
+	  || failed="$$failed site"
 	if [ -n "$$failed" ]; then echo "== make test FAILED:$$failed (see above)" >&2; exit 1; fi
 	echo "== make test passed ($$SECONDS s after set-up); the site is at $(abspath _build/html/index.html)"
 
 unit: setup
-	GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) tests
+	GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) --ignore=tests/site tests
+
+# The checks of the built site (Chromium, headless, network off; links; size): after make book.
+site-check: setup
+	GAN_COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:xdist -p no:cacheprovider tests/site
 
 # ----------------------------------------------------------------- notebooks
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port 8899".
@@ -126,7 +141,7 @@ execute: setup
 
 # The committed pretrained generators: each chapter's full recipe, trained from scratch
 # through the command line, then exported as fp16 weights with a SHA-256 in the manifest.
-PRETRAINED ?= vanilla
+PRETRAINED ?= vanilla cgan dcgan infogan pix2pix cyclegan
 pretrained: setup
 	@for model in $(PRETRAINED); do
 	  start=$$(date +%s)

@@ -17,6 +17,12 @@ with the same batch size, optimiser settings and device, in one process:
    :class:`~gan_course.data.Batches`, and the engine's default logging, sample
    and checkpoint settings (checkpoints go to a temporary folder).
 
+``--model dcgan`` runs the same two arms on chapter 4's DCGAN (32x32), and
+``--model all`` runs both models one after the other (each block ends with its
+own speedup line). ``--time-to-quality MODEL`` instead measures minutes of
+``full`` training until the model's Fréchet distance reaches its chapter's bar
+(:func:`time_to_quality`).
+
 One iteration is one D update and one G update. Each arm runs ``warmup``
 iterations untimed, then ``steps`` timed ones; the time per iteration is the
 timed window's wall time divided by ``steps`` (so periodic work, logging,
@@ -33,7 +39,9 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from functools import partial
+from typing import Callable
 
 import torch
 from torch import nn
@@ -43,20 +51,55 @@ from .errors import CourseError
 from .models import MLPConfig, MLPDiscriminator, MLPGenerator
 from .runtime import describe_machine, seed_everything
 from .steps import d_step, g_step
-from .training import TrainConfig, Trainer, config_dict
+from .training import TrainConfig, Trainer
 
 #: The model both arms train: the seed notes' MLP on 32x32 images.
 BENCH_MLP = MLPConfig(image_shape=(1, 32, 32))
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    """A GAN both arms can train: its networks (D returns logits (B,)) and its input sizes."""
+
+    name: str  # as given to --model
+    description: str  # one line for the report
+    latent_dim: int  # size of z
+    image_size: int  # images are (1, S, S): the seed loop resizes 28 -> S, the engine pads
+    make: Callable[[], tuple[nn.Module, nn.Module]]  # () -> (G, D) freshly initialised
+
+
+def _mlp_pair():
+    return MLPGenerator(BENCH_MLP), MLPDiscriminator(BENCH_MLP)
+
+
+def _dcgan_pair():
+    from .models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+
+    cfg = DCGANConfig()  # chapter 4's networks, 32x32
+    return DCGANGenerator(cfg), DCGANDiscriminator(cfg)
+
+
+def _dcgan_model() -> BenchModel:
+    from .models.dcgan import DCGANConfig
+
+    cfg = DCGANConfig()
+    return BenchModel("dcgan", "chapter 4's DCGAN", cfg.latent_dim, cfg.image_size, _dcgan_pair)
+
+
+BENCH_MODELS: dict[str, Callable[[], BenchModel]] = {
+    "mlp": lambda: BenchModel("mlp", "the seed notes' MLP GAN", BENCH_MLP.latent_dim, 32, _mlp_pair),
+    "dcgan": _dcgan_model,
+}
 SEED_LR, SEED_BETAS = 2e-4, (0.5, 0.999)  # the notes' Adam settings, used by both arms
 SEED_LOG_INTERVAL = 100  # the notes print the losses every 100 batches
 
 
 class SigmoidDiscriminator(nn.Module):
-    """The seed notes' discriminator: the MLP followed by ``nn.Sigmoid``, (B, 1) probabilities."""
+    """The seed notes' discriminator: the network followed by ``nn.Sigmoid``, (B, 1) probabilities."""
 
-    def __init__(self, cfg: MLPConfig):
+    def __init__(self, body: nn.Module):
         super().__init__()
-        self.body = MLPDiscriminator(cfg)
+        self.body = body  # returns logits (B,)
         self.sigmoid = nn.Sigmoid()
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
@@ -84,23 +127,25 @@ def _timing(stamps: list[float], warmup: int, steps: int, end: float) -> dict:
             "seconds": window}
 
 
-def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device, cfg: MLPConfig = BENCH_MLP,
+def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
                   seed: int = 0, verbose: bool = False) -> dict:
     """The seed notes' loop, faithfully: per-image transforms, Sigmoid + BCELoss, ``.item()`` logging."""
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
+    model = model or BENCH_MODELS["mlp"]()
     setup = time.perf_counter()
     seed_everything(seed)
     transform = transforms.Compose([
-        transforms.Resize(cfg.image_shape[1]),  # (28, 28) -> (32, 32), bilinear, per image (PIL)
+        transforms.Resize(model.image_size),  # (28, 28) -> (32, 32), bilinear, per image (PIL)
         transforms.ToTensor(),  # PIL image -> (1, 32, 32) float in [0, 1]
         transforms.Normalize((0.5,), (0.5,)),  # -> [-1, 1]
     ])
     dataset = datasets.FashionMNIST(str(find_fashion_mnist_root()), train=True, download=False, transform=transform)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)  # num_workers=0, as in the notes
-    generator = MLPGenerator(cfg).to(device)
-    discriminator = SigmoidDiscriminator(cfg).to(device)
+    G, D = model.make()
+    generator = G.to(device)
+    discriminator = SigmoidDiscriminator(D).to(device)
     criterion = nn.BCELoss()
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=SEED_LR, betas=SEED_BETAS)
     optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=SEED_LR, betas=SEED_BETAS)
@@ -121,7 +166,7 @@ def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device
             fake_label = torch.zeros((real_img.shape[0], 1), device=device, dtype=torch.float32)
 
             # ---- train the discriminator: real -> 1, detached fake -> 0, averaged
-            z = torch.randn((real_img.shape[0], cfg.latent_dim), device=device, dtype=torch.float32)
+            z = torch.randn((real_img.shape[0], model.latent_dim), device=device, dtype=torch.float32)
             gen_img = generator(z)  # (B, 1, 32, 32)
             real_loss = criterion(discriminator(real_img), valid_label)
             fake_loss = criterion(discriminator(gen_img.detach()), fake_label)
@@ -131,7 +176,7 @@ def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device
             optimizer_d.step()
 
             # ---- train the generator: fresh fakes -> 1
-            z = torch.randn((real_img.shape[0], cfg.latent_dim), device=device, dtype=torch.float32)
+            z = torch.randn((real_img.shape[0], model.latent_dim), device=device, dtype=torch.float32)
             gen_img = generator(z)
             g_loss = criterion(discriminator(gen_img), valid_label)
             optimizer_g.zero_grad()
@@ -161,16 +206,18 @@ def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device
             "log_lines": log_lines}
 
 
-def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, cfg: MLPConfig = BENCH_MLP,
+def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
                seed: int = 0) -> dict:
     """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations."""
+    model = model or BENCH_MODELS["mlp"]()
     setup = time.perf_counter()
     seed_everything(seed)
-    data = load_fashion_mnist("train", device=device, pad_to=cfg.image_shape[-1])  # (60000, 1, 32, 32)
-    G, D = MLPGenerator(cfg).to(device), MLPDiscriminator(cfg).to(device)
+    data = load_fashion_mnist("train", device=device, pad_to=model.image_size)  # (60000, 1, 32, 32)
+    G, D = model.make()
+    G, D = G.to(device), D.to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=SEED_LR, betas=SEED_BETAS)
     opt_D = torch.optim.Adam(D.parameters(), lr=SEED_LR, betas=SEED_BETAS)
-    fixed_z = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    fixed_z = torch.randn(64, model.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
     train_cfg = TrainConfig(steps=warmup + steps)  # the engine's defaults for logging, samples, checkpoints
     stamps: list[float] = []
 
@@ -179,15 +226,16 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, c
         if len(stamps) == warmup:
             _sync(device)
         stamps.append(time.perf_counter())
-        return d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=cfg.latent_dim)
+        return d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=model.latent_dim)
 
     with tempfile.TemporaryDirectory(prefix="gan_course_bench_") as tmp:
         trainer = Trainer(
             modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D},
             d_step=timed_d_step,
-            g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=cfg.latent_dim),
+            g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=model.latent_dim),
             batches=Batches(data, batch_size, seed=seed), config=train_cfg,
-            sample_fn=lambda: G(fixed_z), out_dir=tmp, tag="bench-mlp", hparams=config_dict(cfg))
+            sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
+            hparams={"model": model.name})
         setup = time.perf_counter() - setup
         trainer.fit(resume=False)
         _sync(device)
@@ -197,7 +245,7 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, c
 
 
 def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, device=None, seed: int = 0,
-                  repeats: int = 1, verbose: bool = False, out=print) -> dict:
+                  repeats: int = 1, verbose: bool = False, out=print, model: str = "mlp") -> dict:
     """Time both arms and print the report; the last line printed is the speedup.
 
     With ``repeats > 1`` the arms alternate (seed, engine, seed, engine, ...) and
@@ -208,12 +256,16 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     if steps <= 0 or warmup < 0 or batch_size <= 0 or repeats <= 0:
         raise CourseError(f"need steps > 0, warmup >= 0, batch_size > 0 and repeats > 0 (got {steps}, {warmup}, "
                           f"{batch_size}, {repeats}): use e.g. --steps 500 --warmup 50 --batch-size 64")
+    if model not in BENCH_MODELS:
+        raise CourseError(f"unknown benchmark model {model!r}: choose one of {', '.join(BENCH_MODELS)}")
     device = _device(device)
-    cfg = BENCH_MLP
-    n_g = sum(p.numel() for p in MLPGenerator(cfg).parameters())
-    n_d = sum(p.numel() for p in MLPDiscriminator(cfg).parameters())
-    out(f"model: the seed notes' MLP GAN on 1x32x32 images (G {n_g / 1e6:.2f}M, D {n_d / 1e6:.2f}M parameters); "
-        "32x32 because the seeds resize 28 -> 32 (the engine pads 28 -> 32 instead)")
+    spec = BENCH_MODELS[model]()
+    G, D = spec.make()
+    n_g = sum(p.numel() for p in G.parameters())
+    n_d = sum(p.numel() for p in D.parameters())
+    s = spec.image_size
+    out(f"model: {spec.description} on 1x{s}x{s} images (G {n_g / 1e6:.2f}M, D {n_d / 1e6:.2f}M parameters); "
+        f"{s}x{s} because the seeds resize 28 -> {s} (the engine pads 28 -> {s} instead)")
     out(f"batch {batch_size} | device {device} ({describe_machine(device)}) | torch {torch.__version__} | "
         f"{steps} timed iterations after {warmup} warm-up, best of {repeats}; "
         "one iteration = one D and one G update")
@@ -221,8 +273,8 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         out("load average before: %.2f %.2f %.2f (1, 5, 15 min; other processes slow both arms)" % os.getloadavg())
     seed_runs, engine_runs = [], []
     for _ in range(repeats):
-        seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, cfg, seed, verbose=verbose))
-        engine_runs.append(run_engine(steps, warmup, batch_size, device, cfg, seed))
+        seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, spec, seed, verbose=verbose))
+        engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed))
     seed_loop = min(seed_runs, key=lambda r: r["ms_mean"])
     engine = min(engine_runs, key=lambda r: r["ms_mean"])
     tc = engine["train_config"]
@@ -239,9 +291,75 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
     out(f"speedup vs seed loop: {speedup:.1f}x")
-    return {"seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps, "warmup": warmup,
+    return {"model": model, "seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps,
+            "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}
+
+
+# ------------------------------------------------------------- time to quality
+def time_to_quality(model: str, bar: float | None = None, eval_every: int = 500, n: int = 5_000,
+                    device=None, seed: int = 0, out=print) -> dict:
+    """Minutes of ``full``-profile training until the FD of ``model``'s samples reaches ``bar``.
+
+    Trains the chapter's own recipe (the same ``build`` as the chapter and
+    ``train``) and, every ``eval_every`` steps, scores ``n`` seeded samples with
+    :func:`~gan_course.metrics.score_images`. Only training time counts: the
+    evaluations are excluded, and the random state is restored around them, so the
+    training run is the one the chapter makes. Stops at the bar or at the end of
+    the recipe's steps.
+    """
+    import random
+
+    import numpy as np
+
+    from .evaluation import GOALS
+    from .metrics import score_images
+    from .recipes import get_model
+
+    entry = get_model(model)
+    if bar is None:
+        bars = [value for key, op, value in GOALS.get(model, []) if key == "fd"]
+        if not bars:
+            raise CourseError(f"{model} has no FD goal: pass --bar, e.g. --bar 80")
+        bar = bars[0]
+    if eval_every <= 0 or n < 2:
+        raise CourseError(f"need eval_every > 0 and n >= 2, got {eval_every} and {n}")
+    device = _device(device)
+    recipe = entry.recipe.for_profile("full")
+    trainer = entry.build(recipe, device, None, seed=seed)
+    G = trainer.modules[entry.generator_key]
+    out(f"time to quality: {model}, full recipe ({recipe.steps} steps), FD on {n} samples every {eval_every} "
+        f"steps, bar FD <= {bar:g}; device {device} ({describe_machine(device)})")
+    points, reached = [], None
+    while trainer.step < recipe.steps:
+        trainer.config.steps = min(trainer.step + eval_every, recipe.steps)
+        trainer.fit(resume=False)
+        state = (random.getstate(), np.random.get_state(), torch.random.get_rng_state(),
+                 torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+        try:
+            G.eval()
+            seed_everything(10_000 + seed)
+            with torch.no_grad():
+                images = entry.sample(G, n, device)["images"]
+            fd = score_images(images, device=device, n=n)["fd"]
+        finally:
+            random.setstate(state[0])
+            np.random.set_state(state[1])
+            torch.random.set_rng_state(state[2])
+            if state[3] is not None:
+                torch.cuda.set_rng_state_all(state[3])
+        points.append({"step": trainer.step, "train_seconds": trainer.train_seconds, "fd": fd})
+        out(f"  step {trainer.step:>6}: {trainer.train_seconds / 60:6.2f} min of training, FD {fd:7.2f}")
+        if fd <= bar:
+            reached = points[-1]
+            break
+    if reached:
+        out(f"time to FD <= {bar:g}: {reached['train_seconds'] / 60:.2f} min of training ({reached['step']} steps)")
+    else:
+        out(f"FD <= {bar:g} not reached within the full recipe's {recipe.steps} steps "
+            f"({trainer.train_seconds / 60:.2f} min; best FD {min(p['fd'] for p in points):.2f})")
+    return {"model": model, "bar": bar, "points": points, "reached": reached}
 
 
 # ------------------------------------------------------------- command line
@@ -254,13 +372,30 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         help="alternate the arms this many times and keep each one's fastest run (default 1)")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     parser.add_argument("--verbose", action="store_true", help="also print the seed loop's log lines")
+    parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
+                        help="the GAN both arms train: mlp (the seed notes'), dcgan (chapter 4's) or all (default mlp)")
+    parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
+                        help="instead: minutes of full training until MODEL's FD reaches its chapter's bar")
+    parser.add_argument("--bar", type=float, default=None, help="the FD bar for --time-to-quality "
+                        "(default: the chapter's goal, e.g. 60 for dcgan)")
+    parser.add_argument("--eval-every", type=int, default=500, help="steps between FD checks (default 500)")
+    parser.add_argument("--n", type=int, default=5000, help="samples per FD check (default 5000)")
     return parser
 
 
 def main_bench(args: argparse.Namespace) -> int:
     """``bench``: run both arms and print; the last line is ``speedup vs seed loop: X.Xx``."""
-    run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size,
-                  repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None), verbose=getattr(args, "verbose", False))
+    if getattr(args, "time_to_quality", None):
+        time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
+                        device=getattr(args, "device", None))
+        return 0
+    choice = getattr(args, "model", "mlp")
+    for i, model in enumerate(list(BENCH_MODELS) if choice == "all" else [choice]):
+        if i:
+            print()
+        run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
+                      repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
+                      verbose=getattr(args, "verbose", False))
     return 0
 
 

@@ -2,6 +2,7 @@
 
     python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
     python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/vanilla/checkpoint.pt
+    python -m gan_course evaluate vanilla [--checkpoint PATH] [--n N]
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
 that names the fix, never a traceback.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import sys
 from pathlib import Path
 
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,sample,export-pretrained,train-classifier,bench}")
+                                metavar="{train,sample,translate,export-pretrained,train-classifier,bench}")
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
     train.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
@@ -72,7 +74,28 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--checkpoint", type=Path, default=None,
                         help="a checkpoint written by `train` (default: the committed pretrained generator)")
     sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
+    sample.add_argument("--label", type=int, default=None,
+                        help="conditional models (cgan): draw every image of this class, 0-9 (default: all ten "
+                             "classes in turn)")
     sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    translate = sub.add_parser("translate", help="translate held-out test items (pix2pix, cyclegan) to a .pt file")
+    translate.add_argument("model", help="an image-to-image model: pix2pix or cyclegan")
+    translate.add_argument("--n", type=_positive_int, required=True, help="number of test items")
+    translate.add_argument("--out", type=Path, required=True, help="output file, e.g. translations.pt")
+    translate.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB",
+                           help="AtoB (default) or BtoA (cyclegan only)")
+    translate.add_argument("--checkpoint", type=Path, default=None,
+                           help="a checkpoint written by `train` (default: the committed pretrained generator)")
+    translate.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    translate.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    evaluate = sub.add_parser("evaluate", help="print a model's scores beside the reference ladder")
+    evaluate.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
+    evaluate.add_argument("--checkpoint", type=Path, default=None,
+                          help="a checkpoint written by `train` (default: the committed pretrained generator)")
+    evaluate.add_argument("--n", type=_positive_int, default=None,
+                          help="generated images to score (default: 5000 in the full profile, 256 in smoke)")
+    evaluate.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
+    evaluate.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
     export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint written by `train`")
@@ -113,30 +136,67 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _generator(entry, model: str, checkpoint: Path | None, device) -> torch.nn.Module:
+    """The generator of ``checkpoint``, or the committed pretrained one (SHA-256 checked)."""
+    from .training import load_checkpoint
+
+    if checkpoint is None:
+        from .pretrained import load_pretrained
+
+        G = load_pretrained(model, device)
+    else:
+        G = entry.generator_from_checkpoint(load_checkpoint(checkpoint), checkpoint)
+    return G.to(device).eval()
+
+
 @torch.no_grad()
 def cmd_sample(args) -> int:
     from .recipes import get_model
     from .runtime import get_device, seed_everything
-    from .training import atomic_save, load_checkpoint
+    from .training import atomic_save
 
     entry = get_model(args.model)
     device = get_device(args.device)
-    if args.checkpoint is None:  # the committed generator, checked against its SHA-256
-        from .pretrained import load_pretrained
-
-        G = load_pretrained(args.model, device)
-    else:
-        state = load_checkpoint(args.checkpoint)
-        G = entry.generator_from_checkpoint(state, args.checkpoint)
-    G.to(device).eval()
+    G = _generator(entry, args.model, args.checkpoint, device)
     seed_everything(args.seed)
-    drawn = entry.sample(G, args.n, device)
+    if args.label is None:
+        drawn = entry.sample(G, args.n, device)
+    elif "labels" in inspect.signature(entry.sample).parameters:
+        drawn = entry.sample(G, args.n, device, labels=args.label)  # the model checks the range
+    else:
+        raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
     out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
     if drawn.get("labels") is not None:
         out["labels"] = drawn["labels"].long().cpu()  # (N,)
     atomic_save(out, args.out)
     print(f"wrote {args.n} images {tuple(out['images'].shape)}"
           + (" with labels" if "labels" in out else "") + f" to {args.out}")
+    return 0
+
+
+def cmd_translate(args) -> int:
+    from .runtime import get_device
+    from .training import atomic_save
+    from .translate import translate
+
+    out = translate(args.model, args.n, args.direction, args.checkpoint, args.seed, get_device(args.device))
+    atomic_save(out, args.out)
+    print(f"wrote {', '.join(f'{k} {tuple(v.shape)}' for k, v in out.items())} to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluation import evaluate_generator
+    from .recipes import get_model
+    from .runtime import get_device
+
+    entry = get_model(args.model)
+    device = get_device(args.device)
+    G = _generator(entry, args.model, args.checkpoint, device)
+    source = str(args.checkpoint) if args.checkpoint else "the committed pretrained generator"
+    report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed)
+    print(f"{args.model} ({source}), {report.n} generated images vs real FashionMNIST test images")
+    print(report.table)
     return 0
 
 
@@ -161,13 +221,17 @@ def cmd_bench(args) -> int:
     return main_bench(args)
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export-pretrained": cmd_export_pretrained,
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "translate": cmd_translate,
+            "export-pretrained": cmd_export_pretrained,
             "train-classifier": cmd_train_classifier,
             "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (already printed, one line) or --help: return its status
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return COMMANDS[args.command](args)
     except CourseError as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .errors import CourseError
 from .profiles import current_profile
 
 
@@ -120,3 +121,29 @@ def show_source(obj) -> None:
         display(Markdown(f"```python\n{source}```"))
     except ImportError:  # plain Python
         print(source)
+
+
+DRIVE_MOUNT = "/content/drive"
+
+
+def keep_runs_in_drive(folder: str = "gan_course_runs", mount_point: str = DRIVE_MOUNT) -> str:
+    """On Colab: mount Google Drive and keep every checkpoint there, so a disconnect loses nothing.
+
+    Sets ``GAN_COURSE_RUNS`` to ``<mount_point>/MyDrive/<folder>``; every chapter's
+    ``run_dir`` (and ``python -m gan_course train --out``'s default in a notebook)
+    then lives on Drive. After a disconnect: reconnect, run the set-up cells with
+    the same choice, and run the chapter again; each training cell resumes from
+    its last checkpoint instead of starting over. Returns the folder.
+    """
+    if "google.colab" not in sys.modules:
+        raise CourseError("keep_runs_in_drive works on Google Colab only: elsewhere, set GAN_COURSE_RUNS "
+                          "to any folder that survives a restart (the default, ./runs, already does)")
+    from google.colab import drive  # only importable on Colab
+
+    drive.mount(mount_point)
+    path = os.path.join(mount_point, "MyDrive", folder)
+    os.makedirs(path, exist_ok=True)
+    os.environ["GAN_COURSE_RUNS"] = path
+    print(f"checkpoints now go to Google Drive: {path} (GAN_COURSE_RUNS); after a disconnect, "
+          "re-run the chapter and its training cells resume")
+    return path

@@ -71,6 +71,10 @@ def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: st
 
 def snapshot_player(snapshots: Sequence[tuple[int, torch.Tensor]], n_images: int = 64, scale: int = 2):
     """Replay the Trainer's fixed-noise grids: drag to see G improve step by step."""
+    if not snapshots:
+        print("no snapshots to replay: they are drawn while training; after loading the pretrained generator "
+              "(USE_PRETRAINED) there are none")
+        return None
     frames = [png_from_images(images[:n_images], scale=scale) for _, images in snapshots]
     return frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step")
 

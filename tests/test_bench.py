@@ -43,3 +43,34 @@ def test_bench_on_the_real_data_counts_every_iteration():
 def test_bench_rejects_bad_arguments():
     with pytest.raises(CourseError, match="--steps"):
         run_benchmark(steps=0, warmup=1, device="cpu", out=lambda *_: None)
+
+
+def test_time_to_quality_reports_each_check_and_the_result(monkeypatch):
+    from gan_course.bench import time_to_quality
+    from gan_course.recipes.vanilla import VanillaRecipe
+
+    tiny = VanillaRecipe(batch_size=8, steps=6, sample_every=3, checkpoint_every=6, train_limit=256)
+    monkeypatch.setattr(VanillaRecipe, "for_profile", classmethod(lambda cls, profile=None: tiny))
+    lines = []
+    result = time_to_quality("vanilla", bar=1e6, eval_every=3, n=64, out=lines.append)
+    assert result["reached"]["step"] == 3  # any FD is below a bar of a million
+    assert "time to FD <= 1e+06" in lines[-1]
+    result = time_to_quality("vanilla", bar=0.0, eval_every=3, n=64, out=lines.append)
+    assert result["reached"] is None and [p["step"] for p in result["points"]] == [3, 6]
+    assert "not reached" in lines[-1]
+
+
+def test_time_to_quality_needs_a_bar_for_models_without_an_fd_goal():
+    from gan_course.bench import time_to_quality
+
+    with pytest.raises(CourseError, match="--bar"):
+        time_to_quality("vanilla")
+
+
+def test_bench_dcgan_arm_on_fake_data(tmp_path, monkeypatch, capsys):
+    write_fake_fashion_mnist(tmp_path / "fashion", n_train=64, n_test=8)
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "fashion"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["--steps", "3", "--warmup", "1", "--batch-size", "16", "--model", "dcgan"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "DCGAN" in lines[0] and LAST_LINE.fullmatch(lines[-1]), lines

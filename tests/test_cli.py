@@ -78,3 +78,19 @@ def test_corrupt_checkpoint_is_one_line(tmp_path):
     bad.write_bytes(b"not a checkpoint at all")
     result = run_cli("sample", "vanilla", "--n", "2", "--out", "x.pt", "--checkpoint", str(bad), cwd=tmp_path)
     assert result.returncode == 2 and "corrupt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_prints_scores_above_the_ladder(trained, capsys):
+    assert main(["evaluate", "vanilla", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "200 generated images" in out and "FD" in out and "precision" in out
+    assert "reference ladder" in out and "real train images" in out and "uniform noise" in out
+
+
+def test_evaluate_errors_are_one_line(tmp_path):
+    for args, needle in ((["evaluate", "nosuchmodel"], "unknown model"),
+                         (["evaluate", "vanilla", "--checkpoint", "missing.pt"], "no checkpoint at"),
+                         (["evaluate", "vanilla", "--n", "-3"], "must be positive")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2 and needle in result.stderr, result.stderr
+        assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

@@ -70,6 +70,11 @@ def chapters_on_disk() -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def book_notebooks() -> list[str]:
+    """Book pages written as notebooks (book/*.ipynb), e.g. the troubleshooting page."""
+    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("*.ipynb"))
+
+
 def existing_chapters() -> list[str]:
     """Chapters listed in the toc or on disk that exist (missing ones fail the toc test)."""
     return sorted({c for c in toc_chapters() + chapters_on_disk() if (ROOT / c).is_file()})
@@ -167,6 +172,9 @@ def test_site_config_essentials():
     assert config["only_build_toc_files"] is True, "without it Sphinx scans .venv"
     assert config["execute"]["execute_notebooks"] == "off", "the site shows committed outputs only"
     assert config["bibtex_bibfiles"] == ["book/references.bib"]
+    # the theme's Colab launch button: built from repository.url + branch, like the badges
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["repository"]["branch"] == sync_setup_cells.BRANCH
 
 
 def test_bibliography_parses_and_has_the_keys():
@@ -182,8 +190,14 @@ def chapter(request) -> tuple[str, dict]:
     return request.param, load(request.param)
 
 
-def test_notebook_format(chapter):
-    path, nb = chapter
+@pytest.fixture(params=existing_chapters() + book_notebooks())
+def notebook(request) -> tuple[str, dict]:
+    """Chapters and notebook book pages: the checks that apply to every executed notebook."""
+    return request.param, load(request.param)
+
+
+def test_notebook_format(notebook):
+    path, nb = notebook
     assert nb["nbformat"] == 4, path
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", f"{path}: kernel must be 'python3'"
     assert nb["metadata"].get("language_info", {}).get("name", "python") == "python", path
@@ -201,10 +215,27 @@ def test_title_and_learning_goals(chapter):
     assert "what you will learn" in top.lower(), f"{path}: add a 'What you will learn' list to the first cell"
 
 
-def test_setup_cells_follow_the_title(chapter):
-    path, nb = chapter
+def test_setup_cells_follow_the_title(notebook):
+    path, nb = notebook
     tagged = [i for i, c in enumerate(nb["cells"]) if "setup" in c.get("metadata", {}).get("tags", [])]
-    assert tagged == [1, 2], f"{path}: the two set-up cells must come right after the title cell (cells {tagged})"
+    assert tagged == [2, 3], (f"{path}: the two set-up cells must come right after the title and the Colab "
+                              f"badge (cells {tagged}): run `python scripts/sync_setup_cells.py {path}`")
+
+
+def test_colab_badge(notebook):
+    """Cell 1 is the badge, linking to this very notebook on Colab, built from REPO_URL."""
+    path, nb = notebook
+    url = sync_setup_cells.colab_url(path)
+    assert url == f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}" \
+                  f"/blob/main/{path}"
+    cell = nb["cells"][1]
+    fix = f"run `python scripts/sync_setup_cells.py {path}`"
+    assert cell["cell_type"] == "markdown" and "colab-badge" in cell.get("metadata", {}).get("tags", []), (
+        f"{path}: cell 1 must be the Colab badge: {fix}")
+    assert f"[![Open In Colab]({sync_setup_cells.BADGE_IMAGE})]({url})" in source(cell), (
+        f"{path}: the Colab badge must link to {url}: {fix}")
+    badges = [i for i, c in enumerate(nb["cells"]) if "colab.research.google.com/github/" in source(c)]
+    assert badges == [1], f"{path}: one Colab badge expected, in cell 1 (found in cells {badges})"
 
 
 def test_ends_with_summary_and_exercises(chapter):
@@ -219,10 +250,10 @@ def test_ends_with_summary_and_exercises(chapter):
         f"{path}: give each exercise a solution in a dropdown admonition (:class: dropdown)")
 
 
-def test_citations_exist(chapter):
+def test_citations_exist(notebook):
     from pybtex.database import parse_file
 
-    path, nb = chapter
+    path, nb = notebook
     keys = set(parse_file(str(BIB)).entries)
     cited = set()
     for cell in nb["cells"]:
@@ -232,8 +263,8 @@ def test_citations_exist(chapter):
     assert cited <= keys, f"{path}: cites keys not in book/references.bib: {sorted(cited - keys)}"
 
 
-def test_outputs_from_a_clean_full_run(chapter):
-    path, nb = chapter
+def test_outputs_from_a_clean_full_run(notebook):
+    path, nb = notebook
     cells = [c for c in code_cells(nb) if source(c).strip()]
     counts = [c.get("execution_count") for c in cells]
     if counts != list(range(1, len(cells) + 1)):
@@ -253,9 +284,9 @@ def test_outputs_from_a_clean_full_run(chapter):
         f"{path}: committed outputs must come from the full profile: run `make execute NB={path}`")
 
 
-def test_widget_state_is_stored(chapter):
+def test_widget_state_is_stored(notebook):
     """A widget shows on the website only if its state was saved with the notebook."""
-    path, nb = chapter
+    path, nb = notebook
     views = {o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
              for c in code_cells(nb) for o in c.get("outputs", [])
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})}

@@ -53,7 +53,7 @@ def test_save_grid(tmp_path):
     assert Image.open(path).size == (122, 122)
 
 
-def test_show_grid_and_snapshots_return_shown_figures():
+def test_show_grid_and_snapshots_return_shown_figures(capsys):
     fig = show_grid(torch.zeros(16, 1, 28, 28), title="x")
     assert isinstance(fig, Figure) and isinstance(fig, ShownFigure)
     assert fig._ipython_display_() is None  # Jupyter does not echo it a second time
@@ -61,8 +61,18 @@ def test_show_grid_and_snapshots_return_shown_figures():
     fig = show_snapshots(snaps, max_cols=5)
     titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert len(titled) == 10 and titled[0] == "step 1" and titled[-1] == "step 24"
-    with pytest.raises(CourseError, match="train first"):
-        show_snapshots([])
+    assert show_snapshots([]) is None  # after loading a pretrained generator: a note, not an error
+    assert "USE_PRETRAINED" in capsys.readouterr().out
+
+
+def test_history_plots_print_a_note_without_a_history(capsys):
+    from gan_course.plotting import plot_health, plot_losses
+    from gan_course.widgets import snapshot_player
+
+    for history in (None, {"step": []}):
+        assert plot_losses(history) is None and plot_health(history) is None
+    assert snapshot_player([]) is None
+    assert capsys.readouterr().out.count("USE_PRETRAINED") == 5
 
 
 def test_show_grid_on_given_axes_returns_that_figure():

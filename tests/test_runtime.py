@@ -153,3 +153,36 @@ def test_show_source_prints_the_real_source(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.startswith("def seed_everything(seed: int) -> None:")
     assert "torch.manual_seed(seed)" in out
+
+
+def test_keep_runs_in_drive_needs_colab(monkeypatch):
+    import sys
+
+    from gan_course.errors import CourseError
+    from gan_course.runtime import keep_runs_in_drive
+
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    with pytest.raises(CourseError, match="GAN_COURSE_RUNS"):
+        keep_runs_in_drive()
+
+
+def test_keep_runs_in_drive_mounts_and_points_runs_there(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    from gan_course.runtime import keep_runs_in_drive
+    from gan_course.training import run_dir
+
+    mounted = []
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=mounted.append)  # a stand-in for Colab's drive module
+    google = types.ModuleType("google")
+    google.colab = colab
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.delenv("GAN_COURSE_RUNS", raising=False)
+    path = keep_runs_in_drive(mount_point=str(tmp_path / "drive"))
+    assert mounted == [str(tmp_path / "drive")]
+    assert path == str(tmp_path / "drive" / "MyDrive" / "gan_course_runs")
+    assert str(run_dir("vanilla", profile="full")).startswith(path)
+    monkeypatch.delenv("GAN_COURSE_RUNS")

@@ -3,11 +3,17 @@
 * :mod:`.modes` — chapter 1: mode coverage on 2-D Gaussian mixtures.
 * :mod:`.images` — chapters 2-8: Fréchet distance, KID and precision/recall on
   the course classifier's features, with a reference ladder of real and
-  degraded images that shows where a score sits.
+  damaged real images that shows where a score sits.
 * :mod:`.codes` — label accuracy of conditional samples, and purity / NMI of an
   unsupervised code (InfoGAN) against the classes.
 """
 
+from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
+from .images import (Scorer, default_n, format_scores, gaussian_blur, image_features, inception_fid,
+                     precision_recall, reference_ladder, score_images)
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
 
-__all__ = ["ModeCoverage", "coverage_table", "mode_coverage", "real_data_high_quality"]
+__all__ = ["ModeCoverage", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
+           "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "mode_coverage",
+           "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality",
+           "reference_ladder", "score_images"]

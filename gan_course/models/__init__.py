@@ -1,7 +1,22 @@
 """The course's networks, one module per family, one ``@dataclass`` config per model."""
 
+from .cgan import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
+from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, dcgan_init_, layer_sizes
+from .infogan import (InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, InfoGANOutput,
+                      sample_codes)
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
+from .patchgan import PatchGANConfig, PatchGANDiscriminator, patch_grid_size, receptive_field
+from .resnet_gen import CycleGenerators, ResidualBlock, ResnetGenerator, ResnetGeneratorConfig
+from .sizes import conv_output_size, transposed_conv_output_size
 from .toy import ToyConfig, ToyDiscriminator, ToyGenerator
+from .unet import UNetConfig, UNetGenerator
 
 __all__ = ["MLPConfig", "MLPDiscriminator", "MLPGenerator",
-           "ToyConfig", "ToyDiscriminator", "ToyGenerator"]
+           "ToyConfig", "ToyDiscriminator", "ToyGenerator",
+           "PatchGANConfig", "PatchGANDiscriminator", "patch_grid_size", "receptive_field",
+           "UNetConfig", "UNetGenerator",
+           "DCGANConfig", "DCGANDiscriminator", "DCGANGenerator", "dcgan_init_", "layer_sizes",
+           "conv_output_size", "transposed_conv_output_size",
+           "InfoGANConfig", "InfoGANDiscriminator", "InfoGANGenerator", "InfoGANOutput", "sample_codes",
+           "CGANConfig", "ConditionalDiscriminator", "ConditionalGenerator", "check_labels",
+           "CycleGenerators", "ResidualBlock", "ResnetGenerator", "ResnetGeneratorConfig"]

@@ -24,6 +24,22 @@ LABELS = {
 }
 
 
+NO_HISTORY = ("no training history to plot: the pretrained generator was loaded instead of training "
+              "(USE_PRETRAINED); set it to False and re-run the training cell to see the curves")
+
+
+def no_history(history) -> bool:
+    """True (after printing why) when there is nothing to plot: ``None`` or an empty history.
+
+    That is the case after ``train_or_load(..., use_pretrained=True)``: every
+    plotting cell of a chapter then prints one line instead of failing.
+    """
+    if history is None or not history.get("step"):
+        print(NO_HISTORY)
+        return True
+    return False
+
+
 def smooth(values, window: int) -> np.ndarray:
     """Moving average (valid part only); raw GAN losses are too noisy to read."""
     values = np.asarray(values, dtype=float)
@@ -49,6 +65,8 @@ def plot_losses(history: dict, keys: tuple[str, ...] = ("loss_d_real", "loss_d_f
     The dotted line is log 2 ≈ 0.693, what each of D's terms scores when D
     answers 1/2 for every input.
     """
+    if no_history(history):
+        return None
     labels = {**LABELS, **(labels or {})}
     window = window or _window(history)
     fig = None
@@ -72,6 +90,8 @@ def plot_health(history: dict, window: int | None = None, ax=None, title: str = 
     every input. D(x) -> 1 with D(G(z)) -> 0 means D is winning outright; both
     pinned at 1/2 from the first step can mean D is not learning at all.
     """
+    if no_history(history):
+        return None
     window = window or _window(history)
     fig = None
     if ax is None:

@@ -1,0 +1,231 @@
+"""Unpaired image domains for CycleGAN (chapter 7), built in code from FashionMNIST.
+
+CycleGAN learns to translate between two *collections* of images, with no pairs.
+To make sure no pair can exist, domain A and domain B are cut from **disjoint
+halves** of each split: A only ever uses images from the first half, B only from
+the second half (the ``source`` indices record which images each domain uses,
+and a test checks that the two sets never meet).
+
+Two pairs of domains:
+
+* ``"negative"`` — an *appearance* change: A = original FashionMNIST images (all
+  ten classes, dark background), B = their photographic negatives (``-x``: light
+  background, dark garment) made from the *other* half of the images. Same
+  shapes on both sides; only the tone changes. CycleGAN can solve this.
+* ``"shoes"`` — a *shape* change: A = sneakers (class 7), B = ankle boots
+  (class 9). A boot has a shaft that a sneaker does not; the translation has to
+  add or remove material. This is the limitation the notes describe.
+
+Because the negative style is a known function, chapter 7 can also measure how
+far a translation is from the *true* answer (``true_translation``), something a
+real unpaired data set never allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
+from .errors import CourseError
+
+SNEAKER, ANKLE_BOOT = 7, 9  # FashionMNIST class indices
+PAIRS = ("negative", "shoes")  # the domain pairs, by name
+
+
+@dataclass
+class DomainPair:
+    """Two unpaired collections of images, and where each one came from."""
+
+    pair: str  # "negative" or "shoes"
+    split: str  # "train" or "test"
+    a: ImageSet  # domain A: (N_A, 1, S, S) in [-1, 1], labels = FashionMNIST classes
+    b: ImageSet  # domain B: (N_B, 1, S, S) in [-1, 1]
+    a_source: torch.Tensor  # (N_A,) int64: indices of A's images in the FashionMNIST split
+    b_source: torch.Tensor  # (N_B,) int64: indices of B's images, all in the other half
+    a_name: str  # e.g. "original"
+    b_name: str  # e.g. "negative"
+
+
+def negative(x: torch.Tensor) -> torch.Tensor:
+    """The appearance style of domain B: the photographic negative, ``x -> -x`` on [-1, 1].
+
+    Background -1 (black) becomes +1 (white); the garment keeps its shape and
+    detail, only its tone flips. It is its own inverse.
+    """
+    return -x
+
+
+def true_translation(pair: str, x: torch.Tensor, direction: str) -> torch.Tensor:
+    """The right answer for a translation, where one exists (only for ``"negative"``)."""
+    check_pair(pair)
+    check_direction(direction)
+    if pair != "negative":
+        raise CourseError(f"the {pair!r} pair has no known true translation (a sneaker has no "
+                          "single 'right' boot): use pair='negative'")
+    return negative(x)  # the negative is its own inverse: the same map in both directions
+
+
+def check_pair(pair: str) -> str:
+    if pair not in PAIRS:
+        raise CourseError(f"unknown domain pair {pair!r}: use one of {', '.join(PAIRS)}")
+    return pair
+
+
+def check_direction(direction: str) -> str:
+    if direction not in ("AtoB", "BtoA"):
+        raise CourseError(f"unknown direction {direction!r}: use 'AtoB' or 'BtoA'")
+    return direction
+
+
+def make_domains(pair: str, split: str = "train", device="cpu", pad_to: int = 32,
+                 limit: int | None = None) -> DomainPair:
+    """Domains A and B of ``pair`` from one FashionMNIST split, from disjoint halves.
+
+    The split's first half feeds A and its second half feeds B, so no source
+    image appears in both domains. ``limit`` keeps at most that many images per
+    domain (for quick runs); ``pad_to=32`` pads 28x28 to 32x32 with background.
+    """
+    check_pair(pair)
+    data = load_fashion_mnist(split, pad_to=pad_to)  # (N, 1, S, S) on the CPU
+    n = len(data)
+    index = torch.arange(n)
+    first, second = index[: n // 2], index[n // 2:]  # disjoint halves
+    if pair == "negative":
+        a_idx, b_idx = first, second
+        names = ("original", "negative")
+    else:
+        a_idx = first[data.labels[first] == SNEAKER]
+        b_idx = second[data.labels[second] == ANKLE_BOOT]
+        names = (CLASSES[SNEAKER].lower(), CLASSES[ANKLE_BOOT].lower())
+    if limit is not None:
+        if limit <= 0:
+            raise CourseError(f"limit must be positive, got {limit}: use None for all images")
+        a_idx, b_idx = a_idx[:limit], b_idx[:limit]
+    a = ImageSet(data.images[a_idx], data.labels[a_idx])
+    b_images = data.images[b_idx]
+    b = ImageSet(negative(b_images) if pair == "negative" else b_images, data.labels[b_idx])
+    return DomainPair(pair, split, a.to(device), b.to(device), a_idx, b_idx, *names)
+
+
+class UnpairedBatches:
+    """Endless ``(a, b)`` minibatches: one from each domain, drawn independently.
+
+    Two seeded :class:`~gan_course.data.Batches` side by side (their own
+    shuffles, so the i-th A image is never tied to the i-th B image); the
+    position is saved in checkpoints like a single ``Batches``.
+    """
+
+    def __init__(self, domains: DomainPair, batch_size: int, seed: int = 0):
+        self.a = Batches(domains.a, batch_size, seed=seed)
+        self.b = Batches(domains.b, batch_size, seed=seed + 7_919)  # another shuffle for B
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        a, _ = next(self.a)  # (B, 1, S, S) from domain A
+        b, _ = next(self.b)  # (B, 1, S, S) from domain B
+        return a, b
+
+    def state_dict(self) -> dict:
+        return {"a": self.a.state_dict(), "b": self.b.state_dict(), "batch_size": self.batch_size}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.a.load_state_dict(state["a"])
+        self.b.load_state_dict(state["b"])
+        self.batch_size = state["batch_size"]
+
+
+# ------------------------------------------------------------ domain tests
+class PixelDomainClassifier(torch.nn.Module):
+    """A tiny domain test: logistic regression on (downsampled) pixels, A (0) vs B (1)."""
+
+    def __init__(self, image_size: int = 32, pool: int = 4):
+        super().__init__()
+        self.pool = pool
+        self.linear = torch.nn.Linear((image_size // pool) ** 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.avg_pool2d(x.float(), self.pool)  # (B, 1, 32, 32) -> (B, 1, 8, 8)
+        return self.linear(x.flatten(1)).squeeze(1)  # (B,) logit of "domain B"
+
+
+def train_pixel_domain_classifier(domains: DomainPair, steps: int = 200, seed: int = 0
+                                  ) -> PixelDomainClassifier:
+    """Fit :class:`PixelDomainClassifier` on real A vs real B images (CPU, seeded, about a second)."""
+    gen = torch.Generator().manual_seed(seed)
+    size = domains.a.images.shape[-1]
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = PixelDomainClassifier(size)
+    a = domains.a.images[:4096].float().cpu()
+    b = domains.b.images[:4096].float().cpu()
+    x = torch.cat([a, b])  # (N_a + N_b, 1, S, S)
+    y = torch.cat([torch.zeros(len(a)), torch.ones(len(b))])  # 0 = A, 1 = B
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    with torch.enable_grad():  # also when called from inside a no_grad evaluation
+        _fit(model, opt, x, y, steps, gen)
+    return model.eval()
+
+
+def _fit(model, opt, x, y, steps, gen) -> None:
+    for _ in range(steps):
+        idx = torch.randint(0, len(x), (256,), generator=gen)
+        loss = F.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+class DomainTest:
+    """Says which domain an image looks like: ``rate(images, "B")`` = fraction judged B.
+
+    * ``"negative"``: a :class:`PixelDomainClassifier` trained here, in code, on
+      real training images of both domains (deterministic, about a second);
+    * ``"shoes"``: the course's FashionMNIST classifier: an image is in domain
+      A if it is classified *sneaker*, in B if *ankle boot* (anything else is
+      in neither, so both rates can be low).
+    """
+
+    def __init__(self, pair: str, device="cpu", seed: int = 0):
+        self.pair, self.device = check_pair(pair), torch.device(device)
+        if pair == "negative":
+            self.model = train_pixel_domain_classifier(make_domains(pair, "train", limit=4096), seed=seed)
+        else:
+            from .classifier import load_classifier
+
+            self.model = load_classifier(device=self.device)
+
+    @torch.no_grad()
+    def domains_of(self, images: torch.Tensor) -> torch.Tensor:
+        """``(N,)`` int64: 0 = looks like A, 1 = looks like B, -1 = neither."""
+        if self.pair == "negative":
+            return (self.model(images.float().cpu()) > 0).long()
+        classes = self.model.predict(images.float().to(self.device)).cpu()
+        out = torch.full_like(classes, -1)
+        out[classes == SNEAKER] = 0
+        out[classes == ANKLE_BOOT] = 1
+        return out
+
+    def rate(self, images: torch.Tensor, domain: str) -> float:
+        """Fraction of ``images`` the test puts in ``domain`` ("A" or "B")."""
+        if domain not in ("A", "B"):
+            raise CourseError(f"domain must be 'A' or 'B', got {domain!r}")
+        return float((self.domains_of(images) == (1 if domain == "B" else 0)).float().mean())
+
+
+def silhouette_area(images: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
+    """``(N,)`` fraction of pixels that differ from the image's background by more than ``threshold``.
+
+    The background is the median of the border pixels (-1 for originals, +1 for
+    negatives), so the same function measures the garment's size in both
+    domains: a shape change (sneaker -> boot) must change it, a tone change not.
+    """
+    x = images.float()
+    border = torch.cat([x[..., 0, :], x[..., -1, :], x[..., :, 0], x[..., :, -1]], dim=-1)  # (N, 1, 4S)
+    background = border.flatten(1).median(dim=1).values.view(-1, 1, 1, 1)  # (N, 1, 1, 1)
+    return ((x - background).abs() > 2 * threshold).float().flatten(1).mean(dim=1)

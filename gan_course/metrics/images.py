@@ -1,0 +1,317 @@
+"""Image scores on the course classifier's features, and the ladder that gives them meaning.
+
+Every score compares a set of images with **real FashionMNIST test images**,
+in the 128-dimensional feature space of the course's classifier
+(:mod:`gan_course.classifier`):
+
+* **FD**, the Fréchet distance (Heusel et al., 2017): fit a Gaussian to each set
+  of features and compare them,
+  ``FD = ||μ_r - μ_g||² + Tr(Σ_r + Σ_g - 2 (Σ_r Σ_g)^{1/2})``.
+  Computed by torchmetrics' ``FrechetInceptionDistance`` with the classifier as
+  its ``feature`` module. Lower is better; 0 means identical statistics.
+* **KID**, the kernel distance (Bińkowski et al., 2018): an unbiased MMD² with
+  the polynomial kernel ``k(x, y) = (xᵀy / d + 1)³``, averaged over random
+  subsets (torchmetrics' ``KernelInceptionDistance``). Unlike FD it has no bias
+  from the sample size, so small samples can be compared.
+* **precision** and **recall** (Kynkäänniemi et al., 2019): put a ball around
+  every real feature reaching its k-th nearest real neighbour; precision is the
+  share of generated features inside some real ball (are samples realistic?).
+  Swap the roles for recall (is every part of the data covered?).
+
+The absolute numbers depend on this classifier, so they are comparable within
+the course only. Inception-v3 FIDs in papers are on another scale. To place a
+number, :func:`reference_ladder` scores real and deliberately damaged *real*
+images with the same code: real train images (the best a generator can hope
+for), lightly and heavily blurred ones, pure noise, and a single class (perfect
+images, no diversity).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import CourseError
+from ..profiles import pick
+
+SCORE_KEYS = ("fd", "kid", "precision", "recall")
+SCORE_HEADERS = {"fd": "FD ↓", "kid": "KID ↓", "precision": "precision ↑", "recall": "recall ↑"}
+
+
+def default_n(profile: str | None = None) -> int:
+    """Images per score: 5,000 in the ``full`` profile, 256 in ``smoke``.
+
+    FD is biased upwards for small samples, so every FD the course compares
+    uses the same number of generated images as the ladder.
+    """
+    return pick(smoke=256, full=5_000, profile=profile)
+
+
+# ------------------------------------------------------------------ features
+@functools.lru_cache(maxsize=4)
+def _feature_module(device: str):
+    from ..classifier import FeatureExtractor, load_classifier
+
+    return FeatureExtractor(load_classifier(device=device)).eval()
+
+
+def feature_module(device="cpu"):
+    """The classifier as a torchmetrics feature module: images -> (B, 128), with ``num_features``."""
+    return _feature_module(str(torch.device(device)))
+
+
+def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
+    """(N, 1, 28|32, 28|32) float in [-1, 1], on the CPU; a clear error otherwise."""
+    from ..classifier import prepare_images
+
+    if isinstance(images, dict):
+        raise CourseError(f"{what}: got a dict; pass its 'images' tensor (e.g. samples['images'])")
+    if not isinstance(images, torch.Tensor):
+        raise CourseError(f"{what} must be a tensor (N, 1, H, W), got {type(images).__name__}")
+    if images.dim() == 4 and len(images) < 2:
+        raise CourseError(f"{what}: need at least 2 images to fit a distribution, got {len(images)}")
+    return prepare_images(images.detach().float().cpu())
+
+
+@torch.no_grad()
+def image_features(images: torch.Tensor, device="cpu", batch_size: int = 1000) -> torch.Tensor:
+    """The classifier's features of ``images``: (N, 1, H, W) -> (N, 128), float32 on the CPU."""
+    images = check_images(images)
+    module = feature_module(device)
+    return torch.cat([module(chunk.to(device)).float().cpu() for chunk in images.split(batch_size)])
+
+
+# ------------------------------------------------------------------ reference images
+@functools.lru_cache(maxsize=4)
+def real_images(split: str, n: int) -> torch.Tensor:
+    """``n`` real images of ``split`` (28x28, [-1, 1]), a fixed seeded choice, on the CPU."""
+    from ..data import load_fashion_mnist
+
+    data = load_fashion_mnist(split)
+    if n > len(data.images):
+        raise CourseError(f"asked for {n} real {split} images, the split has {len(data.images)}: pass a smaller n")
+    order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(1234))[:n]
+    return data.images[order].clone()
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Blur (N, C, H, W) with a Gaussian of standard deviation ``sigma`` pixels (reflect padding)."""
+    radius = max(1, int(round(3 * sigma)))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-x ** 2 / (2 * sigma ** 2))
+    kernel = kernel / kernel.sum()  # (2r+1,) sums to 1: brightness is kept
+    c = images.shape[1]
+    out = F.pad(images, (radius, radius, radius, radius), mode="reflect")
+    out = F.conv2d(out, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)  # blur rows
+    return F.conv2d(out, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)  # then columns
+
+
+LIGHT_BLUR, HEAVY_BLUR = 0.7, 1.5  # σ in pixels of the ladder's two blurred rungs
+SINGLE_CLASS = 8  # "Bag": a class whose images are all good, and all alike
+LADDER_VERSION = 1  # bump when the ladder's images or scores change: invalidates cached ladders
+
+
+def ladder_images(n: int) -> dict[str, torch.Tensor]:
+    """The ladder's image sets, n each: real train images, blurred, noise, one class."""
+    from ..data import CLASSES, load_fashion_mnist
+
+    train = real_images("train", n)
+    data = load_fashion_mnist("train")
+    one = data.images[data.labels == SINGLE_CLASS]
+    one = one[torch.randperm(len(one), generator=torch.Generator().manual_seed(1))[:n]]
+    noise = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    return {
+        "real train images": train,
+        f"light blur (σ={LIGHT_BLUR} px)": gaussian_blur(train, LIGHT_BLUR),
+        f"heavy blur (σ={HEAVY_BLUR} px)": gaussian_blur(train, HEAVY_BLUR),
+        f"one class only ({CLASSES[SINGLE_CLASS]})": one,
+        "uniform noise": noise,
+    }
+
+
+# ------------------------------------------------------------------ the scores
+def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3
+                     ) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al., 2019) of two feature sets (N, d), (M, d).
+
+    ``precision = mean over fakes of [∃ real r: ||f - r|| ≤ d_k(r)]`` where
+    ``d_k(r)`` is the distance from r to its k-th nearest *other* real feature;
+    ``recall`` is the same with real and fake swapped.
+    """
+    for name, f in (("real_features", real_features), ("fake_features", fake_features)):
+        if f.dim() != 2 or len(f) <= k:
+            raise CourseError(f"{name} must be (N, d) with N > k={k}, got {tuple(f.shape)}")
+    if real_features.shape[1] != fake_features.shape[1]:
+        raise CourseError(f"feature sizes differ: {real_features.shape[1]} vs {fake_features.shape[1]}")
+
+    def covered(reference: torch.Tensor, queries: torch.Tensor) -> float:
+        ref = reference.double()
+        radii = torch.cdist(ref, ref).kthvalue(k + 1, dim=1).values  # (N,): +1 skips the 0 to itself
+        dist = torch.cdist(queries.double(), ref)  # (M, N)
+        return (dist <= radii.unsqueeze(0)).any(dim=1).double().mean().item()
+
+    return covered(real_features, fake_features), covered(fake_features, real_features)
+
+
+@dataclass
+class Scorer:
+    """Scores image sets against ``n_real`` real test images; the real side is computed once.
+
+    ``scorer(images)`` returns ``{"fd", "kid", "precision", "recall"}`` for a set
+    of generated (or ladder) images. Use the same number of images for every set
+    you compare (see :func:`default_n`).
+    """
+
+    n_real: int  # real FashionMNIST test images on the reference side (at most 10,000)
+    device: str = "cpu"  # where the classifier runs
+    kid_subsets: int = 25  # KID: random subsets averaged
+    kid_subset_size: int = 500  # KID: images per subset (capped by the smaller set)
+    k: int = 3  # precision/recall: k-th nearest neighbour radius
+
+    def __post_init__(self):
+        from torchmetrics.image.fid import FrechetInceptionDistance
+
+        module = feature_module(self.device)
+        self.real = real_images("test", self.n_real)  # (n_real, 1, 28, 28)
+        self.fid = FrechetInceptionDistance(feature=module, reset_real_features=False).to(self.device)
+        for chunk in self.real.split(1000):
+            self.fid.update(chunk.to(self.device), real=True)
+        self.real_features = image_features(self.real, self.device)  # (n_real, 128)
+
+    @torch.no_grad()
+    def __call__(self, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
+        images = check_images(images, "generated images")  # (N, 1, 28, 28)
+        self.fid.reset()  # keeps the real statistics
+        for chunk in images.split(1000):
+            self.fid.update(chunk.to(self.device), real=False)
+        fd = float(self.fid.compute())
+        fake_features = image_features(images, self.device)  # (N, 128), shared by KID and precision/recall
+        kid = kernel_distance(self.real_features, fake_features, self.kid_subsets, self.kid_subset_size, seed)
+        n = min(len(fake_features), len(self.real_features))
+        precision, recall = precision_recall(self.real_features[:n], fake_features[:n], self.k)
+        return {"fd": fd, "kid": kid, "precision": precision, "recall": recall}
+
+
+def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor, subsets: int = 25,
+                    subset_size: int = 500, seed: int = 0) -> float:
+    """KID: the unbiased MMD² with kernel ``(xᵀy / d + 1)³``, averaged over random subsets.
+
+    The subsets come from a generator seeded with ``seed``, so the value is
+    reproducible; the kernel is torchmetrics' (``KernelInceptionDistance``'s ``poly_mmd``).
+    """
+    from torchmetrics.image.kid import poly_mmd
+
+    size = min(subset_size, len(real_features), len(fake_features))
+    gen = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(subsets):
+        r = real_features[torch.randperm(len(real_features), generator=gen)[:size]]
+        f = fake_features[torch.randperm(len(fake_features), generator=gen)[:size]]
+        values.append(poly_mmd(r, f))
+    return float(torch.stack(values).mean())
+
+
+@functools.lru_cache(maxsize=4)
+def get_scorer(n_real: int, device: str = "cpu") -> Scorer:
+    """A cached :class:`Scorer` (the real side is computed once per session)."""
+    return Scorer(n_real=n_real, device=device)
+
+
+def score_images(images: torch.Tensor, device="cpu", n: int | None = None) -> dict[str, float]:
+    """FD, KID, precision and recall of ``images`` against real test images.
+
+    ``n`` images are scored (default :func:`default_n`); pass at least that many.
+    """
+    n = n or default_n()
+    images = check_images(images, "generated images")
+    if len(images) < n:
+        raise CourseError(f"score_images needs {n} images to compare with the ladder, got {len(images)}: "
+                          f"generate {n} (or pass n={len(images)} and compare only with scores of the same n)")
+    return get_scorer(max(n, 2), str(torch.device(device)))(images[:n])
+
+
+@functools.lru_cache(maxsize=4)
+def _ladder(n: int, device: str) -> dict[str, dict[str, float]]:
+    """Computed once per classifier and n, then kept in the data cache folder (a JSON file)."""
+    import json
+
+    from ..classifier import load_record
+    from ..data import cache_dir
+
+    path = cache_dir() / f"ladder-{load_record()['sha256'][:12]}-{n}-v{LADDER_VERSION}.json"
+    if path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass  # a damaged cache is recomputed
+    scorer = get_scorer(n, device)
+    ladder = {name: scorer(images) for name, images in ladder_images(n).items()}
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(ladder, indent=1))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return ladder
+
+
+def reference_ladder(device="cpu", n: int | None = None) -> dict[str, dict[str, float]]:
+    """Scores of real and damaged real image sets, each of ``n`` images: where a score sits."""
+    return dict(_ladder(n or default_n(), str(torch.device(device))))
+
+
+def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True, device="cpu",
+                  n: int | None = None, extra: tuple[str, ...] = ()) -> str:
+    """A plain-text table of ``rows`` (name -> scores), with the reference ladder beneath.
+
+    ``extra`` names further columns (e.g. ``"label_accuracy"``) printed when present.
+    """
+    if ladder is True:
+        ladder = reference_ladder(device, n)
+    extra = tuple(extra) or tuple(dict.fromkeys(k for s in rows.values() for k in s if k not in SCORE_KEYS))
+    width = max([len(r) for r in rows] + [len(r) for r in (ladder or {})] + [20]) + 2
+    head = f"{'':<{width}}" + "".join(f"{SCORE_HEADERS[k]:>13}" for k in SCORE_KEYS) \
+        + "".join(f"{k.replace('_', ' '):>16}" for k in extra)
+
+    def line(name, s):
+        cells = [f"{s['fd']:>13.2f}", f"{s['kid']:>13.2f}", f"{s['precision']:>13.3f}",
+                 f"{s['recall']:>13.3f}"]
+        cells += [f"{s[k]:>16.3f}" if k in s else f"{'':>16}" for k in extra]
+        return f"{name:<{width}}" + "".join(cells)
+
+    out = [head, "-" * len(head)] + [line(name, s) for name, s in rows.items()]
+    if ladder:
+        out += ["", "reference ladder (real images, same features, same number of images):"]
+        out += [line("  " + name, s) for name, s in ladder.items()]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ Inception FID (online only)
+def inception_fid(images: torch.Tensor, n: int | None = None, device="cpu") -> float:
+    """The usual FID on Inception-v3 features, for machines with internet (Colab).
+
+    **Another scale**: Inception features describe photographs, so this number is
+    not comparable with the course's FD. It needs ``torch-fidelity`` (``pip
+    install torch-fidelity``) and downloads the Inception weights on first use.
+    Grayscale images are repeated to 3 channels; torchmetrics resizes them to 299.
+    """
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    images = check_images(images, "generated images")
+    n = min(n or default_n(), len(images))
+    try:
+        fid = FrechetInceptionDistance(feature=2048, normalize=True).to(device)
+    except (ModuleNotFoundError, RuntimeError, OSError) as exc:
+        raise CourseError("Inception FID needs torch-fidelity and a download of the Inception weights "
+                          f"({type(exc).__name__}: {exc}): run `pip install torch-fidelity` on a machine with "
+                          "internet, or use score_images (the course's offline FD)") from exc
+    to_rgb01 = lambda x: ((x + 1) / 2).clamp(0, 1).expand(-1, 3, -1, -1)  # noqa: E731 (N, 1, H, W) -> (N, 3, H, W)
+    for chunk in real_images("test", n).split(250):
+        fid.update(to_rgb01(chunk).to(device), real=True)
+    for chunk in images[:n].split(250):
+        fid.update(to_rgb01(chunk).to(device), real=False)
+    return float(fid.compute())

@@ -1,0 +1,59 @@
+"""Figures for chapter 8: the reference ladder, sample-size bias, precision vs recall."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+
+from .images import _imshow, finish, image_grid, new_figure
+
+
+def show_ladder(rungs: Mapping[str, torch.Tensor], n_images: int = 16, size: float = 2.4):
+    """One panel of ``n_images`` per rung of the reference ladder (name -> (N, 1, H, W) in [-1, 1])."""
+    cols = len(rungs)
+    fig, axes = new_figure(1, cols, figsize=(size * cols, size + 0.5), squeeze=False, layout="constrained")
+    for ax, (name, images) in zip(axes.flat, rungs.items()):
+        _imshow(ax, image_grid(images[:n_images]))
+        ax.set_title(name, fontsize=9)
+        ax.set_axis_off()
+    return finish(fig, None)
+
+
+def plot_fd_vs_n(curves: Mapping[str, Mapping[int, float]], title: str = "FD depends on the sample size"):
+    """FD against the number of images (log x axis), one line per image set."""
+    fig, ax = new_figure(figsize=(6, 3.6))
+    for name, points in curves.items():
+        ns = sorted(points)
+        ax.plot(ns, [points[k] for k in ns], marker="o", label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("images per set")
+    ax.set_ylabel("FD (course classifier)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return finish(fig, ax)
+
+
+def plot_precision_recall(points: Mapping[str, Mapping[str, float]], title: str = "Precision vs recall",
+                          reference: Mapping[str, Mapping[str, float]] | None = None):
+    """Each image set as a point (recall, precision); ``reference`` points (the ladder) in grey."""
+    fig, ax = new_figure(figsize=(5.5, 5))
+    if reference:
+        for name, s in reference.items():
+            ax.scatter(s["recall"], s["precision"], color="0.6", marker="s")
+            ax.annotate(name, (s["recall"], s["precision"]), fontsize=8, color="0.4",
+                        xytext=(4, -10), textcoords="offset points")
+    xs = [s["recall"] for s in points.values()]
+    ys = [s["precision"] for s in points.values()]
+    ax.plot(xs, ys, color="C0", alpha=0.5)
+    for name, s in points.items():
+        ax.scatter(s["recall"], s["precision"], color="C0", zorder=3)
+        ax.annotate(name, (s["recall"], s["precision"]), fontsize=9, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_xlabel("recall (coverage of the real data)")
+    ax.set_ylabel("precision (realism of the samples)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return finish(fig, ax)

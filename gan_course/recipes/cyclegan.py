@@ -1,0 +1,435 @@
+"""Chapter 7's recipe: CycleGAN on unpaired FashionMNIST domains, with its two update steps.
+
+Two generators (``G_AB``: A -> B, ``G_BA``: B -> A, ResNet-style) and two
+PatchGAN discriminators (``D_A`` judges domain A, ``D_B`` domain B), trained with
+
+    L_G = L_LS(G_AB, D_B) + L_LS(G_BA, D_A)                       adversarial (least squares)
+        + λ · (‖G_BA(G_AB(a)) - a‖₁ + ‖G_AB(G_BA(b)) - b‖₁)          cycle consistency, λ = 10
+        + μ·λ · (‖G_AB(b) - b‖₁ + ‖G_BA(a) - a‖₁)                    identity, μ = 0.5
+
+and D trained on a history pool of 50 earlier fakes per domain.
+
+The command-line model ``cyclegan`` (``python -m gan_course train cyclegan``) and
+its committed pretrained generators are the **appearance pair** (``pair =
+"negative"``: originals <-> photographic negatives). The shape pair (sneakers <->
+ankle boots) is the recipe option ``pair="shoes"``:
+``CycleGANRecipe.for_profile(pair="shoes")``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from pathlib import Path
+
+import torch
+
+from ..domains import (DomainPair, DomainTest, UnpairedBatches, check_direction, check_pair, make_domains,
+                       silhouette_area, true_translation)
+from ..errors import CourseError
+from ..image_pool import ImagePool
+from ..losses import cycle_consistency_loss, identity_loss, lsgan_discriminator_loss, lsgan_generator_loss
+from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
+from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
+from ..profiles import check_profile, current_profile, pick
+from ..runtime import seed_everything
+from ..training import TrainConfig, Trainer
+from .common import ModelEntry, config_from, model_hparams
+
+
+def _small_generator() -> ResnetGeneratorConfig:
+    return ResnetGeneratorConfig(base_channels=8, n_blocks=3)
+
+
+def _small_patchgan() -> PatchGANConfig:
+    return PatchGANConfig(in_channels=1, base_channels=16, n_layers=2, norm="instance")
+
+
+@dataclass
+class CycleGANRecipe:
+    """Chapter 7: CycleGAN at 32x32 on a CPU (the paper's losses and weights, smaller networks)."""
+
+    pair: str = "negative"  # domains: "negative" (appearance: originals <-> negatives) or "shoes" (shape)
+    generator: ResnetGeneratorConfig = field(default_factory=_small_generator)  # both G's: width 8, 3 blocks
+    discriminator: PatchGANConfig = field(default_factory=_small_patchgan)  # both D's: 1 channel, instance norm
+    batch_size: int = 8  # images per domain per step (the paper uses 1 at 256x256)
+    steps: int = 1_500  # training iterations (one D update and one G update each)
+    lr: float = 5e-4  # Adam learning rate of all four networks (the paper: 2e-4 for ~200 epochs; ours is short)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (the paper's)
+    lambda_cycle: float = 10.0  # λ: weight of the cycle-consistency terms (the paper's 10)
+    identity_weight: float = 0.5  # μ: identity terms weigh μ·λ (the paper: 0.5·λ); 0 turns them off
+    pool_size: int = 50  # fakes kept in each history pool (the paper's 50; 0 disables the pool)
+    n_show: int = 8  # held-out test items per domain in the sample grids
+    sample_every: int = 150  # steps between sample grids
+    checkpoint_every: int = 500  # steps between checkpoints
+    train_limit: int | None = None  # at most N training images per domain (None: all of the domain)
+
+    def __post_init__(self):
+        check_pair(self.pair)
+        if self.lambda_cycle < 0 or self.identity_weight < 0:
+            raise CourseError("lambda_cycle and identity_weight must be 0 or more: use the paper's 10 and 0.5")
+        if self.discriminator.in_channels != self.generator.out_channels:
+            raise CourseError(f"the discriminators read {self.discriminator.in_channels} channel(s) but the "
+                              f"generators write {self.generator.out_channels}: set "
+                              "PatchGANConfig(in_channels=...) to the image channels")
+
+    @classmethod
+    def for_profile(cls, profile: str | None = None, **overrides) -> "CycleGANRecipe":
+        """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path.
+
+        ``overrides`` replace fields, e.g. ``for_profile(pair="shoes")`` for the
+        shape pair or ``for_profile(identity_weight=0.0)`` for the ablation.
+        """
+        if check_profile(profile or current_profile()) == "full":
+            return dataclasses.replace(cls(), **overrides)
+        # the generators keep the full size (already small), so the pretrained ones load in smoke too
+        small = cls(discriminator=PatchGANConfig(in_channels=1, base_channels=4, n_layers=2, norm="instance"),
+                    batch_size=4, steps=6, sample_every=3, checkpoint_every=3, train_limit=64, n_show=4,
+                    pool_size=6)
+        return dataclasses.replace(small, **overrides)
+
+
+# ------------------------------------------------------------------ the two steps
+def d_step(batch, ctx, *, gens, D_A, D_B, pool_A, pool_B, opt_D) -> dict:
+    """One update of both discriminators on real images and on fakes drawn through the history pools."""
+    real_a, real_b = batch  # (B, 1, S, S) each, unpaired
+    with torch.no_grad(), ctx.autocast():
+        fake_b = gens.G_AB(real_a)  # (B, 1, S, S): the current G's translations, no gradient to G
+        fake_a = gens.G_BA(real_b)
+    fake_b, fake_a = pool_B.query(fake_b), pool_A.query(fake_a)  # half new, half from the last 50
+    with ctx.autocast():
+        real_b_scores, fake_b_scores = D_B(real_b), D_B(fake_b)  # (B, 1, h, h) score grids
+        real_a_scores, fake_a_scores = D_A(real_a), D_A(fake_a)
+        b_real, b_fake = lsgan_discriminator_loss(real_b_scores, fake_b_scores)
+        a_real, a_fake = lsgan_discriminator_loss(real_a_scores, fake_a_scores)
+    ctx.backward_step(a_real + a_fake + b_real + b_fake, opt_D)  # one optimiser for D_A and D_B
+    return {"loss_d_real": a_real + b_real, "loss_d_fake": a_fake + b_fake,
+            "d_real": 0.5 * (real_a_scores.float().mean() + real_b_scores.float().mean()),  # mean score, real
+            "d_fake": 0.5 * (fake_a_scores.float().mean() + fake_b_scores.float().mean())}  # mean score, fakes
+
+
+def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_weight: float) -> dict:
+    """One update of both generators: fool the D's, survive the round trip, leave the target domain alone."""
+    real_a, real_b = batch  # (B, 1, S, S) each
+    with ctx.autocast():
+        fake_b, fake_a = gens.G_AB(real_a), gens.G_BA(real_b)  # translations A -> B and B -> A
+        rec_a, rec_b = gens.G_BA(fake_b), gens.G_AB(fake_a)  # round trips A -> B -> A and B -> A -> B
+        adv = lsgan_generator_loss(D_B(fake_b)) + lsgan_generator_loss(D_A(fake_a))  # D's are not stepped here
+        cycle = cycle_consistency_loss(real_a, rec_a) + cycle_consistency_loss(real_b, rec_b)
+        if identity_weight > 0:  # G_AB fed a B image (and G_BA an A image) should change nothing
+            ident = identity_loss(real_b, gens.G_AB(real_b)) + identity_loss(real_a, gens.G_BA(real_a))
+        else:
+            ident = torch.zeros((), device=real_a.device)
+        loss = adv + lambda_cycle * cycle + identity_weight * lambda_cycle * ident
+    ctx.backward_step(loss, opt_G)  # one optimiser for G_AB and G_BA; D's stray gradients are zeroed later
+    return {"loss_g": adv, "loss_cycle": cycle, "loss_identity": ident, "loss_g_total": loss}
+
+
+# ------------------------------------------------------------------ building
+def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | Path | None,
+                   seed: int = 0) -> Trainer:
+    """Domains, the four networks, two pools, optimisers and steps for chapter 7, wired into a Trainer."""
+    seed_everything(seed)
+    domains = make_domains(recipe.pair, "train", device=device, pad_to=recipe.generator.image_size,
+                           limit=recipe.train_limit)
+    gens = CycleGenerators(recipe.generator, pair=recipe.pair).to(device)  # G_AB and G_BA
+    D_A = PatchGANDiscriminator(recipe.discriminator).to(device)  # real A vs G_BA's fakes
+    D_B = PatchGANDiscriminator(recipe.discriminator).to(device)  # real B vs G_AB's fakes
+    shape = (recipe.generator.out_channels, recipe.generator.image_size, recipe.generator.image_size)
+    pool_A = ImagePool(shape, recipe.pool_size, seed=seed + 11).to(device)
+    pool_B = ImagePool(shape, recipe.pool_size, seed=seed + 12).to(device)
+    opt_G = torch.optim.Adam(gens.parameters(), lr=recipe.lr, betas=recipe.betas)
+    opt_D = torch.optim.Adam([*D_A.parameters(), *D_B.parameters()], lr=recipe.lr, betas=recipe.betas)
+    test = test_domains(recipe.pair, recipe.generator.image_size)
+    show_a = test.a.images[:recipe.n_show].to(device)  # fixed held-out inputs for the sample grids
+    show_b = test.b.images[:recipe.n_show].to(device)
+    return Trainer(
+        modules={"G": gens, "D_A": D_A, "D_B": D_B, "pool_A": pool_A, "pool_B": pool_B},
+        optimizers={"G": opt_G, "D": opt_D},
+        d_step=partial(d_step, gens=gens, D_A=D_A, D_B=D_B, pool_A=pool_A, pool_B=pool_B, opt_D=opt_D),
+        g_step=partial(g_step, gens=gens, D_A=D_A, D_B=D_B, opt_G=opt_G, lambda_cycle=recipe.lambda_cycle,
+                       identity_weight=recipe.identity_weight),
+        batches=UnpairedBatches(domains, recipe.batch_size, seed=seed),
+        config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
+                           checkpoint_every=recipe.checkpoint_every),
+        sample_fn=lambda: translation_rows(gens, show_a, show_b),
+        out_dir=out_dir,
+        tag="cyclegan",
+        hparams=model_hparams(recipe, seed),
+        device=device,
+    )
+
+
+@lru_cache(maxsize=4)
+def test_domains(pair: str, image_size: int = 32) -> DomainPair:
+    """The held-out test items of ``pair`` (FashionMNIST's test split, disjoint halves), cached."""
+    return make_domains(pair, "test", pad_to=image_size)
+
+
+def translation_rows(gens: CycleGenerators, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Six rows of n images: a, G_AB(a), G_BA(G_AB(a)), b, G_BA(b), G_AB(G_BA(b)) -> (6n, C, S, S)."""
+    fake_b, fake_a = gens.G_AB(a), gens.G_BA(b)
+    return torch.cat([a, fake_b, gens.G_BA(fake_b), b, fake_a, gens.G_AB(fake_a)])
+
+
+# ------------------------------------------------------------------ using a trained model
+def cycle_generators(hparams: dict) -> CycleGenerators:
+    """An untrained pair of generators of the configuration a checkpoint records."""
+    return CycleGenerators(config_from(ResnetGeneratorConfig, hparams["generator"]), pair=hparams["pair"])
+
+
+def _pair_of(G) -> str:
+    return getattr(G, "pair", "negative")
+
+
+@torch.no_grad()
+def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", device="cpu") -> dict:
+    """Translate the first ``n`` held-out test items of the source domain and map them back.
+
+    Returns ``{"inputs", "outputs", "reconstructions"}``, each float32 ``(n, C, H, W)``
+    in [-1, 1] on the CPU: x, G(x) and F(G(x)) (for ``"BtoA"``: y, F(y), G(F(y))).
+    The items are the same every time (no randomness).
+    """
+    check_direction(direction)
+    test = test_domains(_pair_of(G), G.cfg.image_size)
+    source = test.a if direction == "AtoB" else test.b
+    if not 0 < n <= len(source):
+        raise CourseError(f"n must be between 1 and {len(source)} (the held-out test items of that domain), got {n}")
+    forward, back = (G.G_AB, G.G_BA) if direction == "AtoB" else (G.G_BA, G.G_AB)
+    was_training = G.training
+    G.eval()
+    try:
+        inputs, outputs, recs = [], [], []
+        for chunk in source.images[:n].split(500):
+            x = chunk.to(device)
+            y = forward(x)
+            inputs.append(x.float().cpu())
+            outputs.append(y.float().cpu())
+            recs.append(back(y).float().cpu())
+    finally:
+        G.train(was_training)
+    return {"inputs": torch.cat(inputs), "outputs": torch.cat(outputs), "reconstructions": torch.cat(recs)}
+
+
+@torch.no_grad()
+def sample_translations(G: CycleGenerators, n: int, device) -> dict:
+    """``{"images": G_BA(b)}`` for ``n`` random held-out B items (drawn from the global RNG).
+
+    B -> A translates *into* domain A, the original FashionMNIST images (for the
+    appearance pair, negatives back to originals), so the samples can be scored
+    against real FashionMNIST test images like every other model's.
+    """
+    test = test_domains(_pair_of(G), G.cfg.image_size)
+    idx = torch.randint(0, len(test.b), (n,))
+    chunks = [G.G_BA(test.b.images[i].to(device)).float().cpu() for i in idx.split(500)]
+    return {"images": torch.cat(chunks)}
+
+
+@torch.no_grad()
+def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_test: DomainTest | None = None,
+                     noise_std: float = 0.05) -> dict:
+    """Chapter 7's measures on ``n`` held-out test items per domain (see the chapter for each).
+
+    * ``cycle_l1_A``/``_B``: mean |F(G(x)) - x| (and |G(F(y)) - y|);
+    * ``identity_l1_A``/``_B``: mean |G_BA(a) - a| and |G_AB(b) - b|;
+    * ``target_rate_AtoB``/``_BtoA``: fraction of translations the domain test puts in the target domain;
+    * ``source_rate_A``/``_B``: the same test on real test images of each domain (its accuracy);
+    * ``area_*``: mean silhouette area of real A, real B, G_AB(a) and G_BA(b);
+    * ``spread_*``: how varied a set is, the mean L1 distance per pixel between two of its
+      images (:func:`spread`), for real A, real B and both sets of translations;
+    * ``cycle_l1_noisy_A``: the A round trip when the translation gets Gaussian noise
+      of std ``noise_std`` before coming back (a hidden code would not survive it);
+    * for ``"negative"`` only, ``true_l1_AtoB``/``_BtoA``: mean |G(x) - true translation|.
+    """
+    pair = _pair_of(G)
+    domain_test = domain_test or DomainTest(pair, device=device)
+    n_a = min(n, len(test_domains(pair, G.cfg.image_size).a))
+    n_b = min(n, len(test_domains(pair, G.cfg.image_size).b))
+    ab = translate_test_items(G, n_a, "AtoB", device)
+    ba = translate_test_items(G, n_b, "BtoA", device)
+    was_training = G.training
+    G.eval()
+    try:
+        id_a = G.G_BA(ab["inputs"].to(device)).float().cpu()  # G_BA(a): a is already in BA's target domain
+        id_b = G.G_AB(ba["inputs"].to(device)).float().cpu()
+        gen = torch.Generator().manual_seed(0)
+        noisy = (ab["outputs"] + noise_std * torch.randn(ab["outputs"].shape, generator=gen)).clamp(-1, 1)
+        rec_noisy = G.G_BA(noisy.to(device)).float().cpu()
+    finally:
+        G.train(was_training)
+    scores = {
+        "cycle_l1_A": cycle_consistency_loss(ab["inputs"], ab["reconstructions"]).item(),
+        "cycle_l1_B": cycle_consistency_loss(ba["inputs"], ba["reconstructions"]).item(),
+        "cycle_l1_noisy_A": cycle_consistency_loss(ab["inputs"], rec_noisy).item(),
+        "identity_l1_A": identity_loss(ab["inputs"], id_a).item(),
+        "identity_l1_B": identity_loss(ba["inputs"], id_b).item(),
+        "target_rate_AtoB": domain_test.rate(ab["outputs"], "B"),
+        "target_rate_BtoA": domain_test.rate(ba["outputs"], "A"),
+        "source_rate_A": domain_test.rate(ab["inputs"], "A"),
+        "source_rate_B": domain_test.rate(ba["inputs"], "B"),
+        "area_real_A": silhouette_area(ab["inputs"]).mean().item(),
+        "area_real_B": silhouette_area(ba["inputs"]).mean().item(),
+        "area_AtoB": silhouette_area(ab["outputs"]).mean().item(),
+        "area_BtoA": silhouette_area(ba["outputs"]).mean().item(),
+        "spread_real_A": spread(ab["inputs"]),
+        "spread_real_B": spread(ba["inputs"]),
+        "spread_AtoB": spread(ab["outputs"]),
+        "spread_BtoA": spread(ba["outputs"]),
+    }
+    if pair == "negative":
+        scores["true_l1_AtoB"] = (ab["outputs"] - true_translation(pair, ab["inputs"], "AtoB")).abs().mean().item()
+        scores["true_l1_BtoA"] = (ba["outputs"] - true_translation(pair, ba["inputs"], "BtoA")).abs().mean().item()
+    return scores
+
+
+def spread(images: torch.Tensor, n: int = 300) -> float:
+    """Mean L1 distance per pixel between two different images of the first ``n``: how varied a set is."""
+    x = images[:n].float().flatten(1)  # (n, P)
+    if len(x) < 2:
+        raise CourseError("spread needs at least 2 images")
+    dist = torch.cdist(x, x, p=1) / x.shape[1]  # (n, n), zero on the diagonal
+    return float(dist.sum() / (len(x) * (len(x) - 1)))
+
+
+def extra_scores(G: CycleGenerators, samples: dict, device) -> dict:
+    """The command line's extra measures: :func:`measure_cyclegan` on 1,000 items per domain."""
+    return measure_cyclegan(G, device, n=1000)
+
+
+ENTRY = ModelEntry(CycleGANRecipe, build_cyclegan, cycle_generators, sample_translations, tag="cyclegan",
+                   chapter="07_cyclegan", extra_scores=extra_scores)
+
+
+# ------------------------------------------------------------------ the chapter's other two runs
+VARIANTS = {  # name -> recipe fields that differ from the appearance run
+    "no_identity": {"identity_weight": 0.0},  # the ablation: appearance pair without the identity loss
+    "shoes": {"pair": "shoes"},  # the shape pair: sneakers <-> ankle boots
+}
+ABLATIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "ablations"
+MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each committed result (the folder is shared)
+REPRODUCE = "python -m gan_course.recipes.cyclegan --profile full --out gan_course/assets/ablations"
+
+
+def variant_recipe(name: str, profile: str | None = None) -> CycleGANRecipe:
+    """The recipe of one of chapter 7's extra runs (see ``VARIANTS``)."""
+    if name not in VARIANTS:
+        raise CourseError(f"unknown CycleGAN variant {name!r}: use one of {', '.join(VARIANTS)}")
+    return CycleGANRecipe.for_profile(profile, **VARIANTS[name])
+
+
+def variant_result(trainer: Trainer, name: str, device, n: int = 1000, n_grids: int = 2) -> dict:
+    """What the chapter needs from a finished run, small enough to commit (well under 1 MB).
+
+    ``{"name", "hparams", "step", "train_seconds", "scores", "history", "grid_steps", "grids"}``:
+    the measures of :func:`measure_cyclegan`, the logged history every 5th step
+    (float32), and the translation grids (float16) of every snapshot.
+    """
+    G = trainer.modules["G"]
+    keep = slice(None, None, 5)
+    return {
+        "name": name, "hparams": trainer.hparams, "step": trainer.step, "train_seconds": trainer.train_seconds,
+        "scores": measure_cyclegan(G, device, n=n),  # n test items per domain (or all there are)
+        "history": {k: torch.tensor(v[keep], dtype=torch.float32) for k, v in trainer.history.items()},
+        "grid_steps": torch.tensor([s for s, _ in trainer.samples[-n_grids:]], dtype=torch.int64),
+        "grids": [img.half().clone() for _, img in trainer.samples[-n_grids:]],
+    }
+
+
+def run_variant(name: str, device, runs_dir: str | Path | None = None, profile: str | None = None,
+                seed: int = 0) -> dict:
+    """Train (or resume) one variant in ``runs_dir/cyclegan_<name>`` and return :func:`variant_result`."""
+    from ..training import run_dir
+
+    recipe = variant_recipe(name, profile)
+    out = Path(runs_dir) / f"cyclegan_{name}" if runs_dir is not None else run_dir(f"cyclegan_{name}", profile)
+    trainer = build_cyclegan(recipe, device, out, seed=seed)
+    trainer.fit(resume=True)
+    return variant_result(trainer, name, device, n=pick(smoke=50, full=1000, profile=profile))
+
+
+def load_or_run_variant(name: str, device, use_committed: bool = True, profile: str | None = None,
+                        directory: str | Path = ABLATIONS_DIR) -> dict:
+    """The chapter's cell for an extra run: load its committed result, or (``use_committed=False``) train it.
+
+    The committed results were made by ``{REPRODUCE}``
+    (the full profile); like the pretrained generators they are checked against
+    their SHA-256 in ``cyclegan_manifest.json``. Training instead resumes from, or
+    writes, a checkpoint in ``run_dir("cyclegan_<name>")``.
+    """
+    if not use_committed:
+        return run_variant(name, device, profile=profile)
+    from ..pretrained import read_manifest
+    from ..training import sha256_of
+
+    directory = Path(directory)
+    record = read_manifest(directory / MANIFEST_NAME).get(f"cyclegan_{name}")
+    path = directory / f"cyclegan_{name}.pt"
+    if record is None or not path.is_file():
+        raise CourseError(f"no committed result for the {name} run in {directory}: set TRAIN_EXTRA_RUNS = True "
+                          f"to train it, or make it with `{REPRODUCE}`")
+    if sha256_of(path) != record["sha256"]:
+        raise CourseError(f"{path} does not match its SHA-256 in {MANIFEST_NAME}: restore it with "
+                          f"`git checkout {directory}` or remake it with `{REPRODUCE}`")
+    result = torch.load(path, map_location="cpu", weights_only=True)
+    print(f"loaded the committed {name} run ({path.name}: {result['step']} steps, "
+          f"{result['train_seconds']:.0f} s of training; SHA-256 verified)")
+    return result
+
+
+load_or_run_variant.__doc__ = load_or_run_variant.__doc__.format(REPRODUCE=REPRODUCE)
+
+
+def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
+    """Write a variant's result as ``cyclegan_<name>.pt`` (atomically) and record its SHA-256."""
+    import json
+    import os
+
+    from ..pretrained import read_manifest
+    from ..training import atomic_save, sha256_of
+
+    directory = Path(directory)
+    path = atomic_save(result, directory / f"cyclegan_{result['name']}.pt")
+    size = path.stat().st_size
+    if size > 2**20:
+        path.unlink()
+        raise CourseError(f"the {result['name']} result takes {size / 2**20:.1f} MB, over 1 MB: "
+                          "keep fewer snapshots")
+    manifest = read_manifest(directory / MANIFEST_NAME)
+    manifest[f"cyclegan_{result['name']}"] = {"file": path.name, "sha256": sha256_of(path), "bytes": size,
+                                              "step": int(result["step"])}
+    tmp = directory / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, directory / MANIFEST_NAME)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gan_course.recipes.cyclegan``: train chapter 7's extra runs and store their results."""
+    import argparse
+
+    from ..runtime import get_device
+
+    parser = argparse.ArgumentParser(prog="python -m gan_course.recipes.cyclegan",
+                                     description="Train chapter 7's no-identity ablation and shape-pair runs "
+                                                 "and write their small results (what the chapter loads "
+                                                 "when USE_PRETRAINED is set).")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--profile", choices=("smoke", "full"), default=None)
+    parser.add_argument("--out", type=Path, default=ABLATIONS_DIR, help="where the results go")
+    parser.add_argument("--runs", type=Path, default=None, help="checkpoint folder (default: $GAN_COURSE_RUNS)")
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args(argv)
+    device = get_device(args.device)
+    try:
+        for name in args.variants:
+            path = save_variant(run_variant(name, device, args.runs, profile=args.profile), args.out)
+            print(f"wrote {path}")
+    except CourseError as exc:
+        print(f"error: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

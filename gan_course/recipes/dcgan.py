@@ -1,0 +1,80 @@
+"""Chapter 4's recipe: DCGAN on FashionMNIST padded to 32x32.
+
+The training loop is chapter 2's, unchanged: the library ``d_step`` / ``g_step``
+(:mod:`gan_course.steps`) with the same losses on logits. Only the networks differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from ..data import Batches, load_fashion_mnist
+from ..models import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from ..profiles import check_profile, current_profile
+from ..runtime import seed_everything
+from ..steps import d_step, g_step
+from ..training import TrainConfig, Trainer
+from .common import ModelEntry, config_from, model_hparams
+from .vanilla import sample_unconditional
+
+
+@dataclass
+class DCGANRecipe:
+    """Chapter 4: a small DCGAN (4x4 -> 8 -> 16 -> 32) with the paper's optimiser settings."""
+
+    model: DCGANConfig = field(default_factory=DCGANConfig)  # network sizes (latent 100, 32x32, widths 32-128)
+    batch_size: int = 64  # images per step (the DCGAN paper uses 128)
+    steps: int = 3_000  # training iterations (one D and one G update each): 3.2 epochs
+    lr: float = 2e-4  # Adam learning rate for both networks (DCGAN)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 (DCGAN)
+    n_fixed: int = 64  # fixed noise vectors behind every sample grid
+    sample_every: int = 250  # steps between sample grids
+    checkpoint_every: int = 500  # steps between checkpoints
+    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+
+    @classmethod
+    def for_profile(cls, profile: str | None = None) -> "DCGANRecipe":
+        """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
+        if check_profile(profile or current_profile()) == "full":
+            return cls()
+        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+
+
+def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path | None,
+                seed: int = 0) -> Trainer:
+    """Data (padded to the model's size), DCGAN networks, Adam and the library steps, wired into a Trainer."""
+    seed_everything(seed)
+    data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size,
+                              limit=recipe.train_limit)  # (N, 1, 32, 32) in [-1, 1]
+    G = DCGANGenerator(recipe.model).to(device)  # initialised from N(0, 0.02) in its constructor
+    D = DCGANDiscriminator(recipe.model).to(device)
+    opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
+    opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
+    fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
+                          generator=torch.Generator().manual_seed(seed + 1)).to(device)  # (64, 100)
+    return Trainer(
+        modules={"G": G, "D": D},
+        optimizers={"G": opt_G, "D": opt_D},
+        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim),
+        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim),
+        batches=Batches(data, recipe.batch_size, seed=seed),
+        config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
+                           checkpoint_every=recipe.checkpoint_every),
+        sample_fn=lambda: G(fixed_z),
+        out_dir=out_dir,
+        tag="dcgan",
+        hparams=model_hparams(recipe, seed),
+        device=device,
+    )
+
+
+def dcgan_generator(hparams: dict) -> DCGANGenerator:
+    return DCGANGenerator(config_from(DCGANConfig, hparams["model"]))
+
+
+ENTRY = ModelEntry(DCGANRecipe, build_dcgan, dcgan_generator, sample_unconditional, tag="dcgan",
+                   chapter="04_dcgan")

@@ -1,0 +1,159 @@
+"""Chapter 5's recipe: InfoGAN on FashionMNIST, with its two update steps.
+
+The steps are the GAN's two steps plus one term each: the information loss
+``λ_cat · CE + λ_cont · Gaussian NLL`` of Q reading the code back from the fakes.
+D's step trains Q (it shares D's trunk and optimiser); G's step trains G to make
+its code readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from ..data import Batches, load_fashion_mnist
+from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_loss,
+                      generator_nonsaturating_loss)
+from ..models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, sample_codes
+from ..profiles import check_profile, current_profile
+from ..runtime import seed_everything
+from ..training import TrainConfig, Trainer
+from .common import ModelEntry, config_from, model_hparams
+
+
+@dataclass
+class InfoGANRecipe:
+    """Chapter 5: InfoGAN with a 10-way categorical code and 2 continuous codes."""
+
+    model: InfoGANConfig = field(default_factory=InfoGANConfig)  # network sizes and the code's layout
+    batch_size: int = 64  # images per step
+    steps: int = 10_000  # training iterations (one D/Q and one G update each): ~11 epochs
+    lr_d: float = 2e-4  # Adam learning rate of D and Q (the paper's value)
+    lr_g: float = 1e-3  # Adam learning rate of G (the paper's value: G learns faster than D)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (DCGAN)
+    lambda_cat: float = 1.0  # weight λ of the categorical information term (the paper: 1)
+    lambda_cont: float = 0.1  # weight of the continuous term (smaller: its NLL has another scale)
+    n_fixed: int = 10  # fixed noise vectors per category in the sample grids (10 x 10 = 100 images)
+    sample_every: int = 500  # steps between sample grids
+    checkpoint_every: int = 1_000  # steps between checkpoints
+    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+
+    @classmethod
+    def for_profile(cls, profile: str | None = None) -> "InfoGANRecipe":
+        """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
+        if check_profile(profile or current_profile()) == "full":
+            return cls()
+        # the same networks (so the committed generator fits), far fewer and smaller steps
+        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+
+
+def info_terms(out, category, continuous, *, lambda_cat: float, lambda_cont: float):
+    """Q's two information losses on a batch of fakes and their weighted sum (what is added to a GAN loss)."""
+    loss_cat = categorical_info_loss(out.cat_logits, category)
+    loss_cont = gaussian_info_loss(out.cont_mean, out.cont_log_std, continuous)
+    return loss_cat, loss_cont, lambda_cat * loss_cat + lambda_cont * loss_cont
+
+
+def infogan_d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) -> dict:
+    """One D/Q update: the usual real-vs-fake loss, plus Q reading the code back from the fakes."""
+    real, _ = batch  # (B, 1, 28, 28); the class labels are never used
+    z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # (B, 62), (B,), (B, 2)
+    with ctx.autocast():
+        fake = G(z, category, continuous).detach()  # (B, 1, 28, 28); only D and Q move in this step
+        out_real, out_fake = D(real), D(fake)  # one trunk: D's logits and Q's code posterior
+        loss_real, loss_fake = discriminator_loss(out_real.logit, out_fake.logit)
+        loss_cat, loss_cont, info = info_terms(out_fake, category, continuous,
+                                               lambda_cat=lambda_cat, lambda_cont=lambda_cont)
+    ctx.backward_step(loss_real + loss_fake + info, opt_D)  # opt_D holds D's and Q's parameters
+    return {"loss_d_real": loss_real, "loss_d_fake": loss_fake,
+            "loss_q_cat": loss_cat, "loss_q_cont": loss_cont,
+            "q_accuracy": (out_fake.cat_logits.argmax(1) == category).float().mean(),  # Q reads c_cat right
+            "d_real": torch.sigmoid(out_real.logit.float()).mean(),
+            "d_fake": torch.sigmoid(out_fake.logit.float()).mean()}
+
+
+def infogan_g_step(batch, ctx, *, G, D, opt_G, lambda_cat: float, lambda_cont: float) -> dict:
+    """One G update: fool D *and* make the code readable by Q (minus λ times the bound on I(c; G(z, c)))."""
+    real, _ = batch
+    z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # fresh noise and codes
+    with ctx.autocast():
+        out = D(G(z, category, continuous))  # no detach: gradients reach G through D's and Q's heads
+        loss_gan = generator_nonsaturating_loss(out.logit)
+        loss_cat, loss_cont, info = info_terms(out, category, continuous,
+                                               lambda_cat=lambda_cat, lambda_cont=lambda_cont)
+    ctx.backward_step(loss_gan + info, opt_G)  # steps G only
+    return {"loss_g": loss_gan, "loss_g_info": info}
+
+
+def fixed_codes(cfg: InfoGANConfig, per_category: int, seed: int):
+    """The sample grids' inputs: row k = category k, the same ``per_category`` noise vectors in every row,
+    continuous codes at 0. Returns z (K * n, noise_dim), category (K * n,), continuous (K * n, n_continuous)."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(per_category, cfg.noise_dim, generator=g).repeat(cfg.n_categories, 1)  # (K * n, 62)
+    category = torch.arange(cfg.n_categories).repeat_interleave(per_category)  # (K * n,): 0 0 .. 1 1 ..
+    continuous = torch.zeros(len(category), cfg.n_continuous)  # (K * n, 2)
+    return z, category, continuous
+
+
+def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Path | None,
+                  seed: int = 0) -> Trainer:
+    """Data, networks, optimisers and step functions for chapter 5, wired into a Trainer."""
+    seed_everything(seed)
+    data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
+    G = InfoGANGenerator(recipe.model).to(device)
+    D = InfoGANDiscriminator(recipe.model).to(device)  # D and Q: one network, two heads
+    opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas)
+    opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas)
+    weights = {"lambda_cat": recipe.lambda_cat, "lambda_cont": recipe.lambda_cont}
+    fixed = [t.to(device) for t in fixed_codes(recipe.model, recipe.n_fixed, seed + 1)]
+    return Trainer(
+        modules={"G": G, "D": D},
+        optimizers={"G": opt_G, "D": opt_D},
+        d_step=partial(infogan_d_step, G=G, D=D, opt_D=opt_D, **weights),
+        g_step=partial(infogan_g_step, G=G, D=D, opt_G=opt_G, **weights),
+        batches=Batches(data, recipe.batch_size, seed=seed),
+        config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
+                           checkpoint_every=recipe.checkpoint_every),
+        sample_fn=lambda: G(*fixed),
+        out_dir=out_dir,
+        tag="infogan",
+        hparams=model_hparams(recipe, seed),
+        device=device,
+    )
+
+
+@torch.no_grad()
+def sample_infogan(G: InfoGANGenerator, n: int, device: torch.device, batch: int = 500) -> dict:
+    """``{"images": (n, C, H, W), "labels": (n,)}``: labels are the categorical codes used, balanced
+    (``arange(n) % K``); z and the continuous codes are drawn from their priors."""
+    was_training = G.training
+    G.eval()
+    labels = torch.arange(n) % G.cfg.n_categories  # (n,) int64: 0, 1, ..., K-1, 0, 1, ...
+    chunks = []
+    try:
+        for i in range(0, n, batch):
+            category = labels[i:i + batch]
+            z, _, continuous = sample_codes(G.cfg, len(category), device)
+            chunks.append(G(z, category.to(device), continuous).float().cpu())
+    finally:
+        G.train(was_training)
+    return {"images": torch.cat(chunks), "labels": labels}
+
+
+def code_scores(G: InfoGANGenerator, samples: dict, device: torch.device) -> dict:
+    """How well the categorical code matches the FashionMNIST classes the course classifier sees."""
+    from ..metrics import purity_and_nmi
+
+    purity, nmi = purity_and_nmi(samples["images"], samples["labels"], device=device)
+    return {"code_purity": float(purity), "code_nmi": float(nmi)}
+
+
+def infogan_generator(hparams: dict) -> InfoGANGenerator:
+    return InfoGANGenerator(config_from(InfoGANConfig, hparams["model"]))
+
+
+ENTRY = ModelEntry(InfoGANRecipe, build_infogan, infogan_generator, sample_infogan, tag="infogan",
+                   chapter="05_infogan", extra_scores=code_scores)

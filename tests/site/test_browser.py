@@ -1,0 +1,153 @@
+"""Open every page of the built site in a headless Chromium with the network off.
+
+Every request that does not go to the local server (127.0.0.1) or to a local file
+is aborted, so a page that still needs a CDN (MathJax, require.js, the widget
+manager, fonts) fails here. What a page must show comes from its source
+(``conftest.Page``): images if a cell has image outputs, widget views if the
+notebook saved widget state, rendered math if the Markdown has ``$...$``.
+A screenshot of each chapter goes to ``_build/screenshots/`` for reviewers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from site_pages import SCREENSHOTS, SITE, Page, notebook_pages, pages
+
+import sync_setup_cells  # noqa: E402  (conftest puts scripts/ on sys.path)
+
+#: Console errors that are known and harmless, each with the reason. Anything else fails.
+KNOWN_CONSOLE_ERRORS = {
+    "Identifier 'THEBE_JS_URL' has already been declared":
+        "sphinx-book-theme and sphinx-thebe both write thebe's settings into every page; the second "
+        "`const` declaration throws. Thebe (live code on Binder) is not used by this site.",
+    "Got invalid theme mode: . Resetting to auto.":
+        "pydata-sphinx-theme reports with console.error that no light/dark choice was saved yet (a first visit).",
+}
+
+PAGE_TIMEOUT_MS = 120_000  # a long chapter with many widgets on a busy 2-core machine
+
+
+def _known(message: str) -> bool:
+    return any(known in message for known in KNOWN_CONSOLE_ERRORS)
+
+
+def _open(browser, url: str, local_prefix: str):
+    """A new page at ``url``; returns (page, console errors, blocked requests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    blocked: list[str] = []
+    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+
+    def route(r):
+        u = r.request.url
+        if u.startswith(local_prefix) or u.startswith("data:") or u.startswith("blob:"):
+            r.continue_()
+        else:  # the network is off: anything else would come from the internet
+            blocked.append(u)
+            r.abort()
+
+    context.route("**/*", route)
+    page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    return context, page, errors, blocked
+
+
+def _wait_for_rendering(page, spec: Page) -> None:
+    if spec.math:
+        page.wait_for_selector("mjx-container", state="attached", timeout=PAGE_TIMEOUT_MS)
+    if spec.widgets:  # every saved view replaced by a rendered widget
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
+                     .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets'))""",
+            timeout=PAGE_TIMEOUT_MS)
+    # every image has loaded or failed (a failed one is reported by the checks below)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=PAGE_TIMEOUT_MS)
+
+
+STATE_JS = """() => {
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const imgs = [...document.querySelectorAll('img')];
+  const outputImgs = [...document.querySelectorAll('.cell_output img')];
+  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+  const bars = [...document.querySelectorAll('.widget-hprogress .progress-bar, .widget-vprogress .progress-bar')];
+  const outputs = [...document.querySelectorAll('.cell_output')].map(e => e.innerText).join('\\n');
+  return {
+    brokenImages: imgs.filter(i => i.complete && i.naturalWidth === 0).map(i => i.getAttribute('src').slice(0, 120)),
+    visibleOutputImages: outputImgs.filter(i => i.complete && i.naturalWidth > 0 && visible(i)).length,
+    math: document.querySelectorAll('mjx-container').length,
+    mathErrors: document.querySelectorAll('mjx-merror').length,
+    views: views.length,
+    rendered: views.filter(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets')).length,
+    bars: bars.map(b => ({style: b.style.width, width: b.getBoundingClientRect().width,
+                          track: b.parentElement.getBoundingClientRect().width})),
+    tracebacks: document.querySelectorAll('.cell_output .traceback, .output.traceback').length
+                + (outputs.includes('Traceback (most recent call last)') ? 1 : 0),
+    links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  };
+}"""
+
+
+@pytest.mark.parametrize("spec", pages(), ids=lambda p: p.name)
+def test_page_offline(browser, server, spec: Page):
+    if not (SITE / spec.html).is_file():
+        pytest.fail(f"{spec.html} was not built although _toc.yml lists {spec.source}", pytrace=False)
+    context, page, errors, blocked = _open(browser, f"{server}/{spec.html}", f"{server}/")
+    try:
+        _wait_for_rendering(page, spec)
+        state = page.evaluate(STATE_JS)
+        if spec.notebook:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{spec.name}.png"))
+    finally:
+        context.close()
+
+    where = f"{spec.html} (from {spec.source})"
+    assert not blocked, f"{where} asked the internet for {blocked}: serve these from the site itself"
+    unexpected = [e for e in errors if not _known(e)]
+    assert not unexpected, f"{where}: unexpected console errors: {unexpected}"
+    assert not state["brokenImages"], f"{where}: images that did not load: {state['brokenImages']}"
+    assert state["tracebacks"] == 0, f"{where}: a cell output shows a traceback"
+    if spec.math:
+        assert state["math"] > 0, f"{where}: the page has $...$ math but MathJax rendered none"
+        assert state["mathErrors"] == 0, f"{where}: MathJax reports {state['mathErrors']} formula error(s)"
+    if spec.images:
+        assert state["visibleOutputImages"] > 0, f"{where}: no output image is visible"
+    if spec.widgets:
+        assert state["views"] > 0 and state["rendered"] == state["views"], (
+            f"{where}: {state['rendered']} of {state['views']} saved widget views rendered")
+    if spec.progress:
+        bars = state["bars"]
+        assert bars, f"{where}: the notebook saved progress bars, but none rendered"
+        empty = [b for b in bars if not b["style"] or float(b["style"].rstrip("%") or 0) <= 0]
+        assert not empty, f"{where}: progress bars show no progress (saved final state lost): {empty}"
+        shown = [b for b in bars if b["track"] > 0]
+        assert shown and all(b["width"] > 0 for b in shown), f"{where}: progress bars drawn empty: {bars}"
+    if spec.notebook:
+        colab = sync_setup_cells.colab_url(spec.source)
+        count = state["links"].count(colab)
+        expected = 2 if spec.badge else 1  # the badge in the page, and the theme's launch button
+        assert count >= expected, (f"{where}: expected {expected} link(s) to {colab} (Colab badge and launch "
+                                   f"button), found {count}")
+
+
+def test_widgets_and_math_from_file_url(browser, site):
+    """The same page opened from disk (file://), no server and no network, still renders."""
+    candidates = [p for p in notebook_pages() if p.widgets and p.math]
+    if not candidates:
+        pytest.skip("no page has both saved widgets and math yet")
+    spec = candidates[0]
+    path = (site / spec.html).resolve()
+    context, page, errors, blocked = _open(browser, path.as_uri(), "file://")
+    try:
+        _wait_for_rendering(page, spec)
+        state = page.evaluate(STATE_JS)
+    finally:
+        context.close()
+    assert not blocked, f"{path.as_uri()} asked the internet for {blocked}"
+    assert state["math"] > 0 and state["mathErrors"] == 0, "math did not render from file://"
+    assert state["views"] > 0 and state["rendered"] == state["views"], (
+        f"from file:// {state['rendered']} of {state['views']} widget views rendered")
+    unexpected = [e for e in errors if not _known(e)]
+    assert not unexpected, f"{path.as_uri()}: unexpected console errors: {unexpected}"

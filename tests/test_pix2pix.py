@@ -1,0 +1,240 @@
+"""Chapter 6, pix2pix: edge data, U-Net, losses, recipe, command line and the committed ablations."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from gan_course.cli import main
+from gan_course.edges import PairedBatches, load_edges2fashion, sobel_edges, sobel_magnitude
+from gan_course.errors import CourseError
+from gan_course.losses import l1_loss, pix2pix_generator_loss
+from gan_course.models.patchgan import PatchGANConfig
+from gan_course.models.unet import UNetConfig, UNetGenerator, sample_with_dropout
+from gan_course.recipes.pix2pix import (ABLATIONS, Pix2PixRecipe, ablation_recipe, build_pix2pix, load_ablations,
+                                        translate_test_items)
+from gan_course.recipes.pix2pix import main as ablations_main
+from gan_course.translate import paired_scores, translate
+
+torch.set_num_threads(1)
+
+
+# ------------------------------------------------------------------ edges and data
+def test_sobel_on_a_hand_made_step():
+    x = -torch.ones(1, 1, 6, 6)
+    x[..., 3:] = 1.0  # black left half, white right half: one vertical step of height 1 on [0, 1]
+    mag = sobel_magnitude(x)
+    # Columns 2 and 3 straddle the step: [1, 2, 1] x [-1, 0, 1] gives 1 + 2 + 1 = 4; elsewhere 0.
+    assert torch.allclose(mag[0, 0, :, 2:4], torch.full((6, 2), 4.0))
+    assert mag[0, 0, :, [0, 1, 4, 5]].abs().max() == 0
+    edges = sobel_edges(x)
+    assert set(edges.unique().tolist()) == {-1.0, 1.0}
+    assert (edges[0, 0, :, 2:4] == 1).all() and (edges[0, 0, :, :2] == -1).all()
+
+
+def test_edge_extraction_is_deterministic():
+    a = load_edges2fashion("test", limit=64)
+    b = load_edges2fashion("test", limit=64)
+    assert torch.equal(a.inputs, b.inputs) and torch.equal(a.images, b.images)
+    assert a.inputs.shape == a.images.shape == (64, 1, 32, 32) and a.inputs.dtype == torch.float32
+    assert set(a.inputs.unique().tolist()) <= {-1.0, 1.0}
+    assert a.images.min() >= -1 and a.images.max() <= 1
+    assert (a.images[..., :2, :] == -1).all()  # padded 28 -> 32 with background
+    torch.manual_seed(0)
+    assert torch.equal(sobel_edges(a.images), a.inputs)  # no randomness involved
+
+
+def test_edges_reject_wrong_shape():
+    with pytest.raises(CourseError, match="unsqueeze"):
+        sobel_edges(torch.zeros(4, 32, 32))
+
+
+def test_held_out_split_has_no_overlap():
+    train, test = load_edges2fashion("train"), load_edges2fashion("test")
+    assert len(train) == 60_000 and len(test) == 10_000
+    # A fingerprint per image (a random projection); equal images have equal fingerprints.
+    r = torch.randn(32 * 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    fp_train = train.images.flatten(1).double() @ r  # (60000,)
+    fp_test = test.images.flatten(1).double() @ r  # (10000,)
+    close = torch.isin(fp_test.round(decimals=6), fp_train.round(decimals=6)).nonzero().flatten()
+    for i in close.tolist():  # confirm any candidate byte for byte (none are expected)
+        same = (train.images == test.images[i]).flatten(1).all(1)
+        assert not same.any(), f"test image {i} is also in the training split"
+
+
+def test_paired_batches_are_aligned_and_resumable():
+    data = load_edges2fashion("test", limit=40)
+    batches = PairedBatches(data, batch_size=8, seed=3)
+    edges, images = next(batches)
+    assert edges.shape == images.shape == (8, 1, 32, 32)
+    assert torch.equal(sobel_edges(images), edges)  # each edge map belongs to its image
+    state = batches.state_dict()
+    after = next(batches)
+    batches.load_state_dict(state)
+    assert torch.equal(next(batches)[0], after[0])
+    with pytest.raises(CourseError, match="PairedImageSet"):
+        PairedBatches(data.images, 8)
+
+
+# ------------------------------------------------------------------ U-Net
+@pytest.mark.parametrize("skips", [True, False])
+def test_unet_shapes(skips):
+    cfg = UNetConfig(base_channels=4, skips=skips)
+    G = UNetGenerator(cfg)
+    y = G(torch.randn(3, 1, 32, 32))
+    assert y.shape == (3, 1, 32, 32) and y.abs().max() <= 1  # tanh output
+    assert cfg.widths() == [4, 8, 16, 32, 32]
+    assert sum(isinstance(m, torch.nn.Dropout) for m in G.modules()) == 3  # first three decoder layers
+    wide = UNetGenerator(UNetConfig(in_channels=3, out_channels=2, image_size=64, n_down=6, base_channels=2))
+    assert wide(torch.randn(2, 3, 64, 64)).shape == (2, 2, 64, 64)
+
+
+def test_skips_change_the_decoder_inputs():
+    u, e = UNetGenerator(UNetConfig(base_channels=4)), UNetGenerator(UNetConfig(base_channels=4, skips=False))
+    u_in = [m.in_channels for m in u.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    e_in = [m.in_channels for m in e.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert u_in == [32, 64, 32, 16, 8] and e_in == [32, 32, 16, 8, 4]
+
+
+def test_unet_refuses_sizes_it_cannot_halve():
+    with pytest.raises(CourseError, match="divisible by 32.*pad"):
+        UNetConfig(image_size=28)  # 28 -> 14 -> 7 -> 3.5: cannot reach 1x1
+    G = UNetGenerator(UNetConfig(base_channels=4))
+    with pytest.raises(CourseError, match="pad the images"):
+        G(torch.randn(2, 1, 28, 28))
+    with pytest.raises(CourseError, match="UNetConfig"):
+        G(torch.randn(2, 3, 32, 32))  # wrong channel count
+    with pytest.raises(CourseError, match="tensor"):
+        G("edges")
+    with pytest.raises(CourseError, match="norm"):
+        UNetConfig(norm="group")
+
+
+def test_dropout_is_the_only_noise():
+    torch.manual_seed(0)
+    G = UNetGenerator(UNetConfig(base_channels=4)).eval()
+    x = torch.randn(2, 1, 32, 32)
+    assert torch.equal(G(x), G(x))  # eval mode: deterministic
+    draws = sample_with_dropout(G, x, k=3)
+    assert draws.shape == (3, 2, 1, 32, 32)
+    assert not torch.equal(draws[0], draws[1])  # dropout on: outputs vary
+    assert not G.training and all(not m.training for m in G.modules())
+
+
+# ------------------------------------------------------------------ losses
+def test_l1_loss_hand_value():
+    y = torch.tensor([[[[0.0, 1.0], [-1.0, 0.5]]]])
+    g = torch.tensor([[[[0.5, 1.0], [0.0, -0.5]]]])
+    assert l1_loss(y, g).item() == pytest.approx((0.5 + 0 + 1 + 1) / 4)
+
+
+def test_pix2pix_generator_loss_hand_values():
+    logits = torch.zeros(2, 1, 3, 3)  # D undecided on every patch: -log(1/2) each
+    y, g = torch.zeros(2, 1, 4, 4), torch.full((2, 1, 4, 4), 0.1)
+    total, adv, l1 = pix2pix_generator_loss(logits, y, g)
+    assert adv.item() == pytest.approx(math.log(2))
+    assert l1.item() == pytest.approx(0.1)
+    assert total.item() == pytest.approx(math.log(2) + 100 * 0.1)
+    logits = torch.tensor([2.0, -1.0]).view(2, 1, 1, 1)
+    total, adv, _ = pix2pix_generator_loss(logits, y, g, l1_weight=0.0)
+    expected = (math.log1p(math.exp(-2.0)) + math.log1p(math.exp(1.0))) / 2  # mean of -log sigmoid(l)
+    assert adv.item() == pytest.approx(expected) and total.item() == pytest.approx(expected)
+    total, _, _ = pix2pix_generator_loss(logits, y, g, adversarial_weight=0.0)
+    assert total.item() == pytest.approx(10.0)
+
+
+def test_paired_scores_hand_values():
+    y = torch.rand(4, 1, 32, 32) * 1.6 - 0.8
+    same = paired_scores(y, y)
+    assert same["l1"] == 0 and same["psnr"] == 100 and same["ssim"] == pytest.approx(1.0)
+    shifted = paired_scores(y + 0.2, y)  # +0.2 on [-1, 1] is +0.1 on [0, 1]: MSE 0.01 -> 20 dB
+    assert shifted["l1"] == pytest.approx(0.1, abs=1e-6) and shifted["psnr"] == pytest.approx(20.0, abs=1e-3)
+    with pytest.raises(CourseError, match="same"):
+        paired_scores(y, y[:2])
+
+
+# ------------------------------------------------------------------ recipe, command line
+def test_recipe_checks():
+    with pytest.raises(CourseError, match="in_channels=2"):
+        Pix2PixRecipe(discriminator=PatchGANConfig(in_channels=1))
+    with pytest.raises(CourseError, match="not both 0"):
+        Pix2PixRecipe(l1_weight=0.0, adversarial_weight=0.0)
+    full = Pix2PixRecipe.for_profile("full")
+    assert full.l1_weight == 100 and full.lr == 2e-4 and full.betas == (0.5, 0.999)
+    assert ablation_recipe("encoder-decoder (no skips)", "full").generator.skips is False
+    assert ablation_recipe("PixelGAN 1x1", "full").discriminator.n_layers == 0
+    with pytest.raises(CourseError, match="unknown ablation"):
+        ablation_recipe("L2 only")
+
+
+def test_smoke_train_sample_translate(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "pix2pix", "--profile", "smoke", "--out", str(run)]) == 0
+    ckpt = str(run / "checkpoint.pt")
+    out = tmp_path / "s.pt"
+    assert main(["sample", "pix2pix", "--n", "5", "--out", str(out), "--checkpoint", ckpt]) == 0
+    images = torch.load(out)["images"]
+    assert images.shape == (5, 1, 32, 32) and images.dtype == torch.float32 and images.abs().max() <= 1
+    tr = tmp_path / "t.pt"
+    assert main(["translate", "pix2pix", "--n", "6", "--out", str(tr), "--checkpoint", ckpt]) == 0
+    pairs = torch.load(tr)
+    assert set(pairs) == {"inputs", "outputs", "targets"}
+    for v in pairs.values():
+        assert v.shape == (6, 1, 32, 32) and v.dtype == torch.float32 and v.min() >= -1 and v.max() <= 1
+    assert torch.equal(pairs["outputs"][:5], images)  # the same held-out items, deterministic
+    again = translate("pix2pix", 6, checkpoint=ckpt)
+    assert torch.equal(again["outputs"], pairs["outputs"])
+    capsys.readouterr()
+    assert main(["translate", "pix2pix", "--n", "3", "--out", str(tr), "--checkpoint", ckpt,
+                 "--direction", "BtoA"]) == 2
+    err = capsys.readouterr().err
+    assert "AtoB" in err and err.count("\n") == 1
+    assert main(["translate", "vanilla", "--n", "3", "--out", str(tr)]) == 2
+    assert "not an image-to-image model" in capsys.readouterr().err
+
+
+def test_translate_items_bad_n():
+    G = UNetGenerator(UNetConfig(base_channels=4))
+    with pytest.raises(CourseError, match="between 1 and 10000"):
+        translate_test_items(G, 10_001)
+
+
+def test_trainer_steps_log_the_pix2pix_terms(tmp_path):
+    trainer = build_pix2pix(Pix2PixRecipe.for_profile("smoke"), torch.device("cpu"), None)
+    history = trainer.fit()
+    for key in ("loss_d_real", "loss_d_fake", "d_real", "d_fake", "loss_g", "loss_l1", "loss_g_total"):
+        assert len(history[key]) == trainer.config.steps
+    assert trainer.samples[-1][1].shape == (8, 1, 32, 32)
+
+
+def test_ablation_command_smoke(tmp_path):
+    out = tmp_path / "abl"
+    assert ablations_main(["ablations", "--profile", "smoke", "--out", str(out),
+                           "--only", "L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]) == 0
+    results, samples = load_ablations(out)
+    assert list(results["runs"]) == ["L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]
+    assert results["runs"]["L1 + cGAN"]["fd"] == results["runs"]["PatchGAN 16x16"]["fd"]  # trained once
+    for scores in results["runs"].values():
+        assert {"l1", "psnr", "ssim", "fd", "kid", "precision", "recall", "train_seconds"} <= set(scores)
+    assert samples["outputs"]["PixelGAN 1x1"].shape == samples["inputs"].shape == (8, 1, 32, 32)
+    with pytest.raises(CourseError, match="ablations --out"):
+        load_ablations(tmp_path / "nothing")
+
+
+def test_committed_ablations_are_complete_and_small():
+    from pathlib import Path
+
+    results, samples = load_ablations()
+    assert list(results["runs"]) == list(ABLATIONS) and results["meta"]["profile"] == "full"
+    folder = Path(__file__).resolve().parents[1] / "gan_course" / "assets" / "ablations"
+    assert sum(p.stat().st_size for p in folder.glob("pix2pix*")) < 1_000_000
+    assert json.loads((folder / "pix2pix_ablations.json").read_text())["meta"]["command"].startswith("python -m")
+
+
+def test_committed_generator_translates_and_fits_both_profiles():
+    # The smoke recipe keeps the full generator, so the pretrained weights load in either profile.
+    assert Pix2PixRecipe.for_profile("smoke").generator == Pix2PixRecipe.for_profile("full").generator
+    out = translate("pix2pix", 4)  # no checkpoint: the committed generator, SHA-256 checked
+    assert set(out) == {"inputs", "outputs", "targets"} and out["outputs"].shape == (4, 1, 32, 32)
+    assert paired_scores(out["outputs"], out["targets"])["l1"] < 0.2
