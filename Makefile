@@ -42,7 +42,7 @@ EXEC_TIMEOUT ?= 7200
 # back to Agg by themselves when there is no display.
 unexport MPLBACKEND
 
-.PHONY: help setup data book site-check test unit lab execute pretrained clean distclean
+.PHONY: help setup data browser book site-check test unit lab execute pretrained clean distclean
 
 help:
 	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -81,6 +81,18 @@ data: $(STAMP)
 
 setup: $(STAMP) data
 
+# Debian's Chromium for the browser test of the built site (never a Playwright download):
+# installed as root on Debian when /usr/bin/chromium is missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then
+	  if [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then
+	    echo "== installing Debian's chromium for the browser test"
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	  else
+	    echo "warning: /usr/bin/chromium is missing: install Debian's chromium (sudo apt-get install chromium) for the browser test" >&2
+	  fi
+	fi
+
 # --------------------------------------------------------------------- website
 # The build fetches require.js and the ipywidgets html-manager from the npm registry the
 # first time (pinned, SHA-512 checked, cached in .cache/npm): scripts/site_assets.py.
@@ -93,7 +105,7 @@ book: setup
 
 # ----------------------------------------------------------------------- tests
 # Checkpoints go to a fresh folder, so a run never resumes from an earlier one.
-test: setup
+test: setup browser
 	@runs=$$(mktemp -d)
 	trap 'rm -rf "$$runs"' EXIT
 	failed=""
@@ -116,7 +128,7 @@ unit: setup
 	GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) --ignore=tests/site tests
 
 # The checks of the built site (Chromium, headless, network off; links; size): after make book.
-site-check: setup
+site-check: setup browser
 	GAN_COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:xdist -p no:cacheprovider tests/site
 
 # ----------------------------------------------------------------- notebooks
