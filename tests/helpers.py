@@ -101,3 +101,28 @@ def write_fake_fashion_mnist(folder: Path, n_train: int = 12, n_test: int = 6, s
     for name, array in arrays.items():
         write_idx(folder / f"{name}.gz", array)
     return arrays
+
+
+def toc_files(root=None) -> list[str]:
+    """Every ``file:`` entry of _toc.yml (root first), in order, as paths without suffix."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(root) if root else Path(__file__).resolve().parents[1]
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for key, value in node.items():
+                if key != "file":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import toc_files as _toc_files
+
 from gan_course import REPO_URL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,22 +45,8 @@ def _load_yaml(name: str) -> dict:
 
 
 def toc_files() -> list[str]:
-    """Every ``file:`` entry of _toc.yml (root first), in order."""
-    toc = _load_yaml("_toc.yml")
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
+    """Every page of _toc.yml (root first), as paths without suffix (tests/helpers.py)."""
+    return _toc_files(ROOT)
 
 
 def toc_chapters() -> list[str]:

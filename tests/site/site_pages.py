@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+
+from helpers import toc_files as _toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -16,23 +17,8 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 # ------------------------------------------------------------------ pages
 def toc_files() -> list[str]:
-    """Every page of _toc.yml (root first), as paths without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for key, value in node.items():
-                if key != "file":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
+    """Every page of _toc.yml (root first), as paths without suffix (tests/helpers.py)."""
+    return _toc_files(ROOT)
 
 
 _CODE = re.compile(r"(`{3,}|~{3,})[^\n]*\n.*?\n\1|`[^`\n]*`", re.S)
