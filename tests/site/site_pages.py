@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from helpers import toc_files as _toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
