@@ -244,6 +244,51 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
             "train_config": train_cfg}
 
 
+# ------------------------------------------------------------- compute floor
+def iteration_flops(model: BenchModel, batch_size: int, device: torch.device) -> int:
+    """Floating-point operations of one engine iteration (library ``d_step`` + ``g_step``) on ``model``.
+
+    Counted by ``torch.utils.flop_counter.FlopCounterMode`` (matrix products and
+    convolutions, forward and backward; element-wise work is not counted), on the
+    same steps and batch size as the timed arms. The work is the same in both arms.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .runtime import precision_for
+    from .training import StepContext
+
+    G, D = (m.to(device) for m in model.make())
+    opt_G = torch.optim.Adam(G.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    opt_D = torch.optim.Adam(D.parameters(), lr=SEED_LR, betas=SEED_BETAS)
+    ctx = StepContext(precision_for(device), {"G": opt_G, "D": opt_D})
+    real = torch.rand(batch_size, 1, model.image_size, model.image_size, device=device) * 2 - 1
+    batch = (real, torch.zeros(batch_size, dtype=torch.long, device=device))
+    with FlopCounterMode(display=False) as counter:
+        d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=model.latent_dim)
+        g_step(batch, ctx, G=G, D=D, opt_G=opt_G, latent_dim=model.latent_dim)
+    return int(counter.get_total_flops())
+
+
+def peak_matmul_flops(device: torch.device, size: int = 1024, seconds: float = 1.0) -> float:
+    """This machine's float32 matrix-product rate in FLOP/s: the best of repeated ``size`` x ``size`` products.
+
+    A large square product is the most efficient work a CPU does; no training
+    step can run its matrix products faster than this.
+    """
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    best = float("inf")
+    deadline = time.perf_counter() + seconds
+    torch.mm(a, b)  # warm-up
+    while time.perf_counter() < deadline or best == float("inf"):
+        _sync(device)
+        start = time.perf_counter()
+        torch.mm(a, b)
+        _sync(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 / best
+
+
 def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, device=None, seed: int = 0,
                   repeats: int = 1, verbose: bool = False, out=print, model: str = "mlp") -> dict:
     """Time both arms and print the report; the last line printed is the speedup.
@@ -288,10 +333,16 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         f"{tc.sample_every}, checkpoints every {tc.checkpoint_every} and at the end | "
         f"setup {engine['setup_seconds']:.1f} s" + every(engine_runs))
     speedup = seed_loop["ms_mean"] / engine["ms_mean"]
+    flops, peak = iteration_flops(spec, batch_size, device), peak_matmul_flops(device)
+    floor_ms = 1e3 * flops / peak
+    out(f"compute floor: {flops / 1e9:.2f} GFLOP of matrix products per iteration (both arms) at "
+        f"{peak / 1e9:.0f} GFLOP/s (best {device.type} float32 matrix product) = {floor_ms:.2f} ms/iteration; "
+        f"no float32 loop can beat the seed loop by more than {seed_loop['ms_mean'] / floor_ms:.1f}x here")
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
     out(f"speedup vs seed loop: {speedup:.1f}x")
     return {"model": model, "seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps,
+            "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
             "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}

@@ -6,7 +6,7 @@ halves** of each split: A only ever uses images from the first half, B only from
 the second half (the ``source`` indices record which images each domain uses,
 and a test checks that the two sets never meet).
 
-Two pairs of domains:
+Three pairs of domains:
 
 * ``"negative"`` — an *appearance* change: A = original FashionMNIST images (all
   ten classes, dark background), B = their photographic negatives (``-x``: light
@@ -14,7 +14,11 @@ Two pairs of domains:
   shapes on both sides; only the tone changes. CycleGAN can solve this.
 * ``"shoes"`` — a *shape* change: A = sneakers (class 7), B = ankle boots
   (class 9). A boot has a shaft that a sneaker does not; the translation has to
-  add or remove material. This is the limitation the notes describe.
+  add or remove material, at a fixed place: a small change of shape.
+* ``"trousers_bags"`` — a *large* change of shape: A = trousers (class 1), B =
+  bags (class 8). Two tall legs against one wide box with a handle; nothing in
+  a trouser's outline says where a bag's corners or handle should go. This is
+  the limitation the notes describe, and the paper's "dog -> cat" failure.
 
 Because the negative style is a known function, chapter 7 can also measure how
 far a translation is from the *true* answer (``true_translation``), something a
@@ -31,15 +35,17 @@ import torch.nn.functional as F
 from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from .errors import CourseError
 
-SNEAKER, ANKLE_BOOT = 7, 9  # FashionMNIST class indices
-PAIRS = ("negative", "shoes")  # the domain pairs, by name
+TROUSER, BAG, SNEAKER, ANKLE_BOOT = 1, 8, 7, 9  # FashionMNIST class indices
+CLASS_PAIRS = {"shoes": (SNEAKER, ANKLE_BOOT),  # the shape pairs: (class of A, class of B)
+               "trousers_bags": (TROUSER, BAG)}
+PAIRS = ("negative", *CLASS_PAIRS)  # the domain pairs, by name
 
 
 @dataclass
 class DomainPair:
     """Two unpaired collections of images, and where each one came from."""
 
-    pair: str  # "negative" or "shoes"
+    pair: str  # "negative", "shoes" or "trousers_bags"
     split: str  # "train" or "test"
     a: ImageSet  # domain A: (N_A, 1, S, S) in [-1, 1], labels = FashionMNIST classes
     b: ImageSet  # domain B: (N_B, 1, S, S) in [-1, 1]
@@ -64,7 +70,7 @@ def true_translation(pair: str, x: torch.Tensor, direction: str) -> torch.Tensor
     check_direction(direction)
     if pair != "negative":
         raise CourseError(f"the {pair!r} pair has no known true translation (a sneaker has no "
-                          "single 'right' boot): use pair='negative'")
+                          "single 'right' boot, a trouser no single 'right' bag): use pair='negative'")
     return negative(x)  # the negative is its own inverse: the same map in both directions
 
 
@@ -96,10 +102,11 @@ def make_domains(pair: str, split: str = "train", device="cpu", pad_to: int = 32
     if pair == "negative":
         a_idx, b_idx = first, second
         names = ("original", "negative")
-    else:
-        a_idx = first[data.labels[first] == SNEAKER]
-        b_idx = second[data.labels[second] == ANKLE_BOOT]
-        names = (CLASSES[SNEAKER].lower(), CLASSES[ANKLE_BOOT].lower())
+    else:  # a shape pair: one class per domain
+        class_a, class_b = CLASS_PAIRS[pair]
+        a_idx = first[data.labels[first] == class_a]
+        b_idx = second[data.labels[second] == class_b]
+        names = (CLASSES[class_a].lower(), CLASSES[class_b].lower())
     if limit is not None:
         if limit <= 0:
             raise CourseError(f"limit must be positive, got {limit}: use None for all images")
@@ -186,9 +193,10 @@ class DomainTest:
 
     * ``"negative"``: a :class:`PixelDomainClassifier` trained here, in code, on
       real training images of both domains (deterministic, about a second);
-    * ``"shoes"``: the course's FashionMNIST classifier: an image is in domain
-      A if it is classified *sneaker*, in B if *ankle boot* (anything else is
-      in neither, so both rates can be low).
+    * a shape pair (``"shoes"``, ``"trousers_bags"``): the course's FashionMNIST
+      classifier: an image is in domain A if it is classified as A's class
+      (e.g. *sneaker*), in B if as B's class (e.g. *ankle boot*); anything else
+      is in neither, so both rates can be low.
     """
 
     def __init__(self, pair: str, device="cpu", seed: int = 0):
@@ -206,9 +214,10 @@ class DomainTest:
         if self.pair == "negative":
             return (self.model(images.float().cpu()) > 0).long()
         classes = self.model.predict(images.float().to(self.device)).cpu()
+        class_a, class_b = CLASS_PAIRS[self.pair]
         out = torch.full_like(classes, -1)
-        out[classes == SNEAKER] = 0
-        out[classes == ANKLE_BOOT] = 1
+        out[classes == class_a] = 0
+        out[classes == class_b] = 1
         return out
 
     def rate(self, images: torch.Tensor, domain: str) -> float:

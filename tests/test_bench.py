@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import torch
 
 from gan_course.bench import main, run_benchmark
 from gan_course.data import find_fashion_mnist_root
@@ -24,6 +25,42 @@ def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsy
     assert any(line.startswith("seed loop") and "ms/iteration" in line for line in lines)
     assert any(line.startswith("course engine") and "ms/iteration" in line for line in lines)
     assert "1x32x32" in lines[0]
+    floor = next(line for line in lines if line.startswith("compute floor"))
+    assert "GFLOP" in floor and "no float32 loop can beat the seed loop by more than" in floor
+
+
+def test_iteration_flops_hand_count_for_a_linear_gan():
+    """Two 1-layer linear players: every matrix product of one d_step + g_step, counted by hand."""
+    from torch import nn
+
+    from gan_course.bench import BenchModel, iteration_flops
+
+    class Flat(nn.Module):  # D: (B, 1, 4, 4) -> flatten -> Linear(16, 1) -> (B,)
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(16, 1)
+
+        def forward(self, x):
+            return self.linear(x.flatten(1)).squeeze(1)
+
+    class Up(nn.Module):  # G: (B, 3) -> Linear(3, 16) -> (B, 1, 4, 4)
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 16)
+
+        def forward(self, z):
+            return self.linear(z).view(-1, 1, 4, 4)
+
+    model = BenchModel("tiny", "a linear GAN", latent_dim=3, image_size=4, make=lambda: (Up(), Flat()))
+    B = 8
+    g, d = 2 * B * 3 * 16, 2 * B * 16 * 1  # FLOPs of one product through G's layer, through D's (B rows)
+    # d_step: G forward (g); D forward on real and fake (2d); D backward: weight gradients only (2d),
+    #         since real images and detached fakes need no input gradient
+    # g_step: G forward (g); D forward (d); D backward: input and weight gradients (2d);
+    #         G backward: weight gradient only (g), since z needs none
+    counted = iteration_flops(model, B, torch.device("cpu"))
+    assert counted == (g + 2 * d + 2 * d) + (g + d + 2 * d + g)
+    assert iteration_flops(model, 2 * B, torch.device("cpu")) == 2 * counted  # linear in the batch
 
 
 def test_bench_on_the_real_data_counts_every_iteration():

@@ -15,8 +15,8 @@ from gan_course.runtime import precision_for
 from gan_course.training import StepContext
 from helpers import tiny_image_set
 
-# A tiny conditional GAN on 8x8 images with 10 classes: every test runs in milliseconds.
-TINY = CGANConfig(latent_dim=8, label_dim=4, image_shape=(1, 8, 8), g_hidden=(16, 32), d_hidden=(32, 16))
+# A tiny conditional GAN on 8x8 images with 10 classes (G: 2x2 -> 4 -> 8): every test runs in milliseconds.
+TINY = CGANConfig(latent_dim=8, label_dim=4, image_shape=(1, 8, 8), g_width=4, d_width=4)
 CPU = torch.device("cpu")
 
 
@@ -49,7 +49,45 @@ def test_default_config_matches_fashion_mnist():
     images = G(torch.randn(2, cfg.latent_dim), y)
     assert images.shape == (2, 1, 28, 28)
     assert D(images, y).shape == (2,)
-    assert D.net[0].in_features == 28 * 28 + cfg.label_dim  # the label sits next to the pixels
+    assert D.features[0].in_channels == 1 + cfg.label_dim  # the label maps sit next to the pixels
+    assert G.project(torch.randn(2, cfg.latent_dim + cfg.label_dim)).shape == (2, 64 * 7 * 7)  # -> (64, 7, 7)
+    assert D.projection.weight.shape == (10, 128 * 7 * 7)  # one v_y per class, as long as φ(x)
+    # DCGAN's rules: no batch norm right after G's output layer or on D's input layer, tanh out, logits out
+    assert isinstance(G.upsample[-1], torch.nn.Tanh) and not isinstance(G.upsample[-2], torch.nn.BatchNorm2d)
+    assert isinstance(D.features[1], torch.nn.LeakyReLU)
+
+
+def test_discriminator_label_maps_are_the_embedding_spread_over_the_image():
+    D = ConditionalDiscriminator(TINY)
+    seen = {}
+    D.features[0].register_forward_hook(lambda module, inputs, output: seen.update(x=inputs[0]))
+    x, y = torch.rand(3, 1, 8, 8), torch.tensor([0, 5, 9])
+    D(x, y)
+    assert seen["x"].shape == (3, 1 + 4, 8, 8)
+    assert torch.equal(seen["x"][:, :1], x)  # channel 0: the pixels, unchanged
+    expected = D.embed(y)[:, :, None, None].expand(3, 4, 8, 8)  # channel 1 + k: a plane filled with e_D(y)[k]
+    assert torch.equal(seen["x"][:, 1:], expected)
+
+
+def test_discriminator_logit_is_judge_plus_projection():
+    """D(x, y) = w·φ(x) + b + v_y·φ(x), checked on its own features."""
+    D = ConditionalDiscriminator(TINY).eval()
+    seen = {}
+    D.features.register_forward_hook(lambda module, inputs, output: seen.update(h=output.flatten(1)))
+    x, y = torch.rand(4, 1, 8, 8) * 2 - 1, torch.tensor([0, 3, 3, 9])
+    logits = D(x, y)
+    h = seen["h"]  # φ(x): (4, 2 * d_width * 2 * 2)
+    expected = h @ D.judge.weight[0] + D.judge.bias[0] + (D.projection.weight[y] * h).sum(1)
+    assert torch.allclose(logits, expected, atol=1e-6)
+    with torch.no_grad():  # v_y = 0 for every class: only the label maps at the input remain
+        D.projection.weight.zero_()
+    assert torch.allclose(D(x, y), h @ D.judge.weight[0] + D.judge.bias[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 30, 30), (1, 28, 32)])
+def test_config_refuses_images_it_cannot_build(shape):
+    with pytest.raises(CourseError, match="divisible by 4"):
+        CGANConfig(image_shape=shape)
 
 
 # ------------------------------------------------------------ the label matters
@@ -60,18 +98,20 @@ def test_generator_gives_different_images_for_different_labels_at_fixed_z():
     flat = images.flatten(1)
     distances = torch.cdist(flat, flat)  # (10, 10)
     off_diagonal = distances[~torch.eye(10, dtype=torch.bool)]
-    assert (off_diagonal > 1e-3).all()  # every pair of classes gives a different image
+    # every pair of classes gives a different image (small differences: the weights start from N(0, 0.02))
+    assert (off_diagonal > 1e-5).all()
     assert torch.equal(G(z[:2], torch.tensor([4, 4]))[0], G(z[:2], torch.tensor([4, 4]))[1])  # same (z, y): same image
 
 
 def test_discriminator_sees_the_label_unless_ablated():
     x = torch.rand(1, 1, 8, 8).repeat(10, 1, 1, 1) * 2 - 1  # one image, ten times
-    D = ConditionalDiscriminator(TINY).eval()  # eval: no dropout noise
+    D = ConditionalDiscriminator(TINY).eval()  # eval: batch norm uses its running statistics
     assert D(x, torch.arange(10)).unique().numel() == 10  # the verdict depends on the label
     blind = ConditionalDiscriminator(CGANConfig(**{**TINY.__dict__, "d_sees_label": False})).eval()
-    assert blind.embed is None and blind.net[0].in_features == 64
-    assert any(isinstance(m, torch.nn.Dropout) for m in D.modules())  # dropout after D's hidden layers
-    assert blind(x, torch.arange(10)).unique().numel() == 1  # the ablation ignores it
+    assert blind.embed is None and blind.projection is None  # no label maps, no projection
+    assert blind.features[0].in_channels == 1  # the pixels only
+    verdicts = blind(x, torch.arange(10))
+    assert torch.allclose(verdicts, verdicts[0].expand(10), rtol=1e-5, atol=0)  # the ablation ignores it
 
 
 def test_fixed_class_inputs_and_class_grid_are_row_major():
@@ -182,7 +222,7 @@ def test_sample_refuses_bad_labels(labels, needle):
 
 
 def test_label_scores_and_per_class_accuracy_use_the_course_classifier():
-    G = ConditionalGenerator(CGANConfig(g_hidden=(16,), d_hidden=(16,)))
+    G = ConditionalGenerator(CGANConfig(g_width=4, d_width=4))
     samples = sample_conditional(G, 20, CPU)
     scores = label_scores(G, samples, CPU)
     assert set(scores) == {"label_accuracy"} and 0.0 <= scores["label_accuracy"] <= 1.0

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from gan_course.cli import main
-from gan_course.domains import (ANKLE_BOOT, SNEAKER, DomainTest, UnpairedBatches, make_domains, negative,
-                                silhouette_area, true_translation)
+from gan_course.domains import (ANKLE_BOOT, BAG, SNEAKER, TROUSER, DomainTest, UnpairedBatches, make_domains,
+                                negative, silhouette_area, true_translation)
 from gan_course.errors import CourseError
 from gan_course.image_pool import ImagePool
 from gan_course.losses import (cycle_consistency_loss, identity_loss, lsgan_discriminator_loss,
@@ -183,7 +183,7 @@ def test_pool_edge_cases():
 
 
 # ------------------------------------------------------------------ domains
-@pytest.mark.parametrize("pair", ["negative", "shoes"])
+@pytest.mark.parametrize("pair", ["negative", "shoes", "trousers_bags"])
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_domains_share_no_source_image(pair, split):
     d = make_domains(pair, split)
@@ -203,6 +203,9 @@ def test_domain_contents():
     assert shoes.a.labels.eq(SNEAKER).all() and shoes.b.labels.eq(ANKLE_BOOT).all()
     with pytest.raises(CourseError, match="negative"):
         true_translation("shoes", shoes.a.images[:1], "AtoB")
+    trousers_bags = make_domains("trousers_bags", "test")
+    assert trousers_bags.a.labels.eq(TROUSER).all() and trousers_bags.b.labels.eq(BAG).all()
+    assert (trousers_bags.a_name, trousers_bags.b_name) == ("trouser", "bag")
     with pytest.raises(CourseError, match="shoes"):
         make_domains("horses")
 
@@ -224,6 +227,13 @@ def test_silhouette_area_ignores_tone():
     area = silhouette_area(shoes.a.images)
     assert torch.allclose(area, silhouette_area(negative(shoes.a.images)))  # same shape, other tone
     assert silhouette_area(shoes.b.images).mean() > area.mean()  # boots are bigger than sneakers
+
+
+def test_shape_pair_domain_test_uses_each_pairs_classes():
+    for pair in ("shoes", "trousers_bags"):
+        test, held_out = DomainTest(pair), make_domains(pair, "test", limit=200)
+        assert test.rate(held_out.a.images, "A") > 0.9 and test.rate(held_out.b.images, "B") > 0.9
+        assert test.rate(held_out.a.images, "B") < 0.05
 
 
 def test_pixel_domain_test_separates_the_negative_domains():

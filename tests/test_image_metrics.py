@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from gan_course.errors import CourseError
-from gan_course.metrics import (code_nmi, code_purity, format_scores, gaussian_blur, label_accuracy,
-                                precision_recall, reference_ladder, score_images)
+from gan_course.metrics import (code_nmi, code_purity, format_scores, frechet_distance, gaussian_blur,
+                                label_accuracy, precision_recall, reference_ladder, score_images)
 from gan_course.metrics.images import Scorer, kernel_distance, ladder_images, real_images
 
 N = 300  # images per set: small enough for seconds, large enough for the ladder's order
@@ -32,6 +32,16 @@ def test_fd_grows_along_the_ladder(scorer):
     names = list(fd)
     real, light, heavy, noise = fd[names[0]], fd[names[1]], fd[names[2]], fd["uniform noise"]
     assert real < light < heavy < noise, fd
+
+
+def test_frechet_distance_between_two_sets_matches_the_scorer_and_is_symmetric(scorer):
+    real, blurred = real_images("test", N), gaussian_blur(real_images("test", N), 1.5)
+    assert abs(frechet_distance(real, real)) < 1e-3
+    fd = frechet_distance(real, blurred)
+    assert fd == pytest.approx(scorer(blurred)["fd"], rel=1e-3)  # the same distance as score_images uses
+    assert frechet_distance(blurred, real) == pytest.approx(fd, rel=1e-3)
+    with pytest.raises(CourseError, match="tensor"):
+        frechet_distance(real, {"images": blurred})
 
 
 def test_kid_orders_real_before_blur(scorer):

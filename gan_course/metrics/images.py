@@ -195,6 +195,26 @@ class Scorer:
         return {"fd": fd, "kid": kid, "precision": precision, "recall": recall}
 
 
+@torch.no_grad()
+def frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor, device="cpu") -> float:
+    """The Fréchet distance between two image sets, on the classifier's features (torchmetrics, as in Scorer).
+
+    Unlike :func:`score_images`, neither side is the fixed set of real test
+    images: use it to compare, say, translations with real images of their
+    target domain. FD is biased upwards for small sets, so compare only numbers
+    computed with the same set sizes (e.g. against two real sets of that size).
+    """
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    a, b = check_images(images_a, "the first image set"), check_images(images_b, "the second image set")
+    fid = FrechetInceptionDistance(feature=feature_module(device)).to(device)
+    for chunk in a.split(1000):
+        fid.update(chunk.to(device), real=True)
+    for chunk in b.split(1000):
+        fid.update(chunk.to(device), real=False)
+    return float(fid.compute())
+
+
 def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor, subsets: int = 25,
                     subset_size: int = 500, seed: int = 0) -> float:
     """KID: the unbiased MMD² with kernel ``(xᵀy / d + 1)³``, averaged over random subsets.

@@ -26,16 +26,16 @@ from .common import ModelEntry, config_from, model_hparams
 
 @dataclass
 class CGANRecipe:
-    """Chapter 3: chapter 2's fully connected GAN, conditioned on the class."""
+    """Chapter 3: a small convolutional GAN, conditioned on the class, with chapter 2's optimiser settings."""
 
-    model: CGANConfig = field(default_factory=CGANConfig)  # network sizes, label embedding, ablation switch
+    model: CGANConfig = field(default_factory=CGANConfig)  # network widths, label embedding, ablation switch
     batch_size: int = 64  # images per step (as chapter 2)
-    steps: int = 12_000  # training iterations (one D and one G update each): ~13 epochs
+    steps: int = 3_000  # training iterations (one D and one G update each): 3.2 epochs
     lr: float = 2e-4  # Adam learning rate for both networks
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
     n_fixed: int = 8  # fixed noise vectors behind the sample grids; each is drawn in all classes
-    sample_every: int = 500  # steps between sample grids
-    checkpoint_every: int = 2_000  # steps between checkpoints
+    sample_every: int = 250  # steps between sample grids
+    checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
 
     @classmethod
@@ -138,7 +138,7 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
                            checkpoint_every=recipe.checkpoint_every),
         sample_fn=lambda: G(fixed_z, fixed_y),  # (n_fixed * 10, C, H, W): rows = noise, columns = classes
         out_dir=out_dir,
-        tag="cgan-mlp",
+        tag="cgan",
         hparams=model_hparams(recipe, seed),
         device=device,
     )
@@ -197,5 +197,5 @@ def cgan_generator(hparams: dict) -> ConditionalGenerator:
     return ConditionalGenerator(config_from(CGANConfig, hparams["model"]))
 
 
-ENTRY = ModelEntry(CGANRecipe, build_cgan, cgan_generator, sample_conditional, tag="cgan-mlp",
+ENTRY = ModelEntry(CGANRecipe, build_cgan, cgan_generator, sample_conditional, tag="cgan",
                    chapter="03_conditional_gan", extra_scores=label_scores)

@@ -11,9 +11,9 @@ and D trained on a history pool of 50 earlier fakes per domain.
 
 The command-line model ``cyclegan`` (``python -m gan_course train cyclegan``) and
 its committed pretrained generators are the **appearance pair** (``pair =
-"negative"``: originals <-> photographic negatives). The shape pair (sneakers <->
-ankle boots) is the recipe option ``pair="shoes"``:
-``CycleGANRecipe.for_profile(pair="shoes")``.
+"negative"``: originals <-> photographic negatives). The shape pairs are recipe
+options: ``CycleGANRecipe.for_profile(pair="shoes")`` (sneakers <-> ankle boots,
+a small change of shape) and ``pair="trousers_bags"`` (a large one).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ..domains import (DomainPair, DomainTest, UnpairedBatches, check_direction,
 from ..errors import CourseError
 from ..image_pool import ImagePool
 from ..losses import cycle_consistency_loss, identity_loss, lsgan_discriminator_loss, lsgan_generator_loss
+from ..metrics import frechet_distance
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
 from ..profiles import check_profile, current_profile, pick
@@ -50,7 +51,7 @@ def _small_patchgan() -> PatchGANConfig:
 class CycleGANRecipe:
     """Chapter 7: CycleGAN at 32x32 on a CPU (the paper's losses and weights, smaller networks)."""
 
-    pair: str = "negative"  # domains: "negative" (appearance: originals <-> negatives) or "shoes" (shape)
+    pair: str = "negative"  # domains: "negative" (appearance), "shoes" or "trousers_bags" (shape; domains.py)
     generator: ResnetGeneratorConfig = field(default_factory=_small_generator)  # both G's: width 8, 3 blocks
     discriminator: PatchGANConfig = field(default_factory=_small_patchgan)  # both D's: 1 channel, instance norm
     batch_size: int = 8  # images per domain per step (the paper uses 1 at 256x256)
@@ -78,7 +79,7 @@ class CycleGANRecipe:
     def for_profile(cls, profile: str | None = None, **overrides) -> "CycleGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path.
 
-        ``overrides`` replace fields, e.g. ``for_profile(pair="shoes")`` for the
+        ``overrides`` replace fields, e.g. ``for_profile(pair="shoes")`` for a
         shape pair or ``for_profile(identity_weight=0.0)`` for the ablation.
         """
         if check_profile(profile or current_profile()) == "full":
@@ -240,6 +241,11 @@ def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_tes
       images (:func:`spread`), for real A, real B and both sets of translations;
     * ``cycle_l1_noisy_A``: the A round trip when the translation gets Gaussian noise
       of std ``noise_std`` before coming back (a hidden code would not survive it);
+    * ``fd_AtoB``/``fd_BtoA``: Fréchet distance (course classifier's features) between
+      the translations and real test images of their target domain, with
+      ``fd_real_A``/``fd_real_B`` beside them: the same distance between as many real
+      *training* and real test images of that domain, the best a translation can do at
+      this sample size (FD grows as sets shrink);
     * for ``"negative"`` only, ``true_l1_AtoB``/``_BtoA``: mean |G(x) - true translation|.
     """
     pair = _pair_of(G)
@@ -277,6 +283,12 @@ def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_tes
         "spread_AtoB": spread(ab["outputs"]),
         "spread_BtoA": spread(ba["outputs"]),
     }
+    m = min(n_a, n_b)  # FD: the same number of images on every side
+    train = make_domains(pair, "train", pad_to=G.cfg.image_size, limit=m)
+    scores["fd_AtoB"] = frechet_distance(ba["inputs"][:m], ab["outputs"][:m], device)
+    scores["fd_real_B"] = frechet_distance(ba["inputs"][:m], train.b.images, device)
+    scores["fd_BtoA"] = frechet_distance(ab["inputs"][:m], ba["outputs"][:m], device)
+    scores["fd_real_A"] = frechet_distance(ab["inputs"][:m], train.a.images, device)
     if pair == "negative":
         scores["true_l1_AtoB"] = (ab["outputs"] - true_translation(pair, ab["inputs"], "AtoB")).abs().mean().item()
         scores["true_l1_BtoA"] = (ba["outputs"] - true_translation(pair, ba["inputs"], "BtoA")).abs().mean().item()
@@ -304,7 +316,8 @@ ENTRY = ModelEntry(CycleGANRecipe, build_cyclegan, cycle_generators, sample_tran
 # ------------------------------------------------------------------ the chapter's other two runs
 VARIANTS = {  # name -> recipe fields that differ from the appearance run
     "no_identity": {"identity_weight": 0.0},  # the ablation: appearance pair without the identity loss
-    "shoes": {"pair": "shoes"},  # the shape pair: sneakers <-> ankle boots
+    "shoes": {"pair": "shoes"},  # a small change of shape: sneakers <-> ankle boots
+    "trousers_bags": {"pair": "trousers_bags"},  # a large change of shape: trousers <-> bags
 }
 ABLATIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "ablations"
 MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each committed result (the folder is shared)
