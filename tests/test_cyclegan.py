@@ -364,6 +364,18 @@ def test_variant_reproduction_command_in_smoke(tmp_path, capsys):
         load_or_run_variant("shoes", "cpu", use_committed=True, directory=out)
 
 
+@pytest.mark.parametrize("name", ["no_identity", "shoes", "trousers_bags"])
+def test_every_variant_has_a_committed_full_result(name):
+    """What chapter 7 loads: each extra run's result, SHA-256 checked, with every measure of measure_cyclegan."""
+    from gan_course.recipes.cyclegan import VARIANTS, load_or_run_variant
+
+    assert set(VARIANTS) == {"no_identity", "shoes", "trousers_bags"}
+    result = load_or_run_variant(name, "cpu", use_committed=True)
+    assert result["step"] == 1500 and result["name"] == name
+    assert result["hparams"]["pair"] == VARIANTS[name].get("pair", "negative")
+    assert {"cycle_l1_B", "target_rate_AtoB", "fd_AtoB", "fd_real_B", "fd_BtoA", "fd_real_A"} <= set(result["scores"])
+
+
 def test_spread_hand_values():
     from gan_course.recipes.cyclegan import spread
 

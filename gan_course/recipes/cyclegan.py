@@ -313,7 +313,7 @@ ENTRY = ModelEntry(CycleGANRecipe, build_cyclegan, cycle_generators, sample_tran
                    chapter="07_cyclegan", extra_scores=extra_scores)
 
 
-# ------------------------------------------------------------------ the chapter's other two runs
+# ------------------------------------------------------------------ the chapter's other runs
 VARIANTS = {  # name -> recipe fields that differ from the appearance run
     "no_identity": {"identity_weight": 0.0},  # the ablation: appearance pair without the identity loss
     "shoes": {"pair": "shoes"},  # a small change of shape: sneakers <-> ankle boots
