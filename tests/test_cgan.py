@@ -82,6 +82,12 @@ def test_discriminator_logit_is_judge_plus_projection():
     with torch.no_grad():  # v_y = 0 for every class: only the label maps at the input remain
         D.projection.weight.zero_()
     assert torch.allclose(D(x, y), h @ D.judge.weight[0] + D.judge.bias[0], atol=1e-6)
+    # d_projection=False: the label maps stay at the input, the logit is the judge's alone
+    plain = ConditionalDiscriminator(CGANConfig(**{**TINY.__dict__, "d_projection": False})).eval()
+    assert plain.projection is None and plain.features[0].in_channels == 1 + 4
+    plain.features.register_forward_hook(lambda module, inputs, output: seen.update(h=output.flatten(1)))
+    logits = plain(x, y)
+    assert torch.allclose(logits, seen["h"] @ plain.judge.weight[0] + plain.judge.bias[0], atol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(1, 30, 30), (1, 28, 32)])
