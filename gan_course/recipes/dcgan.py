@@ -7,19 +7,15 @@ The training loop is chapter 2's, unchanged: the library ``d_step`` / ``g_step``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import torch
 
-from ..data import Batches, load_fashion_mnist
 from ..models import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
-from ..steps import d_step, g_step
-from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
-from .vanilla import sample_unconditional
+from ..training import Trainer
+from .common import ModelEntry, config_from
+from .vanilla import build_vanilla, sample_unconditional
 
 
 @dataclass
@@ -46,30 +42,11 @@ class DCGANRecipe:
 
 def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path | None,
                 seed: int = 0) -> Trainer:
-    """Data (padded to the model's size), DCGAN networks, Adam and the library steps, wired into a Trainer."""
-    seed_everything(seed)
-    data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size,
-                              limit=recipe.train_limit)  # (N, 1, 32, 32) in [-1, 1]
-    G = DCGANGenerator(recipe.model).to(device)  # initialised from N(0, 0.02) in its constructor
-    D = DCGANDiscriminator(recipe.model).to(device)
-    opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
-    opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
-    fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
-                          generator=torch.Generator().manual_seed(seed + 1)).to(device)  # (64, 100)
-    return Trainer(
-        modules={"G": G, "D": D},
-        optimizers={"G": opt_G, "D": opt_D},
-        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim),
-        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim),
-        batches=Batches(data, recipe.batch_size, seed=seed),
-        config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
-        sample_fn=lambda: G(fixed_z),
-        out_dir=out_dir,
-        tag="dcgan",
-        hparams=model_hparams(recipe, seed),
-        device=device,
-    )
+    """Chapter 2's training run (``build_vanilla``) with the DCGAN networks, on images padded to their size."""
+    return build_vanilla(recipe, device, out_dir, seed,
+                         networks=(DCGANGenerator, DCGANDiscriminator),  # initialised from N(0, 0.02)
+                         pad_to=recipe.model.image_size,  # (N, 1, 28, 28) -> (N, 1, 32, 32), background-padded
+                         tag="dcgan")
 
 
 def dcgan_generator(hparams: dict) -> DCGANGenerator:

@@ -39,13 +39,20 @@ class VanillaRecipe:
         return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
 
 
-def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None,
-                  seed: int = 0) -> Trainer:
-    """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer."""
+def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
+                  networks=(MLPGenerator, MLPDiscriminator), pad_to: int | None = None,
+                  tag: str = "vanilla-mlp") -> Trainer:
+    """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer.
+
+    ``networks`` are the classes of G and D, each built from ``recipe.model``;
+    ``pad_to`` pads the images (e.g. to 32x32) and ``tag`` names the run.
+    Chapter 4 calls this with its DCGAN networks: the same game, other players.
+    """
     seed_everything(seed)
-    data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
-    G = MLPGenerator(recipe.model).to(device)
-    D = MLPDiscriminator(recipe.model).to(device)
+    data = load_fashion_mnist("train", device=device, pad_to=pad_to, limit=recipe.train_limit)  # (N, 1, H, W)
+    make_G, make_D = networks
+    G = make_G(recipe.model).to(device)
+    D = make_D(recipe.model).to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
@@ -60,7 +67,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
                            checkpoint_every=recipe.checkpoint_every),
         sample_fn=lambda: G(fixed_z),
         out_dir=out_dir,
-        tag="vanilla-mlp",
+        tag=tag,
         hparams=model_hparams(recipe, seed),
         device=device,
     )
