@@ -70,14 +70,46 @@ class Precision:
         return f"autocast {name}" + (" + GradScaler" if self.use_grad_scaler else "")
 
 
-def precision_for(device: torch.device) -> Precision:
-    """Pick autocast settings for ``device`` (see :class:`Precision`)."""
-    if device.type == "cuda":
-        major, _ = torch.cuda.get_device_capability(device)
-        if major >= 8:
-            return Precision("cuda", torch.bfloat16, use_grad_scaler=False)
+PRECISION_ENV = "GAN_COURSE_PRECISION"
+#: What ``$GAN_COURSE_PRECISION`` may say. ``auto`` (the default) is what :func:`precision_for` picks by itself.
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def precision_for(device: torch.device, choice: str | None = None) -> Precision:
+    """Pick autocast settings for ``device`` (see :class:`Precision`).
+
+    ``choice`` (default: ``$GAN_COURSE_PRECISION``, else ``auto``) overrides the
+    automatic pick:
+
+    * ``auto``: bfloat16 on CUDA GPUs from Ampere on, float16 + GradScaler on
+      older ones (Colab's T4), float32 on the CPU and MPS;
+    * ``fp32``: no autocast anywhere;
+    * ``bf16``: bfloat16 autocast, also on the CPU (fast only on CPUs with native
+      bfloat16 instructions, e.g. AVX-512 BF16 or AMX; it changes every result, so
+      it is opt-in);
+    * ``fp16``: float16 autocast with a GradScaler, the path a T4 takes; on a
+      newer GPU this reproduces Colab's numerics. CUDA only.
+    """
+    choice = (choice or os.environ.get(PRECISION_ENV, "") or "auto").strip().lower()
+    if choice not in PRECISIONS:
+        raise CourseError(f"unknown precision {choice!r} in {PRECISION_ENV}: use one of {', '.join(PRECISIONS)} "
+                          "(or unset it for auto)")
+    if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
+        return Precision(device.type, None, use_grad_scaler=False)
+    if choice == "bf16":
+        if device.type not in ("cuda", "cpu"):
+            raise CourseError(f"{PRECISION_ENV}=bf16 needs a CUDA GPU or the CPU, not {device.type}: "
+                              "unset it or set it to fp32")
+        return Precision(device.type, torch.bfloat16, use_grad_scaler=False)
+    if choice == "fp16":
+        if device.type != "cuda":
+            raise CourseError(f"{PRECISION_ENV}=fp16 is the float16 + GradScaler path of CUDA GPUs such as "
+                              f"Colab's T4, and this device is {device.type}: unset it, or use bf16 or fp32")
         return Precision("cuda", torch.float16, use_grad_scaler=True)
-    return Precision(device.type, None, use_grad_scaler=False)
+    major, _ = torch.cuda.get_device_capability(device)  # auto on CUDA
+    if major >= 8:
+        return Precision("cuda", torch.bfloat16, use_grad_scaler=False)
+    return Precision("cuda", torch.float16, use_grad_scaler=True)
 
 
 def describe_machine(device: torch.device) -> str:

@@ -90,6 +90,7 @@ class StepContext:
             name: _make_grad_scaler(precision) for name in optimizers
         } if precision.use_grad_scaler else {}
         self.grad_norms: dict[str, torch.Tensor] = {}
+        self.skipped: dict[str, torch.Tensor] = {}  # float16 only: 1.0 where the scaler skipped the step
 
     def autocast(self):
         """Wrap forward passes in this: float16/bfloat16 on CUDA, a no-op on the CPU."""
@@ -108,10 +109,16 @@ class StepContext:
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])) \
             if grads else torch.zeros(())
-        self.grad_norms[name] = norm.detach()
         if scaler is None:
+            self.grad_norms[name] = norm.detach()
             optimizer.step()
         else:
+            # float16: gradients that overflowed make the scaler skip this step and lower its scale.
+            # That is calibration, not divergence (at the initial scale of 65536 the first steps of
+            # most conv nets overflow), so a skipped step logs a norm of 0 and a flag instead of inf.
+            finite = torch.isfinite(norm)
+            self.grad_norms[name] = torch.where(finite, norm, torch.zeros_like(norm)).detach()
+            self.skipped[name] = (~finite).float()
             scaler.step(optimizer)  # skipped if the gradients hold inf/NaN
             scaler.update()
 
@@ -196,6 +203,7 @@ class Trainer:
                 stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
                 stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
                 stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
+                stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
                 pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
                                 for k, v in stats.items()})
                 self.step += 1

@@ -53,3 +53,18 @@ def test_fp16_resume_is_bitwise_identical(tmp_path):
     for name in ("G", "D"):
         assert_same_state(straight.modules[name].state_dict(), resumed.modules[name].state_dict())
         assert_same_state(straight.ctx.scalers[name].state_dict(), resumed.ctx.scalers[name].state_dict())
+
+
+def test_overflowing_fp16_steps_are_skipped_not_reported_as_divergence(tmp_path):
+    """At a huge loss scale the first gradients overflow: the scaler skips those steps and
+    lowers its scale, as it does on a T4 in the first steps of a conv net. Training goes on."""
+    trainer = make_trainer(tmp_path, precision=FP16, steps=30, checkpoint_every=30, log_every=1)
+    for scaler in trainer.ctx.scalers.values():
+        scaler._init_scale = 2.0 ** 30  # float16 overflows at 65504: the first steps cannot fit
+    history = trainer.fit()
+    skipped = history["amp_skipped_D"]
+    assert skipped[0] == 1.0 and skipped[-1] == 0.0  # overflowed first, calibrated later
+    assert history["grad_norm_D"][0] == 0.0 and history["grad_norm_D"][-1] > 0
+    assert trainer.ctx.scalers["D"].get_scale() < 2.0 ** 30
+    for name in ("G", "D"):
+        assert all(torch.isfinite(p).all() for p in trainer.modules[name].parameters())

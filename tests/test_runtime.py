@@ -120,6 +120,43 @@ def test_bfloat16_autocast_on_cpu_through_precision():
     assert y.dtype == torch.bfloat16
 
 
+@pytest.mark.parametrize("value, device, dtype, scaler", [
+    ("fp32", "cpu", None, False),
+    ("bf16", "cpu", torch.bfloat16, False),  # opt-in: changes every result, fast only with native bf16
+    ("auto", "cpu", None, False),
+    (" BF16 ", "cpu", torch.bfloat16, False),  # case and spaces forgiven
+    ("fp16", "cuda", torch.float16, True),  # Colab's T4 path, forced on a newer GPU
+    ("bf16", "cuda", torch.bfloat16, False),
+    ("fp32", "cuda", None, False),
+])
+def test_precision_environment_variable_overrides_the_automatic_choice(monkeypatch, value, device, dtype, scaler):
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+    monkeypatch.setenv("GAN_COURSE_PRECISION", value)
+    p = precision_for(torch.device(device))
+    assert (p.device_type, p.dtype, p.use_grad_scaler) == (device, dtype, scaler)
+
+
+def test_forced_fp16_on_cuda_trains_with_a_scaler_per_optimizer(monkeypatch):
+    from gan_course.training import StepContext
+
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "fp16")
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+    ctx = StepContext(precision_for(torch.device("cuda")), {"G": object(), "D": object()})
+    assert set(ctx.scalers) == {"G", "D"}
+
+
+@pytest.mark.parametrize("value, device, fix", [
+    ("half", "cpu", "use one of auto, fp32, bf16, fp16"),
+    ("fp16", "cpu", "unset it, or use bf16 or fp32"),  # float16 + GradScaler is a CUDA path
+    ("bf16", "mps", "unset it or set it to fp32"),
+])
+def test_a_bad_precision_is_one_clear_error(monkeypatch, value, device, fix):
+    monkeypatch.setenv("GAN_COURSE_PRECISION", value)
+    with pytest.raises(CourseError) as info:
+        precision_for(torch.device(device))
+    assert fix in str(info.value) and "GAN_COURSE_PRECISION" in str(info.value)
+
+
 # ------------------------------------------------------------ setup helpers
 def test_notebook_setup_seeds_and_reports(monkeypatch, capsys):
     monkeypatch.setenv("GAN_COURSE_PROFILE", "smoke")

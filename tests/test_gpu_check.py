@@ -1,0 +1,60 @@
+"""scripts/gpu_check.py: its dry run on the CPU (the code path the GPU run takes), its verdicts, its table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import gpu_check  # noqa: E402
+
+
+def test_tolerance_verdicts_on_hand_made_scores():
+    ref = {"fd": 20.0, "precision": 0.70, "label_accuracy": 0.88, "psnr": 20.0}
+    same = gpu_check.within_tolerance(ref, {"fd": 25.9, "precision": 0.79, "label_accuracy": 0.84, "psnr": 3.0})
+    assert same == {"fd": True, "precision": True, "label_accuracy": True}  # 30% of 20 = 6; psnr has no rule
+    worse = gpu_check.within_tolerance(ref, {"fd": 26.5, "precision": 0.55, "label_accuracy": 0.80})
+    assert worse == {"fd": False, "precision": False, "label_accuracy": False}
+    small = gpu_check.within_tolerance({"fd": 3.0}, {"fd": 7.9})  # small FDs: 5 points absolute
+    assert small == {"fd": True}
+
+
+def test_without_a_gpu_the_real_check_refuses_in_one_line():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_check.py"), "--out", "/nonexistent/x"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "--dry-run" in proc.stderr
+
+
+def test_dry_run_trains_scores_and_benchmarks_every_model_on_the_cpu(tmp_path):
+    """The GPU check's whole code path on the CPU: every model, both precisions, the benchmark."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_check.py"), "--dry-run", "--out",
+                           str(tmp_path)], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((tmp_path / "gpu_check.json").read_text())
+    sections = data["sections"]
+    assert data["dry_run"] and list(sections) == ["env", "train", "fp16", "bench"]
+    from gan_course.recipes import MODELS
+
+    for name in ("train", "fp16"):
+        rows = sections[name]["models"]
+        assert list(rows) == list(MODELS.keys())
+        for model, row in rows.items():
+            assert row["status"] == "ok", (name, model, row)
+            assert row["history_finite"] and row["scores"]["fd"] > 0
+    for row in sections["fp16"]["models"].values():
+        assert row["precision"] == "autocast float16 + GradScaler" and set(row["within_tolerance"]) >= {"fd"}
+    assert set(sections["bench"]["models"]) == {"mlp", "dcgan"}
+    table = (tmp_path / "gpu_check.md").read_text()
+    assert table in proc.stdout  # printed last
+    for model in MODELS.keys():
+        assert f"| {model} |" in table
