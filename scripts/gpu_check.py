@@ -133,6 +133,8 @@ def section_tests(device: torch.device, workers: int, timeout: int) -> dict:
     env = {**os.environ, "GAN_COURSE_DEVICE": device.type, "GAN_COURSE_PROFILE": "smoke", "OMP_NUM_THREADS": "2",
            "GAN_COURSE_RUNS": str(report.parent / "runs"), "GPU_CHECK_OUTCOMES": str(report),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    for name in [k for k in env if k.startswith("TQDM_")]:  # the tests see tqdm as users do
+        env.pop(name)
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "gpu_check_plugin",
            "--ignore=tests/site", "--ignore=tests/test_gpu_check.py",  # (this script's own CPU dry run)
            "--continue-on-collection-errors", "tests"]
