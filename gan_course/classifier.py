@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from .errors import CourseError
 from .profiles import check_profile, current_profile, pick
 from .runtime import describe_machine, get_device, seed_everything
-from .training import sha256_of
+from .io import atomic_save, atomic_write_json, sha256_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 WEIGHTS_NAME = "classifier.pt"
@@ -344,8 +343,6 @@ def save_classifier(model: FashionClassifier, report: dict, out_dir: str | Path,
     The accuracy in the json is measured again on the weights *as stored*, so it
     describes exactly the file beside it.
     """
-    from .training import atomic_save
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pt_path, json_path = out_dir / WEIGHTS_NAME, out_dir / Path(WEIGHTS_NAME).with_suffix(".json")
@@ -368,9 +365,7 @@ def save_classifier(model: FashionClassifier, report: dict, out_dir: str | Path,
         "command": f"python -m gan_course train-classifier --profile {report.get('profile', 'full')} "
                    f"--seed {report.get('seed', 0)}",
     }
-    tmp = json_path.with_name(f".{json_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, json_path)
+    atomic_write_json(record, json_path, what="classifier record", sort_keys=False)
     return pt_path, json_path
 
 
@@ -421,7 +416,10 @@ def load_record(path: str | Path | None = None) -> dict:
     json_path = pt_path.with_suffix(".json")
     if not json_path.is_file():
         raise CourseError(f"the classifier's record {json_path} is missing: {RETRAIN_FIX}")
-    return json.loads(json_path.read_text())
+    try:
+        return json.loads(json_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise CourseError(f"{json_path} is not a classifier record ({type(exc).__name__}): {RETRAIN_FIX}") from None
 
 
 # ------------------------------------------------------------- command line
