@@ -54,7 +54,7 @@ def _count(low: int, high: int, what: str = "") -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(
                 f"must be positive, got {value}" if low == 1 else f"must be at least {low}{what}, got {value}")
         if value > high:
-            raise argparse.ArgumentTypeError(f"must be at most {high:,}{what}, got {value:,}")
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
         return value
 
     parse.__name__ = "count"  # argparse names the type in some messages
@@ -371,7 +371,19 @@ def cmd_export_pretrained(args) -> int:
 
 
 def cmd_train_classifier(args) -> int:
-    from .classifier import main_train_classifier
+    from .classifier import WEIGHTS_NAME, main_train_classifier
+    from .io import check_writable_file, ensure_folder
+
+    if args.out_dir is not None:  # before the training: a folder we cannot write fails now
+        created = not Path(args.out_dir).exists()
+        ensure_folder(args.out_dir, "output folder (--out-dir)")
+        try:
+            check_writable_file(Path(args.out_dir) / WEIGHTS_NAME, "classifier file")
+            check_writable_file(Path(args.out_dir) / Path(WEIGHTS_NAME).with_suffix(".json").name, "classifier record")
+        except CourseError:
+            if created:
+                Path(args.out_dir).rmdir()
+            raise
 
     return main_train_classifier(args)
 
@@ -393,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help: return its status
         return exc.code if isinstance(exc.code, int) else 2
+    for dest, value in vars(args).items():  # argparse drops a value of "--" (--seed=--) and leaves a list
+        if isinstance(value, list):
+            return _fail(f"argument --{dest.replace('_', '-')}: expected one value, got {value or 'none'} "
+                         f"(see `python -m gan_course {args.command} --help`)")
     try:
         return COMMANDS[args.command](args)
     except CourseError as exc:

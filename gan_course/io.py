@@ -73,8 +73,11 @@ def resolve_target(path: str | Path) -> Path:
         raise OutputError(f"{path!r} holds a NUL character: choose another path")
     if str(path) == "":
         raise OutputError("an empty path was given: pass a file name")
-    if path.is_symlink():
-        return Path(os.path.realpath(path))
+    try:
+        if path.is_symlink():
+            return Path(os.path.realpath(path))
+    except OSError as exc:
+        raise OutputError(f"cannot use the path {str(path)[:80]}…: {_os_problem(exc)}") from None
     return path
 
 
@@ -144,6 +147,15 @@ def ensure_folder(folder: str | Path, what: str = "output folder") -> Path:
         raise OutputError(f"the {what} {folder} is a file, not a folder: pass a folder") from None
     except OSError as exc:
         raise OutputError(f"cannot create the {what} {folder}: {_os_problem(exc)}") from None
+    probe = temp_path(folder / ".write-probe")  # can we really create a file there? (root, /proc, ...)
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write in the {what} {folder}: {_os_problem(exc)}") from None
     return folder
 
 

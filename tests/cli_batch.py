@@ -24,6 +24,7 @@ import json
 import os
 import runpy
 import sys
+import time
 import traceback
 
 
@@ -102,6 +103,7 @@ def run_case(case: dict) -> dict:
     os.chdir(case["cwd"])
     sys.argv = ["python -m gan_course", *case["argv"]]
     code = 0
+    start = time.perf_counter()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
                 simulated_filesystem(case.get("simulate")):
@@ -117,7 +119,8 @@ def run_case(case: dict) -> dict:
         os.environ.clear()
         os.environ.update(saved_env)
         sys.argv = saved_argv
-    return {"name": case["name"], "code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    return {"name": case["name"], "code": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
+            "seconds": time.perf_counter() - start}
 
 
 def main() -> None:
