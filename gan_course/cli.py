@@ -1,7 +1,7 @@
 """``python -m gan_course``: train, sample and measure the course's models.
 
     python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
-    python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/vanilla/checkpoint.pt
+    python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/full/vanilla
     python -m gan_course evaluate vanilla [--checkpoint PATH] [--n N]
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
@@ -214,7 +214,7 @@ def cmd_train(args) -> int:
     from .profiles import check_profile, current_profile
     from .recipes import get_model
     from .runtime import describe_machine, get_device
-    from .training import CHECKPOINT_NAME, is_learning_rate
+    from .training import CHECKPOINT_NAME, is_learning_rate, load_checkpoint
 
     entry = get_model(args.model)
     profile = check_profile(args.profile) if args.profile else current_profile()
@@ -241,6 +241,11 @@ def cmd_train(args) -> int:
                   f"checkpoints in {out}", flush=True)
             try:
                 history = trainer.fit(resume=args.resume)
+            except KeyboardInterrupt:
+                again = f"python -m gan_course train {args.model} --profile {profile} --out {out} --resume"
+                saved = (f"the checkpoint at step {load_checkpoint(checkpoint)['step']} is kept"
+                         if checkpoint.exists() else "no checkpoint was written yet")
+                raise KeyboardInterrupt(f"{saved}; continue with: {again}") from None
             except TrainingDiverged as exc:
                 resume = (f"python -m gan_course train {args.model} --profile {profile} --out {out} --resume "
                           f"--lr-scale {(args.lr_scale or 1.0) / 2:g}")
@@ -414,8 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt as exc:
-        detail = str(exc) or "the last checkpoint is kept"
-        print(f"interrupted: {detail}; continue with --resume", file=sys.stderr)
+        detail = str(exc) or "the last checkpoint is kept; continue with --resume"
+        print(f"interrupted: {detail}", file=sys.stderr)
         return 130
     except MemoryError:
         return _fail("ran out of memory: use a smaller --n (or --batch-size), or a machine with more memory")
