@@ -367,7 +367,14 @@ def _acquire(folder: Path):
             raise OutputError(f"cannot write in {folder}: {_os_problem(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                # a file system without locks (some network and FUSE mounts, e.g. Google Drive):
+                # run unlocked rather than refuse; one run at a time is then up to the user
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+                return None
             try:
                 other = os.read(fd, 32).decode(errors="replace").strip() or "?"
             finally:
@@ -394,7 +401,7 @@ def _acquire(folder: Path):
 
 
 def _release(folder: Path, fd) -> None:
-    if fd is None:
+    if fd is None:  # no lock was taken (Windows, or a file system without locks)
         return
     with contextlib.suppress(OSError):
         (folder / LOCK_NAME).unlink()  # while still locked, so no one else holds this file

@@ -283,3 +283,17 @@ def test_evaluation_table_lists_a_models_own_measures_under_readable_names():
     for name, value in (("cycle l1 A", "0.125"), ("target rate AtoB", "1.000"), ("identity l1 B", "0.500")):
         line = next(line for line in table.splitlines() if line.strip().startswith(name))
         assert line.split()[-1] == value
+
+
+def test_a_file_system_without_locks_runs_unlocked_instead_of_refusing(tmp_path, monkeypatch):
+    """Google Drive on Colab (FUSE) may not support flock: training there must still work."""
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    trainer = make_trainer(tmp_path, steps=2)
+    trainer.fit()
+    assert trainer.step == 2 and sorted(p.name for p in tmp_path.iterdir()) == [CHECKPOINT_NAME]
