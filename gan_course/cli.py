@@ -247,7 +247,9 @@ def cmd_train(args) -> int:
                          if checkpoint.exists() else "no checkpoint was written yet")
                 raise KeyboardInterrupt(f"{saved}; continue with: {again}") from None
             except TrainingDiverged as exc:
-                resume = (f"python -m gan_course train {args.model} --profile {profile} --out {out} --resume "
+                same = "".join(f" {flag} {value}" for flag, value in (
+                    ("--seed", args.seed or None), ("--steps", args.steps), ("--device", args.device)) if value)
+                resume = (f"python -m gan_course train {args.model} --profile {profile} --out {out}{same} --resume "
                           f"--lr-scale {(args.lr_scale or 1.0) / 2:g}")
                 first = str(exc).split(". Likely cause")[0]
                 kept = (f"the last good checkpoint (step {trainer.step}) is kept; resume it with a lower learning "

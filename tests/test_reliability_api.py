@@ -297,3 +297,34 @@ def test_a_file_system_without_locks_runs_unlocked_instead_of_refusing(tmp_path,
     trainer = make_trainer(tmp_path, steps=2)
     trainer.fit()
     assert trainer.step == 2 and sorted(p.name for p in tmp_path.iterdir()) == [CHECKPOINT_NAME]
+
+
+def test_the_nan_message_of_train_gives_a_command_that_works(tmp_path, monkeypatch, capsys):
+    """A NaN stop in `train`: one line with the resume command; running that command finishes the run."""
+    import shlex
+
+    import gan_course.recipes.vanilla as vanilla
+    from gan_course.cli import main
+
+    calls = {"n": 0}
+    real = vanilla.d_step
+
+    def blows_up(batch, ctx, **kwargs):
+        calls["n"] += 1
+        stats = real(batch, ctx, **kwargs)
+        if calls["n"] == 20:
+            stats["loss_d_real"] = torch.tensor(float("nan"))
+        return stats
+
+    monkeypatch.setattr(vanilla, "d_step", blows_up)
+    out = tmp_path / "run"
+    assert main(["train", "vanilla", "--profile", "smoke", "--steps", "30", "--out", str(out), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "step 20" in err and "(step 12) is kept" in err, err
+    advice = err.split("resume it with a lower learning rate: ")[1].strip()
+    assert advice.startswith("python -m gan_course train vanilla") and "--lr-scale 0.5" in advice
+    monkeypatch.setattr(vanilla, "d_step", real)
+    assert "--steps 30" in advice and "--device cpu" in advice  # the same run, only slower
+    assert main(shlex.split(advice)[3:]) == 0
+    state = load_checkpoint(out)
+    assert state["step"] == 30 and state["hparams"]["lr"] == pytest.approx(1e-4)
