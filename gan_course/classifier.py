@@ -372,6 +372,14 @@ def save_classifier(model: FashionClassifier, report: dict, out_dir: str | Path,
 _CACHE: dict[tuple[str, str, str], FashionClassifier] = {}
 
 
+def _restore_advice(path: Path) -> str:
+    """How to get a shipped file back: in a git clone, git checkout; after pip install, a reinstall."""
+    repo, path = Path(__file__).resolve().parents[1], Path(path).resolve()
+    if (repo / ".git").exists() and path.is_relative_to(repo):
+        return f"git -C {repo} checkout -- {path.relative_to(repo)}"
+    return "pip install --force-reinstall --no-deps gan_course, or the install command you used"
+
+
 def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClassifier:
     """The committed classifier (eval mode, frozen), after checking its SHA-256.
 
@@ -396,7 +404,7 @@ def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClas
         raise CourseError(
             f"{pt_path} does not match the SHA-256 recorded in {json_path.name} (file {actual[:12]}..., "
             f"record {expected[:12]}...): the weights are corrupt or were changed; restore them "
-            f"(git checkout {pt_path.name}) or {RETRAIN_FIX}")
+            f"({_restore_advice(pt_path)}) or {RETRAIN_FIX}")
     device = torch.device(device)
     key = (str(pt_path.resolve()), str(device), actual)
     if key not in _CACHE:
