@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from .errors import CourseError
 from .profiles import check_profile, current_profile, pick
 from .runtime import describe_machine, get_device, seed_everything
-from .training import sha256_of
+from .io import atomic_save, atomic_write_json, sha256_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 WEIGHTS_NAME = "classifier.pt"
@@ -344,8 +343,6 @@ def save_classifier(model: FashionClassifier, report: dict, out_dir: str | Path,
     The accuracy in the json is measured again on the weights *as stored*, so it
     describes exactly the file beside it.
     """
-    from .training import atomic_save
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pt_path, json_path = out_dir / WEIGHTS_NAME, out_dir / Path(WEIGHTS_NAME).with_suffix(".json")
@@ -368,13 +365,19 @@ def save_classifier(model: FashionClassifier, report: dict, out_dir: str | Path,
         "command": f"python -m gan_course train-classifier --profile {report.get('profile', 'full')} "
                    f"--seed {report.get('seed', 0)}",
     }
-    tmp = json_path.with_name(f".{json_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, json_path)
+    atomic_write_json(record, json_path, what="classifier record", sort_keys=False)
     return pt_path, json_path
 
 
 _CACHE: dict[tuple[str, str, str], FashionClassifier] = {}
+
+
+def _restore_advice(path: Path) -> str:
+    """How to get a shipped file back: in a git clone, git checkout; after pip install, a reinstall."""
+    repo, path = Path(__file__).resolve().parents[1], Path(path).resolve()
+    if (repo / ".git").exists() and path.is_relative_to(repo):
+        return f"git -C {repo} checkout -- {path.relative_to(repo)}"
+    return "pip install --force-reinstall --no-deps gan_course, or the install command you used"
 
 
 def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClassifier:
@@ -401,7 +404,7 @@ def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClas
         raise CourseError(
             f"{pt_path} does not match the SHA-256 recorded in {json_path.name} (file {actual[:12]}..., "
             f"record {expected[:12]}...): the weights are corrupt or were changed; restore them "
-            f"(git checkout {pt_path.name}) or {RETRAIN_FIX}")
+            f"({_restore_advice(pt_path)}) or {RETRAIN_FIX}")
     device = torch.device(device)
     key = (str(pt_path.resolve()), str(device), actual)
     if key not in _CACHE:
@@ -421,7 +424,10 @@ def load_record(path: str | Path | None = None) -> dict:
     json_path = pt_path.with_suffix(".json")
     if not json_path.is_file():
         raise CourseError(f"the classifier's record {json_path} is missing: {RETRAIN_FIX}")
-    return json.loads(json_path.read_text())
+    try:
+        return json.loads(json_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise CourseError(f"{json_path} is not a classifier record ({type(exc).__name__}): {RETRAIN_FIX}") from None
 
 
 # ------------------------------------------------------------- command line

@@ -1,7 +1,7 @@
 """``python -m gan_course``: train, sample and measure the course's models.
 
     python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
-    python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/vanilla/checkpoint.pt
+    python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/full/vanilla
     python -m gan_course evaluate vanilla [--checkpoint PATH] [--n N]
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
@@ -13,92 +13,173 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
+import math
 import sys
 from pathlib import Path
+from typing import Callable
 
 import torch
 
-from .errors import CourseError
+from .errors import CourseError, TrainingDiverged
+
+
+MAX_SEED = 2**32 - 1  # NumPy's seed range; torch and Python accept it too
+MAX_STEPS = 1_000_000  # far beyond any recipe (the longest full run is ~30,000 steps)
+MAX_SAMPLES = 100_000  # images `sample` writes in one file (~400 MB of float32 at 32x32)
+MAX_TEST_ITEMS = 10_000  # held-out test items `translate` can use
+MAX_BATCH = 60_000  # the FashionMNIST training split
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit status 2)."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
+        message = " ".join(str(message).split())
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(str(text).strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
+        raise argparse.ArgumentTypeError(f"{str(text)[:40]!r} is not a whole number") from None
+
+
+def _count(low: int, high: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high]."""
+
+    def parse(text: str) -> int:
+        value = _whole(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(
+                f"must be positive, got {value}" if low == 1 else f"must be at least {low}{what}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+
+    parse.__name__ = "count"  # argparse names the type in some messages
+    return parse
+
+
+_positive_int = _count(1, MAX_STEPS)
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or positive, got {value}")
+    value = _whole(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED} (2**32 - 1), got {value}")
     return value
 
 
+def _label(text: str) -> int:
+    value = _whole(text)
+    if not 0 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"must be a FashionMNIST class 0-9, got {value}")
+    return value
+
+
+def _positive_float(high: float | None = None) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{str(text)[:40]!r} is not a number") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive, finite number, got {str(text)[:40]}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g}, got {value:g}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _path(text: str) -> Path:
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("holds a NUL character")
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: pass a path")
+    return Path(text)
+
+
+def _device(text: str) -> str:
+    from .runtime import check_device
+
+    try:
+        check_device(text)
+    except CourseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .evaluation import MAX_EVAL_N, MIN_EVAL_N
     from .profiles import PROFILES
     from .recipes import MODELS
 
     parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,sample,translate,export-pretrained,train-classifier,bench}")
+                                metavar="{train,sample,evaluate,translate,export-pretrained,train-classifier,bench}")
+    device_help = "cpu, cuda, cuda:N or mps (default: $GAN_COURSE_DEVICE, else the best available)"
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
     train.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     train.add_argument("--profile", choices=PROFILES, default=None,
                        help="smoke (seconds) or full (the real run); default: $GAN_COURSE_PROFILE or full")
-    train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: runs/MODEL)")
+    train.add_argument("--out", type=_path, default=None,
+                       help="checkpoint folder (default: $GAN_COURSE_RUNS/PROFILE/MODEL, "
+                            "with GAN_COURSE_RUNS=runs when unset)")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    train.add_argument("--steps", type=_positive_int, default=None,
+    train.add_argument("--steps", type=_count(1, MAX_STEPS), default=None,
                        help="train to this many steps instead of the profile's number")
-    train.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    train.add_argument("--lr-scale", type=_positive_float(10.0), default=None,
+                       help="multiply every learning rate of the recipe by this (e.g. 0.5 after a NaN stop); "
+                            "a run may be resumed with another value")
+    train.add_argument("--device", type=_device, default=None, help=device_help)
 
     sample = sub.add_parser("sample", help="write generated images to a .pt file")
     sample.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
-    sample.add_argument("--n", type=_positive_int, required=True, help="number of images")
-    sample.add_argument("--out", type=Path, required=True, help="output file, e.g. samples.pt")
-    sample.add_argument("--checkpoint", type=Path, default=None,
-                        help="a checkpoint written by `train` (default: the committed pretrained generator)")
+    sample.add_argument("--n", type=_count(1, MAX_SAMPLES), required=True, help="number of images")
+    sample.add_argument("--out", type=_path, required=True,
+                        help="output file, e.g. samples.pt (replaces only an earlier output of `sample`)")
+    sample.add_argument("--checkpoint", type=_path, default=None,
+                        help="a checkpoint or run folder written by `train` (default: the committed pretrained "
+                             "generator)")
     sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
-    sample.add_argument("--label", type=int, default=None,
+    sample.add_argument("--label", type=_label, default=None,
                         help="conditional models (cgan): draw every image of this class, 0-9 (default: all ten "
                              "classes in turn)")
-    sample.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    sample.add_argument("--device", type=_device, default=None, help=device_help)
     translate = sub.add_parser("translate", help="translate held-out test items (pix2pix, cyclegan) to a .pt file")
     translate.add_argument("model", help="an image-to-image model: pix2pix or cyclegan")
-    translate.add_argument("--n", type=_positive_int, required=True, help="number of test items")
-    translate.add_argument("--out", type=Path, required=True, help="output file, e.g. translations.pt")
+    translate.add_argument("--n", type=_count(1, MAX_TEST_ITEMS), required=True, help="number of test items")
+    translate.add_argument("--out", type=_path, required=True,
+                           help="output file, e.g. translations.pt (replaces only an earlier output of `translate`)")
     translate.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB",
                            help="AtoB (default) or BtoA (cyclegan only)")
-    translate.add_argument("--checkpoint", type=Path, default=None,
-                           help="a checkpoint written by `train` (default: the committed pretrained generator)")
+    translate.add_argument("--checkpoint", type=_path, default=None,
+                           help="a checkpoint or run folder written by `train` (default: the committed pretrained "
+                                "generator)")
     translate.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    translate.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    translate.add_argument("--device", type=_device, default=None, help=device_help)
     evaluate = sub.add_parser("evaluate", help="print a model's scores beside the reference ladder")
     evaluate.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
-    evaluate.add_argument("--checkpoint", type=Path, default=None,
-                          help="a checkpoint written by `train` (default: the committed pretrained generator)")
-    evaluate.add_argument("--n", type=_positive_int, default=None,
-                          help="generated images to score (default: 5000 in the full profile, 256 in smoke)")
+    evaluate.add_argument("--checkpoint", type=_path, default=None,
+                          help="a checkpoint or run folder written by `train` (default: the committed pretrained "
+                               "generator)")
+    evaluate.add_argument("--n", type=_count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make the scores noise)"),
+                          default=None,
+                          help=f"generated images to score, {MIN_EVAL_N}-{MAX_EVAL_N} (default: 5000 in the full "
+                               "profile, 256 in smoke)")
     evaluate.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
-    evaluate.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    evaluate.add_argument("--device", type=_device, default=None, help=device_help)
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
     export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
-    export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint written by `train`")
+    export.add_argument("--checkpoint", type=_path, required=True,
+                        help="a checkpoint or run folder written by `train --profile full`")
+    export.add_argument("--force", action="store_true",
+                        help="export even a smoke-profile or unfinished checkpoint (replaces the shipped generator)")
 
     from .bench import add_bench_arguments
     from .classifier import add_train_classifier_arguments
@@ -107,32 +188,86 @@ def build_parser() -> argparse.ArgumentParser:
         "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
     add_bench_arguments(sub.add_parser(
         "bench", help="time the seed notes' loop against the course's engine, side by side"))
+    _harden(sub.choices["train-classifier"], {"seed": _seed, "out_dir": _path, "device": _device})
+    _harden(sub.choices["bench"], {
+        "steps": _count(1, MAX_STEPS), "warmup": _count(0, MAX_STEPS), "batch_size": _count(1, MAX_BATCH),
+        "repeats": _count(1, 100), "device": _device, "bar": _positive_float(), "eval_every": _count(1, MAX_STEPS),
+        "n": _count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make FD noise)")})
     return parser
 
 
+def _harden(parser: argparse.ArgumentParser, types: dict[str, Callable]) -> None:
+    """Give options defined elsewhere (bench, train-classifier) range-checked types, so no value gives a traceback."""
+    for action in parser._actions:
+        if action.dest in types and action.option_strings:
+            action.type = types[action.dest]
+
+
+def _run_dir_default(model: str, profile: str) -> Path:
+    from .training import run_dir
+
+    return run_dir(model, profile)
+
+
 def cmd_train(args) -> int:
+    from .io import ensure_folder, run_lock
     from .profiles import check_profile, current_profile
     from .recipes import get_model
     from .runtime import describe_machine, get_device
+    from .training import CHECKPOINT_NAME, is_learning_rate, load_checkpoint
 
     entry = get_model(args.model)
     profile = check_profile(args.profile) if args.profile else current_profile()
-    out = args.out or Path("runs") / args.model
-    checkpoint = out / "checkpoint.pt"
-    if checkpoint.exists() and not args.resume:
-        raise CourseError(f"{checkpoint} already exists: pass --resume to continue it, "
-                          "or --out to start a new run elsewhere")
     device = get_device(args.device)
-    recipe = entry.recipe.for_profile(profile)
-    if args.steps is not None:
-        recipe = dataclasses.replace(recipe, steps=args.steps)
-    trainer = entry.build(recipe, device, out, seed=args.seed)
-    print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
-          f"checkpoints in {out}", flush=True)
-    history = trainer.fit(resume=args.resume)
+    out = args.out if args.out is not None else _run_dir_default(args.model, profile)
+    created = not out.exists()
+    ensure_folder(out, "run folder (--out)")  # before any work: a folder we cannot write fails now
+    try:
+        with run_lock(out, "run folder (--out)"):
+            checkpoint = out / CHECKPOINT_NAME
+            if checkpoint.exists() and not args.resume:
+                raise CourseError(f"{checkpoint} already exists: pass --resume to continue it, "
+                                  "or --out to start a new run elsewhere")
+            recipe = entry.recipe.for_profile(profile)
+            if args.steps is not None:
+                recipe = dataclasses.replace(recipe, steps=args.steps)
+            if args.lr_scale is not None:
+                recipe = dataclasses.replace(recipe, **{
+                    f.name: getattr(recipe, f.name) * args.lr_scale for f in dataclasses.fields(recipe)
+                    if is_learning_rate(f.name) and isinstance(getattr(recipe, f.name), float)})
+            trainer = entry.build(recipe, device, out, seed=args.seed)
+            trainer.progress_file = sys.stdout  # stderr is for the one line of an error
+            print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
+                  f"checkpoints in {out}", flush=True)
+            try:
+                history = trainer.fit(resume=args.resume)
+            except KeyboardInterrupt:
+                again = f"python -m gan_course train {args.model} --profile {profile} --out {out} --resume"
+                saved = (f"the checkpoint at step {load_checkpoint(checkpoint)['step']} is kept"
+                         if checkpoint.exists() else "no checkpoint was written yet")
+                raise KeyboardInterrupt(f"{saved}; continue with: {again}") from None
+            except TrainingDiverged as exc:
+                same = "".join(f" {flag} {value}" for flag, value in (
+                    ("--seed", args.seed or None), ("--steps", args.steps), ("--device", args.device)) if value)
+                resume = (f"python -m gan_course train {args.model} --profile {profile} --out {out}{same} --resume "
+                          f"--lr-scale {(args.lr_scale or 1.0) / 2:g}")
+                first = str(exc).split(". Likely cause")[0]
+                kept = (f"the last good checkpoint (step {trainer.step}) is kept; resume it with a lower learning "
+                        f"rate: {resume}" if checkpoint.exists()
+                        else "no checkpoint was written yet; start again with a lower learning rate: "
+                        + resume.replace(" --resume", ""))
+                raise CourseError(f"{first}; {kept}") from None
+    except BaseException:
+        if created:  # leave no empty folder behind for a run that never started
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     last = {k: v[-1] for k, v in history.items() if k != "step" and v}
     print(f"done: step {trainer.step}, {trainer.train_seconds:.1f} s of training; last step: "
           + ", ".join(f"{k}={v:.3f}" for k, v in last.items()))
+    print(f"run folder: {out} (pass it to --checkpoint)")
     return 0
 
 
@@ -149,38 +284,70 @@ def _generator(entry, model: str, checkpoint: Path | None, device) -> torch.nn.M
     return G.to(device).eval()
 
 
+def _check_output(path: Path, command: str, keys: set[str]) -> Path:
+    """Refuse an --out that cannot be written, or that holds something other than an earlier output of ``command``."""
+    from .io import check_writable_file
+
+    target = check_writable_file(path, "output file (--out)")
+    if target.exists():
+        try:
+            earlier = torch.load(target, map_location="cpu", weights_only=True, mmap=True)
+            ours = (isinstance(earlier, dict) and set(earlier) <= keys
+                    and ("images" in earlier or "outputs" in earlier))
+        except Exception:
+            ours = False
+        if not ours:
+            raise CourseError(f"{path} already exists and is not an earlier output of `{command}`: "
+                              "choose another --out, or move that file away first")
+    return target
+
+
+def _check_finite_output(out: dict, what: str) -> None:
+    from .training import nonfinite_tensor
+
+    bad = nonfinite_tensor(out)
+    if bad:
+        raise CourseError(f"the generator produced NaN or infinite {what} ({bad}): its weights are broken; "
+                          "use the last good checkpoint of the run, or train again with a lower learning rate")
+
+
 @torch.no_grad()
 def cmd_sample(args) -> int:
+    from .io import atomic_save
     from .recipes import get_model
     from .runtime import get_device, seed_everything
-    from .training import atomic_save
 
     entry = get_model(args.model)
+    if args.label is not None and "labels" not in inspect.signature(entry.sample).parameters:
+        raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
+    _check_output(args.out, "sample", {"images", "labels"})
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
     seed_everything(args.seed)
     if args.label is None:
         drawn = entry.sample(G, args.n, device)
-    elif "labels" in inspect.signature(entry.sample).parameters:
-        drawn = entry.sample(G, args.n, device, labels=args.label)  # the model checks the range
     else:
-        raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
+        drawn = entry.sample(G, args.n, device, labels=args.label)  # the model checks the range too
     out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
     if drawn.get("labels") is not None:
         out["labels"] = drawn["labels"].long().cpu()  # (N,)
-    atomic_save(out, args.out)
+    _check_finite_output(out, "images")
+    atomic_save(out, args.out, what="output file (--out)")
     print(f"wrote {args.n} images {tuple(out['images'].shape)}"
           + (" with labels" if "labels" in out else "") + f" to {args.out}")
     return 0
 
 
 def cmd_translate(args) -> int:
+    from .io import atomic_save
     from .runtime import get_device
-    from .training import atomic_save
-    from .translate import translate
+    from .translate import _translator, translate
 
+    _translator(args.model)  # an image-to-image model, before any work
+    _check_output(args.out, "translate", {"inputs", "outputs", "targets", "reconstructions"})
     out = translate(args.model, args.n, args.direction, args.checkpoint, args.seed, get_device(args.device))
-    atomic_save(out, args.out)
+    _check_finite_output(out, "translations")
+    atomic_save(out, args.out, what="output file (--out)")
     print(f"wrote {', '.join(f'{k} {tuple(v.shape)}' for k, v in out.items())} to {args.out}")
     return 0
 
@@ -203,14 +370,27 @@ def cmd_evaluate(args) -> int:
 def cmd_export_pretrained(args) -> int:
     from .pretrained import export_generator
 
-    record = export_generator(args.model, args.checkpoint)
+    record = export_generator(args.model, args.checkpoint, force=args.force)
+    replaced = f"; it replaced {record['replaced']}" if record["replaced"] else ""
     print(f"wrote {record['file']} ({record['bytes'] / 2**20:.2f} MB, step {record['step']}, "
-          f"sha256 {record['sha256'][:12]}…) and updated the manifest")
+          f"sha256 {record['sha256'][:12]}…) and updated the manifest{replaced}")
     return 0
 
 
 def cmd_train_classifier(args) -> int:
-    from .classifier import main_train_classifier
+    from .classifier import WEIGHTS_NAME, main_train_classifier
+    from .io import check_writable_file, ensure_folder
+
+    if args.out_dir is not None:  # before the training: a folder we cannot write fails now
+        created = not Path(args.out_dir).exists()
+        ensure_folder(args.out_dir, "output folder (--out-dir)")
+        try:
+            check_writable_file(Path(args.out_dir) / WEIGHTS_NAME, "classifier file")
+            check_writable_file(Path(args.out_dir) / Path(WEIGHTS_NAME).with_suffix(".json").name, "classifier record")
+        except CourseError:
+            if created:
+                Path(args.out_dir).rmdir()
+            raise
 
     return main_train_classifier(args)
 
@@ -232,11 +412,30 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help: return its status
         return exc.code if isinstance(exc.code, int) else 2
+    for dest, value in vars(args).items():  # argparse drops a value of "--" (--seed=--) and leaves a list
+        if isinstance(value, list):
+            return _fail(f"argument --{dest.replace('_', '-')}: expected one value, got {value or 'none'} "
+                         f"(see `python -m gan_course {args.command} --help`)")
     try:
         return COMMANDS[args.command](args)
     except CourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: the last checkpoint is kept; continue with --resume", file=sys.stderr)
+        return _fail(str(exc))
+    except KeyboardInterrupt as exc:
+        detail = str(exc) or "the last checkpoint is kept; continue with --resume"
+        print(f"interrupted: {detail}", file=sys.stderr)
         return 130
+    except MemoryError:
+        return _fail("ran out of memory: use a smaller --n (or --batch-size), or a machine with more memory")
+    except OSError as exc:  # the machine's, not the course's: a full disk, a permission, a vanished file
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return _fail(f"could not read or write{name}: {exc.strerror or exc}: free space, fix the permission or "
+                     "choose another path")
+    except RuntimeError as exc:
+        if "out of memory" in str(exc).lower():  # torch.OutOfMemoryError and CPU allocation failures
+            return _fail("ran out of memory: use a smaller --n (or --batch-size), or a machine with more memory")
+        raise
+
+
+def _fail(message: str) -> int:
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2

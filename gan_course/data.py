@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import math
 import os
 import shutil
+import struct
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,20 +71,117 @@ def _find_raw(folder: Path) -> dict[str, Path] | None:
     return None
 
 
+IDX_SHAPES = {  # the trailing dimensions of each file; the first is the number of items
+    "train-images-idx3-ubyte": (28, 28),
+    "train-labels-idx1-ubyte": (),
+    "t10k-images-idx3-ubyte": (28, 28),
+    "t10k-labels-idx1-ubyte": (),
+}
+DATA_FIX = ("replace it with a good copy (reinstall the Debian package dataset-fashion-mnist, or download the "
+            f"file again), or point {ENV_VAR} at a folder of good files")
+
+
+def check_idx(path: Path, name: str, source: Path | None = None) -> int:
+    """Check an unpacked idx file by content: magic number, shape, exact size. Returns its item count."""
+    shown = source or path
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            header = f.read(4 + 4 * (1 + len(IDX_SHAPES[name])))
+    except OSError as exc:
+        raise DataNotFoundError(f"cannot read {shown} ({exc.strerror or exc}): {DATA_FIX}") from None
+    dims = len(IDX_SHAPES[name]) + 1
+    if len(header) < 4 + 4 * dims or header[:2] != b"\x00\x00" or header[2] != 0x08 or header[3] != dims:
+        raise DataNotFoundError(f"{shown} is not a FashionMNIST {name} file (bad header): {DATA_FIX}")
+    shape = struct.unpack(f">{dims}I", header[4:4 + 4 * dims])
+    if tuple(shape[1:]) != IDX_SHAPES[name]:
+        raise DataNotFoundError(f"{shown} holds items of shape {shape[1:]}, not {IDX_SHAPES[name]}: {DATA_FIX}")
+    expected = 4 + 4 * dims + math.prod(shape)
+    if size != expected:
+        raise DataNotFoundError(f"{shown} is truncated or corrupt ({size} bytes unpacked, its header promises "
+                                f"{expected}): {DATA_FIX}")
+    return shape[0]
+
+
+@lru_cache(maxsize=64)
+def _source_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    from .io import sha256_of
+
+    return sha256_of(path)
+
+
+def _unpack(src: Path, dst: Path, name: str) -> None:
+    """Unpack (or copy) ``src`` to ``dst`` atomically, checking the content first."""
+    from .io import atomic_write
+
+    opener = gzip.open if src.suffix == ".gz" else open
+
+    def write(fout):
+        try:
+            with opener(src, "rb") as fin:
+                shutil.copyfileobj(fin, fout)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise DataNotFoundError(f"{src} is truncated or corrupt ({type(exc).__name__}): {DATA_FIX}") from None
+
+    atomic_write(dst, write, what="unpacked data file")
+    try:
+        check_idx(dst, name, src)
+    except DataNotFoundError:
+        dst.unlink(missing_ok=True)  # never keep a bad copy in the cache
+        raise
+
+
 def _prepare_root(files: dict[str, Path], key: str) -> Path:
-    """Lay the raw files out as torchvision expects, under the cache folder."""
+    """Lay the raw files out as torchvision expects, under the cache folder.
+
+    Each unpacked file is checked by content (header and exact size), and a
+    record (``sources.json``) keeps the SHA-256 of the file it came from: a
+    replaced source (a bad file swapped for a good one, whatever its date) is
+    unpacked again; a damaged cache file is too. Temp files of killed unpackers
+    are removed.
+    """
+    from .io import atomic_write_json, remove_stale_temps
+
     root = cache_dir() / key
     raw = root / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
+    try:
+        raw.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataNotFoundError(f"cannot create the data cache {raw} ({exc.strerror or exc}): set XDG_CACHE_HOME "
+                                "to a writable folder") from None
+    remove_stale_temps(raw)
+    remove_stale_temps(root)
+    stamps_path = root / "sources.json"
+    try:
+        stamps = json.loads(stamps_path.read_text())
+        stamps = stamps if isinstance(stamps, dict) else {}
+    except (OSError, ValueError):
+        stamps = {}
+    counts, changed = {}, False
     for name, src in files.items():
         dst = raw / name
-        if dst.is_file() and dst.stat().st_mtime >= src.stat().st_mtime:
-            continue
-        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")  # per process: notebooks may prepare at once
-        opener = gzip.open if src.suffix == ".gz" else open
-        with opener(src, "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
-        os.replace(tmp, dst)  # atomic: a half-written file is never seen
+        try:
+            st = src.stat()
+            digest = _source_digest(str(src), st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError as exc:
+            raise DataNotFoundError(f"cannot read {src} ({exc.strerror or exc}): {DATA_FIX}") from None
+        if stamps.get(name) == digest and dst.is_file():
+            try:
+                counts[name] = check_idx(dst, name, src)
+                continue
+            except DataNotFoundError:
+                pass  # a damaged cache file: unpack it again
+        stamps.pop(name, None)
+        _unpack(src, dst, name)
+        counts[name] = check_idx(dst, name, src)
+        stamps[name], changed = digest, True
+    if changed:
+        atomic_write_json(stamps, stamps_path, what="data cache record")
+    for split in ("train", "t10k"):
+        images, labels = counts[f"{split}-images-idx3-ubyte"], counts[f"{split}-labels-idx1-ubyte"]
+        if images != labels:
+            raise DataNotFoundError(f"{files[f'{split}-images-idx3-ubyte']} holds {images} images but "
+                                    f"{files[f'{split}-labels-idx1-ubyte']} {labels} labels: {DATA_FIX}")
     return root
 
 
@@ -102,7 +202,10 @@ def find_fashion_mnist_root(download: bool = True) -> Path:
     if files is not None:
         return _prepare_root(files, "debian")
     root = cache_dir() / "download"
-    if _find_raw(root) is not None:
+    found = _find_raw(root)
+    if found is not None and all(not p.name.endswith(".gz") for p in found.values()):
+        for name, path in found.items():
+            check_idx(path, name)
         return root
     if not download:
         raise DataNotFoundError(f"FashionMNIST is not on this machine: {OFFLINE_FIX}")
@@ -119,11 +222,27 @@ def find_fashion_mnist_root(download: bool = True) -> Path:
     return root
 
 
-@lru_cache(maxsize=4)
 def _load_uint8(root: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    raw = Path(root) / "FashionMNIST" / "raw"
+    files = [raw / f"{'train' if train else 't10k'}-{kind}" for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")]
+    try:
+        key = tuple((st.st_size, st.st_mtime_ns, st.st_ino) for st in (f.stat() for f in files))
+    except OSError:
+        key = ()
+    return _load_uint8_cached(root, train, key)
+
+
+@lru_cache(maxsize=4)
+def _load_uint8_cached(root: str, train: bool, key: tuple) -> tuple[torch.Tensor, torch.Tensor]:
     from torchvision.datasets import FashionMNIST
 
-    ds = FashionMNIST(root=root, train=train, download=False)
+    try:
+        ds = FashionMNIST(root=root, train=train, download=False)
+    except (RuntimeError, ValueError, OSError, EOFError) as exc:
+        raise DataNotFoundError(f"FashionMNIST in {root} could not be read ({type(exc).__name__}): delete that "
+                                f"folder and try again, or {OFFLINE_FIX}") from None
+    if len(ds.targets) and int(ds.targets.max()) > 9:
+        raise DataNotFoundError(f"the FashionMNIST labels in {root} hold classes above 9: {DATA_FIX}")
     return ds.data.clone(), ds.targets.clone()  # (N, 28, 28) uint8, (N,) int64
 
 
@@ -149,8 +268,11 @@ def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = 
     convolutional networks can halve them cleanly (32 -> 16 -> 8 -> 4).
     ``limit`` keeps the first ``limit`` images (for quick experiments).
     """
+    from .runtime import check_device
+
     if split not in ("train", "test"):
         raise CourseError(f"unknown split {split!r}: use 'train' or 'test'")
+    device = check_device(device)
     data, labels = _load_uint8(str(find_fashion_mnist_root()), split == "train")
     if limit is not None:
         data, labels = data[:limit], labels[:limit]

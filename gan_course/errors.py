@@ -20,6 +20,14 @@ class CheckpointError(CourseError):
 class TrainingDiverged(CourseError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
-    def __init__(self, message: str, step: int):
+    def __init__(self, message: str, step: int, history: dict | None = None):
         super().__init__(message)
-        self.step = step
+        self.step = step  # the first step whose numbers were not finite
+        self.history = history  # the run's history up to that step (for plotting the run-up), if kept
+
+
+class OutputError(CourseError, OSError):
+    """A file cannot be written where asked (a folder, a device, a read-only or full disk, ...).
+
+    Also an ``OSError``, so code that catches disk errors keeps working.
+    """

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 import torch
 
+from .errors import CourseError
 from .metrics import default_n, format_scores, score_images
 from .recipes import get_model
 from .runtime import seed_everything
+
+
+# Below this many images the scores mean little: FD fits a covariance to the classifier's 128 features,
+# which needs more images than features, and KID and precision/recall are dominated by noise (KID goes
+# negative, and a handful of generated images can "beat" real ones). `evaluate --n` refuses fewer.
+MIN_EVAL_N = 200
+MAX_EVAL_N = 10_000  # the real FashionMNIST test images the scores compare with
 
 
 @dataclass
@@ -32,8 +40,16 @@ class Evaluation:
 def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | None = None, seed: int = 0,
                        ladder: bool = True) -> Evaluation:
     """Score ``G``, a generator of registry model ``model``, on ``n`` seeded samples."""
+    import warnings
+
     entry = get_model(model)
     n = n or default_n()
+    if n > MAX_EVAL_N:
+        raise CourseError(f"n={n} is more than the {MAX_EVAL_N} real test images the scores compare with: "
+                          f"pass n <= {MAX_EVAL_N}")
+    if n < MIN_EVAL_N:
+        warnings.warn(f"scoring only {n} images: below {MIN_EVAL_N} the FD, KID and precision/recall are mostly "
+                      f"noise (KID can go negative); use n >= {MIN_EVAL_N}", stacklevel=2)
     device = torch.device(device)
     G = G.to(device).eval()
     seed_everything(seed)
@@ -41,8 +57,26 @@ def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | No
     scores = score_images(samples["images"], device=device, n=n)
     if entry.extra_scores is not None:
         scores.update(entry.extra_scores(G, samples, device))
-    table = format_scores({model: scores}, ladder=ladder, device=device, n=n)
-    return Evaluation(model=model, n=n, scores=scores, table=table)
+    return Evaluation(model=model, n=n, scores=scores, table=scores_table(model, scores, ladder, device, n))
+
+
+def scores_table(model: str, scores: dict, ladder: bool = True, device="cpu", n: int | None = None) -> str:
+    """The four image scores above the ladder, then the chapter's own measures, one per line.
+
+    Models with many measures of their own (CycleGAN has over twenty) would make one
+    unreadably wide table, so those are listed beneath it with their full names.
+    """
+    from .metrics.images import SCORE_KEYS
+
+    core = {k: v for k, v in scores.items() if k in SCORE_KEYS}
+    table = format_scores({model: core}, ladder=ladder, device=device, n=n)
+    extra = {k: v for k, v in scores.items() if k not in SCORE_KEYS}
+    if not extra:
+        return table
+    width = max(len(k) for k in extra) + 2
+    lines = ["", f"{model}: the chapter's own measures"]
+    lines += [f"  {k.replace('_', ' '):<{width}}{v:>10.3f}" for k, v in extra.items()]
+    return table + "\n" + "\n".join(lines)
 
 
 # The goals the chapters set themselves (issue text), on the course classifier's scale:

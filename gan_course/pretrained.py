@@ -9,38 +9,94 @@ SHA-256, which is checked on every load, so a damaged or swapped file is refused
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import torch
 
 from .errors import CourseError
+from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
+from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
-from .training import atomic_save, load_checkpoint, sha256_of
+from .training import _plain, is_learning_rate, load_checkpoint, nonfinite_tensor
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
 FORMAT = 1
 MAX_BYTES = 4 * 2**20  # the course's limit per generator file
-REMAKE = "restore it with `git checkout gan_course/assets/pretrained` or rebuild it with `make pretrained`"
+RECORD_FIELDS = ("file", "sha256")
+
+
+def _restore_advice() -> str:
+    """How to get the shipped files back: fits a git clone and a pip install alike."""
+    repo = PRETRAINED_DIR.parents[2]
+    if (repo / ".git").exists():
+        return (f"restore them with `git -C {repo} checkout -- gan_course/assets/pretrained` "
+                "or rebuild them with `make pretrained`")
+    return ("reinstall the package to restore them (`pip install --force-reinstall --no-deps gan_course`, "
+            "or the same install command you used)")
+
+
+REMAKE = _restore_advice()
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text())
+    """The manifest of shipped generators (``{}`` if there is none); a damaged one is one clear error."""
+    return _read_json_manifest(path, fix=f"the manifest is damaged; {REMAKE}")
 
 
-def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = PRETRAINED_DIR) -> dict:
-    """Write ``MODEL.pt`` (G's weights in float16) from a Trainer checkpoint and record it in the manifest."""
+def _describe(record: dict | None, path: Path) -> str:
+    if record is None or not path.is_file():
+        return f"no {path.name} there yet"
+    return f"{path} (step {record.get('step', '?')}, sha256 {str(record.get('sha256', '?'))[:12]}…)"
+
+
+def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = PRETRAINED_DIR,
+                     force: bool = False) -> dict:
+    """Write ``MODEL.pt`` (G's weights in float16) from a Trainer checkpoint and record it in the manifest.
+
+    A checkpoint that is not a finished run of the full recipe (a smoke run, other
+    settings, fewer steps than the recipe's) is refused unless ``force``; one with
+    NaN or infinite weights always. The record returned has ``replaced``: what the
+    export replaced (``None`` if nothing).
+    """
+    from .recipes import model_hparams
+
     entry = get_model(model)
     state = load_checkpoint(checkpoint)
     G = entry.generator_from_checkpoint(state, checkpoint)
-    weights = {k: v.half() if v.is_floating_point() else v for k, v in G.state_dict().items()}
     out_dir = Path(out_dir)
-    path = atomic_save({"format": FORMAT, "model": model, "tag": entry.tag, "hparams": state["hparams"],
-                        "step": state["step"], "weights": weights}, out_dir / f"{model}.pt")
+    path = out_dir / f"{model}.pt"
+    manifest_path = out_dir / MANIFEST.name
+    manifest = read_manifest(manifest_path)
+    old = manifest.get(model)
+    replaced = _describe(old, path) if old is not None and path.is_file() else None
+    if not force:
+        full = entry.recipe.for_profile("full")
+        seed = (state.get("hparams") or {}).get("seed", 0)
+        expected = model_hparams(full, seed)
+        theirs = {k: v for k, v in (state.get("hparams") or {}).items() if not is_learning_rate(k)}
+        ours = {k: v for k, v in expected.items() if not is_learning_rate(k)}
+        problem = None
+        if _plain(theirs) != _plain(ours):
+            smoke = {k: v for k, v in model_hparams(entry.recipe.for_profile("smoke"), seed).items()
+                     if not is_learning_rate(k)}
+            problem = ("was trained with the smoke profile" if _plain(theirs) == _plain(smoke)
+                       else "was trained with settings other than the full recipe's")
+        elif int(state.get("step", 0)) < full.steps:
+            problem = f"is unfinished (step {int(state.get('step', 0))} of the full recipe's {full.steps})"
+        if problem:
+            target = replaced or f"{path} (new)"
+            raise CourseError(f"{checkpoint} {problem}; exporting it would replace the shipped {model} "
+                              f"generator {target}: train it to the end with `python -m gan_course train {model} "
+                              f"--profile full`, or pass --force to export it anyway")
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in G.state_dict().items()}
+    bad = nonfinite_tensor(weights)
+    if bad:
+        raise CourseError(f"{checkpoint} holds NaN or infinite generator weights ({bad}), or weights too large "
+                          "for float16: export a checkpoint of a healthy run")
+    atomic_save({"format": FORMAT, "model": model, "tag": entry.tag, "hparams": state["hparams"],
+                 "step": state["step"], "weights": weights}, path, what="pretrained generator")
     size = path.stat().st_size
     if size > MAX_BYTES:
         path.unlink()
@@ -48,20 +104,18 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
                           f"{MAX_BYTES / 2**20:.0f} MB limit: shrink the model")
     record = {"file": path.name, "sha256": sha256_of(path), "bytes": size, "step": int(state["step"]),
               "train_seconds": round(float(state.get("train_seconds", 0.0)), 1), "dtype": "float16"}
-    manifest_path = out_dir / MANIFEST.name
-    manifest = read_manifest(manifest_path)
     manifest[model] = record
-    tmp = manifest_path.with_name(f".{manifest_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, manifest_path)
-    return record
+    atomic_write_json(manifest, manifest_path, what="manifest")
+    return {**record, "replaced": replaced}
 
 
 def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED_DIR) -> torch.nn.Module:
     """The committed generator for ``model``, verified against the manifest, in eval mode (float32)."""
     entry = get_model(model)
     directory = Path(directory)
-    record = read_manifest(directory / MANIFEST.name).get(model)
+    manifest_path = directory / MANIFEST.name
+    record = manifest_record(read_manifest(manifest_path), model, manifest_path, RECORD_FIELDS,
+                             f"the manifest is damaged; {REMAKE}")
     if record is None:
         raise CourseError(f"no pretrained {model} generator is shipped: train one with "
                           f"`python -m gan_course train {model}` and pass --checkpoint, or run `make pretrained`")
@@ -72,9 +126,12 @@ def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED
     if actual != record["sha256"]:
         raise CourseError(f"{path} does not match its SHA-256 in {MANIFEST.name} (file {actual[:12]}…, "
                           f"manifest {record['sha256'][:12]}…): the file is damaged or was replaced; {REMAKE}")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    G = entry.make_generator(payload["hparams"])
-    G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()})
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        G = entry.make_generator(payload["hparams"])
+        G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["weights"].items()})
+    except Exception as exc:  # matches its SHA-256 but does not load: the manifest was updated with it
+        raise CourseError(f"{path} does not load as a {model} generator ({type(exc).__name__}): {REMAKE}") from exc
     return G.to(device).eval()
 
 

@@ -27,11 +27,47 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+DEVICE_ENV = "GAN_COURSE_DEVICE"
+
+
+def available_devices() -> list[str]:
+    """The device names that work on this machine: ``cpu``, then ``cuda``/``cuda:N`` and ``mps`` where present."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def check_device(device, source: str = "device") -> torch.device:
+    """``device`` as a ``torch.device`` if it exists here; otherwise a :class:`CourseError` listing those that do."""
+    here = ", ".join(available_devices())
+    try:
+        dev = device if isinstance(device, torch.device) else torch.device(str(device).strip())
+    except (RuntimeError, ValueError, TypeError):
+        raise CourseError(f"unknown {source} {str(device)[:60]!r}: use one of the devices available here: "
+                          f"{here}") from None
+    ok = (dev.type == "cpu" and dev.index in (None, 0)
+          or dev.type == "cuda" and torch.cuda.is_available()
+          and (dev.index is None or 0 <= dev.index < torch.cuda.device_count())
+          or dev.type == "mps" and "mps" in available_devices() and dev.index in (None, 0))
+    if not ok:
+        raise CourseError(f"the {source} {str(device)[:60]!r} is not available on this machine: use one of {here}")
+    return dev
+
+
 def get_device(prefer: str | None = None) -> torch.device:
-    """cuda > mps > cpu, or ``$GAN_COURSE_DEVICE`` / ``prefer`` when given."""
-    name = prefer or os.environ.get("GAN_COURSE_DEVICE")
+    """cuda > mps > cpu, or ``$GAN_COURSE_DEVICE`` / ``prefer`` when given.
+
+    A name that is unknown or not available here (``cuda`` without a GPU, ``cuda:3``
+    on a one-GPU machine) is a :class:`CourseError` that lists the devices there are.
+    """
+    if prefer is not None and str(prefer).strip():
+        return check_device(prefer, "device")
+    name = os.environ.get(DEVICE_ENV, "").strip()
     if name:
-        return torch.device(name)
+        return check_device(name, f"device in {DEVICE_ENV}")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():

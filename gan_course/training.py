@@ -18,7 +18,10 @@ alternates them and adds what every real training run needs:
 * resume from the latest checkpoint, bitwise identical to an uninterrupted run
   on the CPU;
 * a clear stop when a loss turns NaN or infinite, keeping the last good
-  checkpoint.
+  checkpoint and putting the networks in memory back to it;
+* a run lock: one process at a time trains into a run folder;
+* Ctrl-C (a kernel interrupt) finishes the current step, writes a checkpoint
+  and stops, so ``fit()`` continues exactly where it stopped.
 
 ``ctx`` (a :class:`StepContext`) gives the step functions the two things that
 depend on the hardware: ``ctx.autocast()`` around forward passes, and
@@ -28,12 +31,14 @@ scaling for float16), records the gradient norm and steps.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
-import hashlib
 import math
 import os
 import random
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -45,6 +50,7 @@ from torch import nn
 
 from .data import Batches
 from .errors import CheckpointError, CourseError, TrainingDiverged
+from .io import atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of  # noqa: F401 (re-exported)
 from .profiles import current_profile
 from .runtime import Precision, precision_for
 
@@ -53,6 +59,57 @@ CHECKPOINT_NAME = "checkpoint.pt"
 TROUBLESHOOTING = "the troubleshooting page of the course (book/troubleshooting.md)"
 
 StepFn = Callable[[tuple, "StepContext"], dict]
+
+
+def is_learning_rate(key: str) -> bool:
+    """Settings a resume may change (``lr``, ``lr_d``, ``lr_g``, ...): lowering one is the fix for a NaN stop."""
+    return key == "lr" or key.startswith("lr_") or key.endswith("_lr")
+
+
+def nonfinite_tensor(tree, prefix: str = "") -> str | None:
+    """The name of the first floating tensor in a nested dict/list that holds NaN or inf, else ``None``."""
+    if torch.is_tensor(tree):
+        return (prefix or "tensor") if tree.is_floating_point() and not bool(torch.isfinite(tree).all()) else None
+    if isinstance(tree, dict):
+        items = tree.items()
+    elif isinstance(tree, (list, tuple)):
+        items = enumerate(tree)
+    else:
+        return None
+    for key, value in items:
+        found = nonfinite_tensor(value, f"{prefix}.{key}" if prefix else str(key))
+        if found:
+            return found
+    return None
+
+
+class _DeferredInterrupt:
+    """Inside ``fit()``: the first Ctrl-C only sets a flag, read at the end of the step; a second one stops at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._installed = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+                self._installed = True
+            except (ValueError, OSError):  # not allowed here: interrupts stay immediate
+                self._installed = False
+        return self
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None
+                          else signal.default_int_handler)
+        return False
 
 
 @dataclass
@@ -174,6 +231,11 @@ class Trainer:
         self.train_seconds = 0.0  # wall time spent in fit(), summed over resumes
         self._d_wins_run = 0
         self._warned_d_wins = False
+        # What a failed or interrupted fit() goes back to: the checkpoint path this run last wrote
+        # or loaded, or an in-memory copy of the state where fit() started (no checkpoint yet).
+        self._fallback: Path | dict | None = None
+        self._half_step: int | None = None  # set while a step is in flight; left set if it never finished
+        self.progress_file = None  # where a text progress bar goes (None: stderr); the command line uses stdout
 
     # ------------------------------------------------------------------ paths
     @property
@@ -182,47 +244,134 @@ class Trainer:
 
     # ------------------------------------------------------------------ loop
     def fit(self, resume: bool = True) -> dict[str, list[float]]:
-        """Train until ``config.steps``; with ``resume``, continue from the checkpoint."""
+        """Train until ``config.steps``; with ``resume``, continue from the checkpoint.
+
+        Holds the run folder's lock while it runs. Ctrl-C finishes the step in
+        flight, writes a checkpoint and raises ``KeyboardInterrupt``: call
+        ``fit()`` again to continue. If a step was cut off half-way (a second
+        Ctrl-C, an error inside a step function), the next ``fit()`` first goes
+        back to the last consistent state (the checkpoint, or where that
+        ``fit()`` started) instead of continuing from half an update.
+        """
+        lock = run_lock(self.out_dir) if self.out_dir is not None else contextlib.nullcontext()
+        with lock:
+            if self.out_dir is not None:  # leftovers of saves killed mid-write (only of processes that are gone)
+                remove_stale_temps(self.out_dir, include_own=True)
+                check_writable_file(self.checkpoint_path, "checkpoint")
+            path = self.checkpoint_path
+            from_disk = resume and path is not None and path.exists()
+            if self._half_step is not None:
+                self._recover(from_disk)
+            if from_disk:
+                self.load_checkpoint(path)
+                print(f"resumed from {path} at step {self.step}/{self.config.steps}")
+                self._fallback = path
+            else:
+                self._fallback = self._snapshot()
+            return self._loop()
+
+    def _recover(self, from_disk: bool) -> None:
+        """After a step that never finished: back to the last consistent state, or a clear error."""
+        cut = self._half_step
+        if from_disk:
+            print(f"the last fit() stopped in the middle of step {cut}: that step is discarded")
+        elif isinstance(self._fallback, dict):
+            self._restore(self._fallback)
+            print(f"the last fit() stopped in the middle of step {cut}: restarting from step {self.step}, "
+                  "where that fit() started")
+        elif isinstance(self._fallback, Path) and self._fallback.exists():
+            self.load_checkpoint(self._fallback)
+            print(f"the last fit() stopped in the middle of step {cut}: restarting from the checkpoint "
+                  f"{self._fallback} (step {self.step})")
+        else:
+            raise CourseError(f"the last fit() stopped in the middle of step {cut} and there is no checkpoint "
+                              "to go back to, so the networks hold half an update: build the trainer again "
+                              "(re-run the cell that builds it), then call fit()")
+        self._half_step = None
+
+    def _snapshot(self) -> dict:
+        """An in-memory copy of everything a checkpoint holds, except history and grids (kept by length)."""
+        return copy.deepcopy({
+            "modules": {k: m.state_dict() for k, m in self.modules.items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "scalers": {k: s.state_dict() for k, s in self.ctx.scalers.items()},
+            "batches": self.batches.state_dict(),
+            "rng": self._rng_state(),
+            "step": self.step,
+            "train_seconds": self.train_seconds,
+            "history_len": {k: len(v) for k, v in self.history.items()},
+            "samples_len": len(self.samples),
+            "d_wins": (self._d_wins_run, self._warned_d_wins),
+        })
+
+    def _loop(self) -> dict[str, list[float]]:
         cfg = self.config
-        if self.out_dir is not None:  # leftovers of a save that was killed mid-write
-            for stale in self.out_dir.glob(f".{CHECKPOINT_NAME}.*.tmp"):
-                stale.unlink(missing_ok=True)
-        if resume and self.checkpoint_path is not None and self.checkpoint_path.exists():
-            self.load_checkpoint(self.checkpoint_path)
-            print(f"resumed from {self.checkpoint_path} at step {self.step}/{cfg.steps}")
         from tqdm.auto import tqdm
 
         pending: list[dict[str, torch.Tensor]] = []
         start = time.perf_counter()
-        bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step")
+        bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step", file=self.progress_file)
+        interrupt = _DeferredInterrupt()
         try:
-            while self.step < cfg.steps:
-                batch = next(self.batches)
-                for module in self.modules.values():
-                    module.train()
-                stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
-                stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
-                stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
-                stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
-                pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
-                                for k, v in stats.items()})
-                self.step += 1
-                at_end = self.step == cfg.steps
-                sample_now = self.step % cfg.sample_every == 0 or at_end
-                save_now = self.step % cfg.checkpoint_every == 0 or at_end
-                if self.step % cfg.log_every == 0 or sample_now or save_now:
-                    self._flush(pending, bar)  # raises TrainingDiverged on NaN/inf
-                    pending = []
-                if sample_now:
-                    self.snapshot()
-                if save_now:
-                    self.train_seconds += time.perf_counter() - start
-                    start = time.perf_counter()
-                    self.save_checkpoint()
+            with interrupt:
+                while self.step < cfg.steps:
+                    self._half_step = self.step + 1
+                    batch = next(self.batches)
+                    for module in self.modules.values():
+                        module.train()
+                    stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
+                    stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
+                    stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
+                    stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
+                    pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
+                                    for k, v in stats.items()})
+                    self.step += 1
+                    at_end = self.step == cfg.steps
+                    sample_now = self.step % cfg.sample_every == 0 or at_end
+                    save_now = self.step % cfg.checkpoint_every == 0 or at_end
+                    stop_now = interrupt.requested
+                    if self.step % cfg.log_every == 0 or sample_now or save_now or stop_now:
+                        self._flush(pending, bar)  # raises TrainingDiverged on NaN/inf
+                        pending = []
+                    if sample_now:
+                        self.snapshot()
+                    if save_now or (stop_now and self.checkpoint_path is not None):
+                        self.train_seconds += time.perf_counter() - start
+                        start = time.perf_counter()
+                        self.save_checkpoint()
+                        self._fallback = self.checkpoint_path
+                    self._half_step = None  # this step is complete and recorded
+                    if stop_now:
+                        where = (f"a checkpoint at step {self.step} is in {self.checkpoint_path}"
+                                 if self.checkpoint_path is not None else f"the trainer is at step {self.step}")
+                        raise KeyboardInterrupt(f"interrupted after step {self.step}: {where}; "
+                                                "call fit() again to continue")
+        except TrainingDiverged as exc:
+            self._half_step = None
+            history = {k: list(v) for k, v in self.history.items()}
+            where = self._restore_after_divergence()
+            raise TrainingDiverged(f"{exc} {where}", step=exc.step, history=history) from None
         finally:
             bar.close()
         self.train_seconds += time.perf_counter() - start
         return self.history
+
+    def _restore_after_divergence(self) -> str:
+        """Put the networks back to the last good state; say where that is."""
+        fallback = self._fallback
+        if isinstance(fallback, Path) and fallback.exists():
+            self.load_checkpoint(fallback)
+            return (f"The last good checkpoint ({fallback}) is kept, and the networks, optimisers and history "
+                    f"in memory are back at it (step {self.step}): build the trainer with a lower learning "
+                    "rate and call fit() to resume from it.")
+        if isinstance(fallback, dict):
+            self._restore(fallback)
+            return (f"As no checkpoint was written yet, the networks, optimisers and history in memory are "
+                    f"back at step {self.step}, where this fit() started: build the trainer with a lower "
+                    "learning rate and train again.")
+        self._half_step = self.step
+        return ("no checkpoint was written yet, and the networks in memory hold the diverged weights: "
+                "build the trainer again with a lower learning rate.")
 
     def _flush(self, pending: list[dict[str, torch.Tensor]], bar) -> None:
         if not pending:
@@ -235,14 +384,11 @@ class Trainer:
             row, col = (~finite).nonzero()[0].tolist()
             self._extend_history(keys, table[:row], first_step)
             bad_step = first_step + row
-            saved = (f"the last good checkpoint ({self.checkpoint_path}) is kept; rerun fit() to resume from it"
-                     if self.checkpoint_path is not None and self.checkpoint_path.exists()
-                     else "no checkpoint was written yet")
             raise TrainingDiverged(
                 f"training stopped at step {bad_step}: {keys[col]} = {table[row, col].item()}. "
                 f"Likely cause: a learning rate too high for this model, a loss computed on "
                 f"probabilities instead of logits, or a discriminator so confident that its logits "
-                f"overflow. Lower the learning rate or see {TROUBLESHOOTING}; {saved}.",
+                f"overflow. Lower the learning rate or see {TROUBLESHOOTING}.",
                 step=bad_step,
             )
         self._extend_history(keys, table, first_step)
@@ -304,14 +450,18 @@ class Trainer:
             "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
             "scalers": {k: s.state_dict() for k, s in self.ctx.scalers.items()},
             "batches": self.batches.state_dict(),
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                "python": random.getstate(),
-            },
+            "rng": self._rng_state(),
             "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in self.history.items()},
             "samples": {"steps": torch.tensor([s for s, _ in self.samples], dtype=torch.int64),
                         "images": [img.half() for _, img in self.samples]},
+        }
+
+    @staticmethod
+    def _rng_state() -> dict:
+        return {
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "python": random.getstate(),
         }
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path | None:
@@ -319,22 +469,40 @@ class Trainer:
         path = Path(path) if path is not None else self.checkpoint_path
         if path is None:
             return None
-        return atomic_save(self.state_dict(), path)
+        return atomic_save(self.state_dict(), path, what="checkpoint")
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Restore everything :meth:`state_dict` saved; refuse another model's checkpoint."""
+        """Restore everything :meth:`state_dict` saved; refuse another model's checkpoint.
+
+        Learning rates may differ from the checkpoint's (lowering them is the fix
+        for a NaN stop): the optimisers keep this trainer's learning rates.
+        """
+        path = checkpoint_file(path)
         state = load_checkpoint(path)
         if state.get("tag") != self.tag:
             raise CheckpointError(
                 f"{path} was made for {state.get('tag')!r}, not {self.tag!r}: "
                 "choose another output folder or delete the old checkpoint")
         theirs, ours = _plain(state.get("hparams") or {}), _plain(self.hparams)
-        if theirs != ours:
-            diff = "; ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} here"
-                             for k in sorted(set(theirs) | set(ours)) if theirs.get(k) != ours.get(k))
+        differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+        blocking = [k for k in differ if not is_learning_rate(k)]
+        if blocking:
+            diff = "; ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} here" for k in blocking)
             raise CheckpointError(
                 f"{path} was made with other settings ({diff}): choose another output folder, "
                 "or delete the old checkpoint to start over")
+        bad = nonfinite_tensor(state.get("modules"))
+        if bad:
+            raise CheckpointError(f"{path} holds NaN or infinite weights ({bad}): delete it and train again, "
+                                  "with a lower learning rate")
+        self._restore(state, path)
+        for k in differ:
+            print(f"resuming with {k} = {ours.get(k)!r} (the checkpoint was trained with {theirs.get(k)!r})")
+
+    def _restore(self, state: dict, path: str | Path | None = None) -> None:
+        """Load a checkpoint's (or an in-memory snapshot's) state; all or nothing for the networks."""
+        state = copy.deepcopy(state) if path is None else state  # a snapshot may be restored again
+        learning_rates = {k: [g["lr"] for g in o.param_groups] for k, o in self.optimizers.items()}
         backup = {"modules": {k: copy.deepcopy(m.state_dict()) for k, m in self.modules.items()},
                   "optimizers": {k: copy.deepcopy(o.state_dict()) for k, o in self.optimizers.items()}}
         try:
@@ -342,6 +510,8 @@ class Trainer:
                 m.load_state_dict(state["modules"][k])
             for k, o in self.optimizers.items():
                 o.load_state_dict(state["optimizers"][k])
+                for group, lr in zip(o.param_groups, learning_rates[k]):
+                    group["lr"] = lr  # this trainer's learning rate, which may be lower than the checkpoint's
             for k, s in self.ctx.scalers.items():
                 if k in state["scalers"]:
                     s.load_state_dict(state["scalers"][k])
@@ -350,7 +520,7 @@ class Trainer:
                     f"{path} was trained with batch size {state['batches']['batch_size']}, not "
                     f"{self.batches.batch_size}: use the same batch size or another output folder")
             self.batches.load_state_dict(state["batches"])
-        except (KeyError, RuntimeError, ValueError, CheckpointError) as exc:
+        except (KeyError, RuntimeError, ValueError, TypeError, CheckpointError) as exc:
             for k, m in self.modules.items():  # leave the trainer as it was: no half-loaded networks
                 m.load_state_dict(backup["modules"][k])
             for k, o in self.optimizers.items():
@@ -366,43 +536,43 @@ class Trainer:
         random.setstate(_as_tuple(state["rng"]["python"]))
         self.step = int(state["step"])
         self.train_seconds = float(state.get("train_seconds", 0.0))
+        if "history_len" in state:  # an in-memory snapshot: cut history and grids back to their lengths
+            self.history = {k: v[:state["history_len"][k]] for k, v in self.history.items()
+                            if k in state["history_len"]}
+            self.samples = self.samples[:state["samples_len"]]
+            self._d_wins_run, self._warned_d_wins = state["d_wins"]
+            return
         self.history = {k: v.long().tolist() if k == "step" else v.tolist()  # steps stay ints
                         for k, v in state["history"].items()}
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
 
 
-def atomic_save(obj, path: str | Path) -> Path:
-    """``torch.save`` to a temp file in the same folder, fsync, then rename over ``path``."""
+def checkpoint_file(path: str | Path) -> Path:
+    """``path`` itself, or ``path/checkpoint.pt`` for a run folder (what ``train`` prints)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        if path.is_dir():
+            inside = path / CHECKPOINT_NAME
+            if not inside.is_file():
+                raise CheckpointError(f"{path} is a folder without a {CHECKPOINT_NAME}: pass the run folder that "
+                                      "`train` printed, or the path of a checkpoint file")
+            return inside
+        regular = path.is_file()
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"cannot use {str(path)[:200]!r} as a checkpoint ({type(exc).__name__}): "
+                              "pass the path of an existing checkpoint") from None
+    if not regular:
+        raise CheckpointError(f"no checkpoint at {path}: train first, or pass the path of an existing checkpoint")
     return path
 
 
-def sha256_of(path: str | Path) -> str:
-    """SHA-256 of a file, read in 1 MB blocks (the manifests' integrity check)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_checkpoint(path: str | Path) -> dict:
-    """Load a course checkpoint safely (``weights_only=True``) or explain what is wrong."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint at {path}: train first, or pass the path of an existing checkpoint")
+    """Load a course checkpoint safely (``weights_only=True``) or explain what is wrong.
+
+    ``path`` may be a checkpoint file or the run folder that holds ``checkpoint.pt``.
+    """
+    path = checkpoint_file(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

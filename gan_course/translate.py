@@ -73,6 +73,10 @@ def paired_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, flo
     if outputs.shape != targets.shape or outputs.dim() != 4:
         raise CourseError(f"paired_scores needs outputs and targets of the same (N, C, H, W) shape, got "
                           f"{tuple(outputs.shape)} and {tuple(targets.shape)}: pass aligned pairs")
+    from .metrics.images import check_finite
+
+    check_finite(outputs.detach().float(), "paired_scores outputs")
+    check_finite(targets.detach().float(), "paired_scores targets")
     a = (outputs.detach().float().cpu().clamp(-1, 1) + 1) / 2  # (N, C, H, W) in [0, 1]
     b = (targets.detach().float().cpu().clamp(-1, 1) + 1) / 2
     l1 = (a - b).abs().flatten(1).mean(1)  # (N,)

@@ -58,7 +58,7 @@ def test_damaged_checkpoint(capsys, tmp_path, checkpoint, damage, command):
         path.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
     elif damage == "garbage":
         path.write_bytes(b"\x00not a checkpoint" * 100)
-    extra = ["--n", "4", "--out", str(tmp_path / "s.pt")] if command == "sample" else ["--n", "4"]
+    extra = ["--n", "4", "--out", str(tmp_path / "s.pt")] if command == "sample" else ["--n", "200"]
     code = main([command, "vanilla", "--checkpoint", str(path), *extra])
     one_line_error(capsys, code, "checkpoint")
     assert not (tmp_path / "s.pt").exists()

@@ -266,7 +266,7 @@ def test_cli_train_and_sample(trained, tmp_path):
 
 
 def test_cli_evaluate_reports_label_accuracy(trained, capsys):
-    assert main(["evaluate", "cgan", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "40",
+    assert main(["evaluate", "cgan", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "200",
                  "--device", "cpu"]) == 0
     assert "label accuracy" in capsys.readouterr().out
 

@@ -90,7 +90,7 @@ def test_evaluate_prints_scores_above_the_ladder(trained, capsys):
 def test_evaluate_errors_are_one_line(tmp_path):
     for args, needle in ((["evaluate", "nosuchmodel"], "unknown model"),
                          (["evaluate", "vanilla", "--checkpoint", "missing.pt"], "no checkpoint at"),
-                         (["evaluate", "vanilla", "--n", "-3"], "must be positive")):
+                         (["evaluate", "vanilla", "--n", "-3"], "must be at least 200")):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 2 and needle in result.stderr, result.stderr
         assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

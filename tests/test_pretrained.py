@@ -17,7 +17,7 @@ def exported(tmp_path_factory):
     """A smoke-trained vanilla generator exported into a private folder."""
     root = tmp_path_factory.mktemp("pretrained")
     assert main(["train", "vanilla", "--profile", "smoke", "--out", str(root / "run")]) == 0
-    record = export_generator("vanilla", root / "run" / "checkpoint.pt", out_dir=root / "assets")
+    record = export_generator("vanilla", root / "run" / "checkpoint.pt", out_dir=root / "assets", force=True)
     return root / "assets", record
 
 
@@ -25,6 +25,7 @@ def test_export_is_fp16_and_recorded(exported):
     folder, record = exported
     payload = torch.load(folder / "vanilla.pt", weights_only=True)
     assert all(v.dtype == torch.float16 for v in payload["weights"].values() if v.is_floating_point())
+    assert record.pop("replaced") is None  # nothing was there before
     assert json.loads((folder / "manifest.json").read_text())["vanilla"] == record
     assert record["sha256"] == sha256_of(folder / "vanilla.pt") and record["bytes"] <= MAX_BYTES
 

@@ -300,12 +300,18 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(
     with pytest.raises(TrainingDiverged, match=f"step {bad_step}: loss_d_real") as info:
         trainer.fit()
     assert info.value.step == bad_step
-    assert trainer.history["step"] == list(range(1, bad_step))  # the good steps only
+    assert info.value.history["step"] == list(range(1, bad_step))  # the good steps, for plotting the run-up
+    # the networks in memory are back at the last good state, so the next cell does not meet NaN weights
+    assert trainer.step == (last_good or 0)
+    assert trainer.history["step"] == list(range(1, (last_good or 0) + 1))
+    for module in trainer.modules.values():
+        assert all(torch.isfinite(p).all() for p in module.parameters())
     path = tmp_path / CHECKPOINT_NAME
     if last_good is None:
         assert not path.exists() and "no checkpoint was written yet" in str(info.value)
+        assert "back at step 0" in str(info.value)
         return
-    assert "last good checkpoint" in str(info.value)
+    assert "last good checkpoint" in str(info.value) and f"(step {last_good})" in str(info.value)
     state = load_checkpoint(path)
     assert state["step"] == last_good
     for module in state["modules"].values():

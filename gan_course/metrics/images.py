@@ -73,7 +73,19 @@ def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
         raise CourseError(f"{what} must be a tensor (N, 1, H, W), got {type(images).__name__}")
     if images.dim() == 4 and len(images) < 2:
         raise CourseError(f"{what}: need at least 2 images to fit a distribution, got {len(images)}")
-    return prepare_images(images.detach().float().cpu())
+    images = images.detach().float().cpu()
+    check_finite(images, what)
+    return prepare_images(images)
+
+
+def check_finite(values: torch.Tensor, what: str) -> None:
+    """A :class:`CourseError` if ``values`` hold NaN or inf (they would crash the linear algebra of FD)."""
+    finite = torch.isfinite(values)
+    if not bool(finite.all()):
+        bad = int((~finite).sum())
+        raise CourseError(f"{what}: {bad} of {values.numel()} values are NaN or infinite; usually the generator "
+                          "diverged (its weights hold NaN): go back to its last good checkpoint, or train again "
+                          "with a lower learning rate")
 
 
 @torch.no_grad()
@@ -144,6 +156,7 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
     for name, f in (("real_features", real_features), ("fake_features", fake_features)):
         if f.dim() != 2 or len(f) <= k:
             raise CourseError(f"{name} must be (N, d) with N > k={k}, got {tuple(f.shape)}")
+        check_finite(f, name)
     if real_features.shape[1] != fake_features.shape[1]:
         raise CourseError(f"feature sizes differ: {real_features.shape[1]} vs {fake_features.shape[1]}")
 
@@ -224,6 +237,8 @@ def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor, su
     """
     from torchmetrics.image.kid import poly_mmd
 
+    check_finite(real_features, "real_features")
+    check_finite(fake_features, "fake_features")
     size = min(subset_size, len(real_features), len(fake_features))
     gen = torch.Generator().manual_seed(seed)
     values = []
@@ -269,13 +284,12 @@ def _ladder(n: int, device: str) -> dict[str, dict[str, float]]:
             pass  # a damaged cache is recomputed
     scorer = get_scorer(n, device)
     ladder = {name: scorer(images) for name, images in ladder_images(n).items()}
-    tmp = path.with_name(f".{path.name}.tmp")
+    from ..io import atomic_write_json
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(ladder, indent=1))
-        tmp.replace(path)
+        atomic_write_json(ladder, path, what="ladder cache", sort_keys=False)
     except OSError:
-        pass  # a read-only cache only costs time
+        pass  # a read-only or full cache only costs time
     return ladder
 
 

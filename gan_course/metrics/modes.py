@@ -63,6 +63,9 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, std: float, n_si
                           f"{tuple(samples.shape)} and {tuple(centers.shape)}: flatten or transpose them")
     if len(samples) == 0:
         raise CourseError("mode_coverage got no samples: generate at least one point")
+    if not bool(torch.isfinite(samples).all()) or not bool(torch.isfinite(centers).all()):
+        raise CourseError("mode_coverage got NaN or infinite points: the generator diverged; go back to its "
+                          "last good checkpoint, or train again with a lower learning rate")
     if std <= 0 or n_sigma <= 0:
         raise CourseError(f"std and n_sigma must be positive, got std={std}, n_sigma={n_sigma}")
     k = len(centers)

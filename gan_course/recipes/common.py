@@ -58,7 +58,13 @@ class ModelEntry:
         try:
             G = self.make_generator(state["hparams"])
             G.load_state_dict(state["modules"][self.generator_key])
-        except (KeyError, TypeError, RuntimeError) as exc:
+        except (KeyError, TypeError, RuntimeError, ValueError, AttributeError) as exc:
             raise CourseError(f"{path} does not fit this model's generator ({type(exc).__name__}): "
                               "pass a checkpoint written by `train` for this model") from exc
+        from ..training import nonfinite_tensor
+
+        bad = nonfinite_tensor(G.state_dict())
+        if bad:
+            raise CourseError(f"{path} holds NaN or infinite generator weights ({bad}): the run diverged; use an "
+                              "earlier checkpoint, or train again with a lower learning rate")
         return G

@@ -373,7 +373,7 @@ def load_or_run_variant(name: str, device, use_committed: bool = True, profile: 
     if not use_committed:
         return run_variant(name, device, profile=profile)
     from ..pretrained import read_manifest
-    from ..training import sha256_of
+    from ..io import sha256_of
 
     directory = Path(directory)
     record = read_manifest(directory / MANIFEST_NAME).get(f"cyclegan_{name}")
@@ -395,11 +395,8 @@ load_or_run_variant.__doc__ = load_or_run_variant.__doc__.format(REPRODUCE=REPRO
 
 def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
     """Write a variant's result as ``cyclegan_<name>.pt`` (atomically) and record its SHA-256."""
-    import json
-    import os
-
+    from ..io import atomic_save, atomic_write_json, sha256_of
     from ..pretrained import read_manifest
-    from ..training import atomic_save, sha256_of
 
     directory = Path(directory)
     path = atomic_save(result, directory / f"cyclegan_{result['name']}.pt")
@@ -411,9 +408,7 @@ def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
     manifest = read_manifest(directory / MANIFEST_NAME)
     manifest[f"cyclegan_{result['name']}"] = {"file": path.name, "sha256": sha256_of(path), "bytes": size,
                                               "step": int(result["step"])}
-    tmp = directory / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, directory / MANIFEST_NAME)
+    atomic_write_json(manifest, directory / MANIFEST_NAME)
     return path
 
 
