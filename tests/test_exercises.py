@@ -1,6 +1,7 @@
 """The hands-on exercises: check() passes the course's code, catches each recorded mistake by name,
 reports stubs and crashes without raising, and leaves the chapters' random numbers alone."""
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -181,8 +182,77 @@ def test_frechet_distance_from_features_matches_the_textbook_formula():
     assert float(frechet_distance_from_features(a, b)) == pytest.approx(expected, rel=1e-6)
 
 
+# ---------------------------------------------------------- the chapters' "Your turn" sections
+@functools.lru_cache(maxsize=None)
+def _chapter_exercises(folder: str):
+    """[(chapter number, exercise id, function name, exercise cell, check cell)] in a folder of notebooks."""
+    import ast
+    import re
+
+    import nbformat
+
+    found = []
+    for path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        for i, cell in enumerate(cells):
+            if {"solution", "exercise"} & set(cell.metadata.get("tags", [])):
+                name = [n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef)][0]
+                nxt = cells[i + 1]
+                match = re.search(rf'check\("([\w.]+)", {name}\)', nxt.source)
+                assert match, f"{path.name}: the cell after {name}'s must check it"
+                assert cells[i - 1].cell_type == "markdown" and cells[i - 1].source.startswith("### Your turn")
+                found.append((int(path.name[:2]), match.group(1), name, cell, nxt))
+    return found
+
+
+def test_every_exercise_has_one_your_turn_section_in_its_chapter():
+    found = _chapter_exercises("notebooks")
+    assert sorted(key for _, key, *_ in found) == sorted(EXERCISES)
+    for chapter, key, name, cell, _ in found:
+        assert EXERCISES[key].chapter == chapter, key
+        assert {"solution", "hide-input"} <= set(cell.metadata["tags"]), f"{key}: tag the solution to collapse it"
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_the_chapters_worked_solution_passes(key, capsys):
+    (_, _, name, cell, _), = [f for f in _chapter_exercises("notebooks") if f[1] == key]
+    namespace = {}
+    exec(cell.source, namespace)
+    assert check(key, namespace[name]) is True
+
+
 # ---------------------------------------------------------- the student edition
+def test_student_notebooks_have_stubs_and_no_outputs(capsys):
+    import nbformat
+
+    found = _chapter_exercises("student")
+    assert sorted(key for _, key, *_ in found) == sorted(EXERCISES)
+    for _, key, name, cell, check_cell in found:
+        assert cell.metadata["tags"] == ["exercise"]
+        namespace = {}
+        exec(cell.source, namespace)
+        with pytest.raises(NotImplementedError):
+            namespace[name](*EXERCISES[key].cases()[0])
+        exec(check_cell.source, namespace)  # an unfinished stub: "not done yet", then the reference
+        assert capsys.readouterr().out == f"… {key}: {NOT_DONE}.\n"
+        assert namespace[name] is EXERCISES[key].reference
+    for path in (ROOT / "student").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+        assert "solution" not in str([c.metadata.get("tags") for c in nb.cells]), path.name
+
+
 def test_the_committed_student_edition_is_current():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "student_edition.py"), "--check"],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_readme_links_every_student_notebook():
+    from gan_course import REPO_URL
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    slug = REPO_URL.removeprefix("https://github.com/")
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert f"(student/{path.name})" in readme, path.name
+        assert f"(https://colab.research.google.com/github/{slug}/blob/main/student/{path.name})" in readme
