@@ -159,7 +159,8 @@ class _KeepRandomState:
     """Seeds every global generator for a check and restores them afterwards."""
 
     def __enter__(self):
-        self.torch = torch.random.get_rng_state()
+        self.fork = torch.random.fork_rng()  # saves the CPU generator and every CUDA one, restores them on exit
+        self.fork.__enter__()
         self.numpy = np.random.get_state()
         self.python = random.getstate()
         self.grad = torch.is_grad_enabled()
@@ -169,10 +170,10 @@ class _KeepRandomState:
         return self
 
     def __exit__(self, *exc):
-        torch.random.set_rng_state(self.torch)
         np.random.set_state(self.numpy)
         random.setstate(self.python)
         torch.set_grad_enabled(self.grad)
+        self.fork.__exit__(None, None, None)
         return False
 
 
