@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -68,7 +68,7 @@ class Exercise:
     mistakes: list  # Mistake objects: common wrong implementations, each with its hint
     cases: Callable[[], list]  # fresh, seeded argument tuples (built anew for every run)
     observe: Callable | None = None  # observe(fn, args) -> what is compared; default fn(*args)
-    hint: str = "compare your code with the statement above, one term at a time"  # when no mistake matches
+    hint: str = "compare your code with the statement, one term at a time"  # when no recorded mistake matches
     rtol: float = 1e-5  # relative tolerance of the comparison
     atol: float = 1e-6  # absolute tolerance of the comparison
 
@@ -213,7 +213,7 @@ def _verdict(exercise_id: str, fn: Callable) -> tuple[str, list[str], str | None
             raise CourseError(f"the reference of {exercise_id} raised {e}")
         where = f" (test case {i + 1} of {n})" if n > 1 else ""
         if isinstance(g, _Raised):
-            problem = f"your function raised {g}{where}"
+            problem = f"Your function raised {g}{where}"
         else:
             problem = _difference(g, e, ex)
             if problem is None:
@@ -394,6 +394,9 @@ def _d_step_cases():
 def _d_step_observe(fn, args):
     G, D, real, z = args
     loss = fn(G, D, real, z)
+    if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
+        what = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise TypeError(f"return D's loss as one scalar tensor (loss_real + loss_fake), not a {what}")
     for p in list(G.parameters()) + list(D.parameters()):
         p.grad = None
     loss.backward()
@@ -671,7 +674,11 @@ def _cycle_cases():
 
 
 def cycle_and_identity_losses(G_AB, G_BA, real_a, real_b):
-    """CycleGAN's reconstruction terms, as its G step computes them: ``(cycle_a, cycle_b, identity_ab, identity_ba)``."""
+    """CycleGAN's reconstruction terms, as its G step computes them.
+
+    Returns ``(cycle_a, cycle_b, identity_ab, identity_ba)``: L1(a, G_BA(G_AB(a))), L1(b, G_AB(G_BA(b))),
+    L1(b, G_AB(b)) and L1(a, G_BA(a)).
+    """
     return (losses.cycle_consistency_loss(real_a, G_BA(G_AB(real_a))),
             losses.cycle_consistency_loss(real_b, G_AB(G_BA(real_b))),
             losses.identity_loss(real_b, G_AB(real_b)),
@@ -935,3 +942,34 @@ EXERCISES: dict[str, Exercise] = {
                              "point and asks which fakes fall in one")],
         _pr_cases),
 }
+
+# What to compare when a wrong answer matches none of the recorded mistakes.
+_HINTS = {
+    "ch1.optimal_discriminator": "D* = p_data / (p_data + p_g) at every point, and 1/2 where both densities are 0",
+    "ch1.value_function": "V = integrate(p_data * log(d) + p_g * log(1 - d), x)",
+    "ch1.js_divergence": "with m = (p + q)/2: ½ integrate(p log(p/m), x) + ½ integrate(q log(q/m), x), natural logs",
+    "ch2.discriminator_loss": "loss_real = BCE(real_logits, 1) and loss_fake = BCE(fake_logits, 0), each a mean over "
+                              "the batch, computed from the logits (F.binary_cross_entropy_with_logits)",
+    "ch2.d_step_loss": "D(real) and D(G(z).detach()) into discriminator_loss, then loss_real + loss_fake",
+    "ch2.generator_loss": "-mean(log D(G(z))) = F.binary_cross_entropy_with_logits(fake_logits, 1s)",
+    "ch3.discriminator_input": "embed(y) is (B, label_dim): index it as [:, :, None, None], expand it to "
+                               "(B, label_dim, H, W) and torch.cat([x, maps], dim=1)",
+    "ch3.projection_logit": "judge(features).squeeze(1) + (projection(y) * features).sum(dim=1), shape (B,)",
+    "ch4.conv_output_size": "o = (i + 2p - k) // s + 1",
+    "ch4.transposed_conv_output_size": "o = (i - 1) s - 2p + k",
+    "ch5.categorical_info_loss": "F.cross_entropy(cat_logits, category) does the log-softmax and the batch mean",
+    "ch5.gaussian_info_loss": "per code: ½ log 2π + log_std + ½ ((value - mean) / exp(log_std))², then "
+                              ".sum(dim=1).mean()",
+    "ch6.skip_connection": "torch.cat([h, skip], dim=1): the channels double, the size stays",
+    "ch6.receptive_field": "start from r = 1 at the output and walk back through the layers: r = (r - 1) s + k",
+    "ch6.pix2pix_generator_loss": "adversarial = BCE(fake_logits, 1), l1 = mean |output - target|, "
+                                  "total = adversarial + 100 · l1; return all three",
+    "ch7.lsgan_discriminator_loss": "0.5 · mean((real_scores - 1)²) and 0.5 · mean(fake_scores²)",
+    "ch7.cycle_and_identity_losses": "each term is a mean absolute difference: round trips against where they started, "
+                                     "G_AB(b) against b, G_BA(a) against a",
+    "ch8.frechet_distance": "means over dim 0, torch.cov(features.T) (N - 1), squared mean distance plus "
+                            "Tr(Σa) + Tr(Σb) - 2 · Σ sqrt(eigenvalues of Σa Σb)",
+    "ch8.precision_recall": "radius of each reference point = distance to its k-th nearest OTHER reference point; "
+                            "precision: share of fakes within some real radius; recall: the same, roles swapped",
+}
+EXERCISES = {key: replace(ex, hint=_HINTS[key]) for key, ex in EXERCISES.items()}

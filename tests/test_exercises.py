@@ -26,6 +26,7 @@ def test_at_least_two_exercises_per_chapter():
         assert len(ids) >= 2, f"chapter {chapter} has {ids}"
         assert all(k.startswith(f"ch{chapter}.") for k in ids)
     assert all(ex.mistakes and ex.title for ex in EXERCISES.values())
+    assert len({ex.hint for ex in EXERCISES.values()}) == len(EXERCISES)  # a general hint of its own each
 
 
 @pytest.mark.parametrize("key", IDS)
@@ -65,7 +66,7 @@ def test_an_error_in_the_learners_code_is_reported_not_raised(capsys):
 
     assert check("ch2.discriminator_loss", broken) is False
     first, hint = capsys.readouterr().out.splitlines()
-    assert "your function raised AttributeError" in first and "no_such_method" in first
+    assert "Your function raised AttributeError" in first and "no_such_method" in first
     assert hint.startswith("  Hint: ")
 
 
