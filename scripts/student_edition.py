@@ -47,7 +47,7 @@ class EditionError(Exception):
 
 
 def stub(source: str, where: str) -> str:
-    """A solution cell's imports, then each top-level function's signature, docstring and ``raise NotImplementedError``."""
+    """A solution cell's imports, then each top-level function's signature, docstring, ``raise NotImplementedError``."""
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
