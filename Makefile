@@ -8,6 +8,7 @@
 #   make execute   re-run every chapter (and book/*.ipynb) in the full profile, outputs in place
 #                  (one chapter: make execute NB=notebooks/02_vanilla_gan.ipynb)
 #   make unit      the unit tests only (seconds)
+#   make student   write the student edition (student/NN_*.ipynb: every chapter, exercises as stubs)
 #   make pretrained  retrain and export every committed pretrained generator (prints each run time)
 #   make clean     remove build outputs and caches; make distclean also removes .venv
 #
@@ -42,10 +43,10 @@ EXEC_TIMEOUT ?= 7200
 # back to Agg by themselves when there is no display.
 unexport MPLBACKEND
 
-.PHONY: help setup data browser book site-check test unit lab execute pretrained clean distclean
+.PHONY: help setup data browser book site-check test unit lab execute pretrained student clean distclean
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # ------------------------------------------------------------------ environment
 $(STAMP):
@@ -114,7 +115,7 @@ test: setup browser
 	# OpenMP threads made small networks several times slower
 	# tests/site checks the built site, so it runs after the build (below)
 	OMP_NUM_THREADS=1 GAN_COURSE_PROFILE=smoke GAN_COURSE_RUNS="$$runs" $(BIN)/python -m pytest -n $(JOBS) \
-	  --nbmake --nbmake-timeout=$(NB_TIMEOUT) --ignore=tests/site tests notebooks $(BOOK_NOTEBOOKS) \
+	  --nbmake --nbmake-timeout=$(NB_TIMEOUT) --ignore=tests/site tests notebooks student $(BOOK_NOTEBOOKS) \
 	  || failed="$$failed pytest"
 	echo "== website, warnings are errors ($$SECONDS s so far)"
 	$(BIN)/jupyter-book build . --all -W --keep-going || failed="$$failed website"
@@ -132,6 +133,10 @@ site-check: setup browser
 	GAN_COURSE_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:xdist -p no:cacheprovider tests/site
 
 # ----------------------------------------------------------------- notebooks
+# The student edition: each chapter with its solution cells turned into stubs, outputs cleared.
+student: $(STAMP)
+	$(BIN)/python scripts/student_edition.py
+
 # LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port 8899".
 lab: setup
 	$(BIN)/jupyter lab $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) $(LAB_ARGS)
