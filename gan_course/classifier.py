@@ -13,7 +13,7 @@ It accepts ``(B, 1, 28, 28)`` and ``(B, 1, 32, 32)`` images in [-1, 1]. A 32x32
 image is **centre-cropped** to 28x28 (2 pixels off each side), which exactly
 undoes ``load_fashion_mnist(pad_to=32)``: the GAN chapters that pad to 32 are
 measured on the same 28x28 content the classifier was trained on. (Images
-*resized* to 32, as in the seed notes, should be resized back to 28 with
+*resized* to 32, as many tutorials do, should be resized back to 28 with
 ``torch.nn.functional.interpolate`` first.)
 
 The trained weights are committed at ``gan_course/assets/classifier.pt`` with

@@ -18,7 +18,7 @@ Three pairs of domains:
 * ``"trousers_bags"`` — a *large* change of shape: A = trousers (class 1), B =
   bags (class 8). Two tall legs against one wide box with a handle; nothing in
   a trouser's outline says where a bag's corners or handle should go. This is
-  the limitation the notes describe, and the paper's "dog -> cat" failure.
+  the limitation the CycleGAN paper describes, and its "dog -> cat" failure.
 
 Because the negative style is a known function, chapter 7 can also measure how
 far a translation is from the *true* answer (``true_translation``), something a

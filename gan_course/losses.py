@@ -98,7 +98,8 @@ def lsgan_discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tenso
     """The least-squares discriminator loss (Mao et al. 2017), as CycleGAN uses it.
 
     D outputs an unbounded score (no sigmoid) and is regressed onto 1 for real
-    images and 0 for fakes; CycleGAN halves D's loss to slow D down:
+    images and 0 for fakes; CycleGAN halves D's loss, meant to slow D down (with Adam a constant
+    factor on the loss changes nothing, up to eps):
 
         loss_real = 1/2 · E_y[(D(y) - 1)²]        loss_fake = 1/2 · E_x[D(G(x))²]
 
@@ -126,8 +127,10 @@ def cycle_consistency_loss(real: torch.Tensor, reconstructed: torch.Tensor) -> t
 
     ``real`` is x, ``reconstructed`` is F(G(x)) (or G(F(y)) for the other
     direction). Minimised by both generators; the course weights it by λ = 10.
-    It forbids G from mapping every input to the same plausible output (F could
-    not undo that), which is what makes unpaired training possible.
+    It discourages G from mapping several inputs to the same output (F could
+    return only one of them), which is what makes unpaired training possible.
+    It is a penalty, not a constraint: G can still keep inputs apart by
+    differences too small to see, which F reads back ("steganography").
     """
     return (reconstructed.float() - real.float()).abs().mean()
 

@@ -130,3 +130,26 @@ def test_label_accuracy_on_real_images_is_the_classifier_accuracy():
     assert label_accuracy(test.images, wrong) < 0.1
     with pytest.raises(CourseError, match="0-9"):
         label_accuracy(test.images[:3], torch.tensor([0, 1, 10]))
+
+
+# ------------------------------------------------------------------ recall diagnosis
+def test_recall_diagnosis_tells_a_tight_cloud_from_missing_classes():
+    from gan_course.metrics import precision_recall, recall_diagnosis
+
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randn(400, 8, generator=gen)
+    # every region covered, but packed tightly: the fakes are the real points shrunk towards their centre
+    tight = 0.3 * torch.randn(400, 8, generator=gen)
+    # one region only, with the real spread: the real points of one half-space
+    one_side = real[real[:, 0] > 0.5]
+    r_tight = recall_diagnosis(real, tight, k=3)
+    r_side = recall_diagnosis(real, one_side, k=3, fake_classes=torch.zeros(len(one_side), dtype=torch.long),
+                              n_classes=2)
+    assert r_tight["recall"] == pytest.approx(precision_recall(real, tight, 3)[1])
+    assert r_side["recall"] == pytest.approx(precision_recall(real, one_side, 3)[1])
+    assert r_tight["fake_radius"] < 0.5 * r_tight["real_radius"]  # small fake balls ...
+    assert r_tight["recall"] < r_side["recall"]  # ... cover less than a real-spread subset does
+    assert r_side["fake_radius"] > r_tight["fake_radius"]
+    assert r_side["class_shares"] == [1.0, 0.0]
+    with pytest.raises(CourseError, match="image_features"):
+        recall_diagnosis(real, tight[:, :4])

@@ -4,10 +4,12 @@
 * :mod:`.images` — chapters 2-8: Fréchet distance, KID and precision/recall on
   the course classifier's features, with a reference ladder of real and
   damaged real images that shows where a score sits.
+* :mod:`.diagnosis` — chapter 8: why a recall is low (ball radii, distances, classes).
 * :mod:`.codes` — label accuracy of conditional samples, and purity / NMI of an
   unsupervised code (InfoGAN) against the classes.
 """
 
+from .diagnosis import recall_diagnosis
 from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images)
@@ -15,5 +17,5 @@ from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_q
 
 __all__ = ["ModeCoverage", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
            "frechet_distance", "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "mode_coverage",
-           "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality",
+           "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images"]

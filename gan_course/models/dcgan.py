@@ -11,11 +11,11 @@ The rules, as this module implements them:
   LeakyReLU(0.2) in D;
 * weights drawn from N(0, 0.02) (batch norm scales from N(1, 0.02), shifts 0).
 
-Changes from the seed notes, and why:
+Where this differs from many DCGAN tutorials, and why:
 
-* G's output layer has **no** batch norm (the notes describe BN + tanh there):
+* G's output layer has **no** batch norm (many tutorials put BN before the tanh):
   BN would pin every batch of generated pixels to the same mean and spread.
-* G's blocks are conv -> BN -> ReLU (the notes' code has ReLU -> BN, which
+* G's blocks are conv -> BN -> ReLU (much tutorial code has ReLU -> BN, which
   re-centres the ReLU's output so that half of what the next layer sees is
   negative again).
 * D returns a **logit** (no ``Sigmoid``): the loss applies the sigmoid inside

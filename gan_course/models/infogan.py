@@ -8,14 +8,14 @@ Q, which shares its convolutional trunk with D, tries to read the code back from
 G's image; G and Q are rewarded when it succeeds, which makes the code
 *informative* about the image (Chen et al., 2016).
 
-Changes from the study notes' InfoGAN, and why:
+Choices that differ from many InfoGAN tutorials, and why:
 
 * D's head returns a **logit** and Q's categorical head returns **logits**: no
   ``Sigmoid`` / ``Softmax`` layers. The losses apply them inside
   ``binary_cross_entropy_with_logits`` and ``cross_entropy``, which is stable and
   allowed under fp16 autocast.
 * Q's continuous head returns a mean *and* a log standard deviation per code (a
-  factored Gaussian); the notes compute only the mean.
+  factored Gaussian); many tutorials compute only the mean (a fixed sigma).
 * The code is an explicit argument, ``G(z, category, continuous)``, checked for
   shape, type and range, instead of being sliced out of one long latent vector.
 """
@@ -83,16 +83,16 @@ class InfoGANGenerator(nn.Module):
         c, side, _ = cfg.image_shape
         c4, c2 = cfg.g_channels
         self.side4 = side // 4
-        self.project = nn.Sequential(  # (B, 74) -> (B, 128 * 7 * 7)
+        self.project = nn.Sequential(  # (B, 74) -> (B, 32 * 7 * 7) with the default g_channels (32, 16)
             nn.Linear(cfg.input_dim, c4 * self.side4 ** 2, bias=False),
             nn.BatchNorm1d(c4 * self.side4 ** 2),
             nn.ReLU(),
         )
         self.decode = nn.Sequential(
-            nn.ConvTranspose2d(c4, c2, 4, stride=2, padding=1, bias=False),  # (B, 128, 7, 7) -> (B, 64, 14, 14)
+            nn.ConvTranspose2d(c4, c2, 4, stride=2, padding=1, bias=False),  # (B, 32, 7, 7) -> (B, 16, 14, 14)
             nn.BatchNorm2d(c2),
             nn.ReLU(),
-            nn.ConvTranspose2d(c2, c, 4, stride=2, padding=1),  # (B, 64, 14, 14) -> (B, 1, 28, 28)
+            nn.ConvTranspose2d(c2, c, 4, stride=2, padding=1),  # (B, 16, 14, 14) -> (B, 1, 28, 28)
             nn.Tanh(),
         )
 
@@ -105,7 +105,7 @@ class InfoGANGenerator(nn.Module):
             raise CourseError(f"InfoGANGenerator got {z.shape[0]} noise vectors but {continuous.shape[0]} "
                               "continuous codes: pass one code per noise vector")
         inputs = torch.cat([z, one_hot.to(z.dtype), continuous.to(z.dtype)], dim=1)  # (B, 62 + 10 + 2)
-        x = self.project(inputs).view(-1, cfg.g_channels[0], self.side4, self.side4)  # (B, 128, 7, 7)
+        x = self.project(inputs).view(-1, cfg.g_channels[0], self.side4, self.side4)  # (B, 32, 7, 7)
         return self.decode(x)  # (B, 1, 28, 28)
 
 
@@ -148,19 +148,19 @@ class InfoGANDiscriminator(nn.Module):
         c2, c4 = cfg.d_channels
         slope = cfg.leaky_slope
         self.trunk = nn.Sequential(
-            nn.Conv2d(c, c2, 4, stride=2, padding=1),  # (B, 1, 28, 28) -> (B, 64, 14, 14); no BN on the input layer
+            nn.Conv2d(c, c2, 4, stride=2, padding=1),  # (B, 1, 28, 28) -> (B, 16, 14, 14); no BN on the input layer
             nn.LeakyReLU(slope),
-            nn.Conv2d(c2, c4, 4, stride=2, padding=1, bias=False),  # -> (B, 128, 7, 7)
+            nn.Conv2d(c2, c4, 4, stride=2, padding=1, bias=False),  # -> (B, 32, 7, 7)
             nn.BatchNorm2d(c4),
             nn.LeakyReLU(slope),
-            nn.Flatten(),  # -> (B, 128 * 7 * 7)
-            nn.Linear(c4 * (side // 4) ** 2, cfg.trunk_dim, bias=False),  # -> (B, 512)
+            nn.Flatten(),  # -> (B, 32 * 7 * 7)
+            nn.Linear(c4 * (side // 4) ** 2, cfg.trunk_dim, bias=False),  # -> (B, 128)
             nn.BatchNorm1d(cfg.trunk_dim),
             nn.LeakyReLU(slope),
         )
         self.d_head = nn.Linear(cfg.trunk_dim, 1)  # -> (B, 1): a logit, no sigmoid
         self.q_head = nn.Sequential(
-            nn.Linear(cfg.trunk_dim, cfg.q_hidden, bias=False),  # -> (B, 128)
+            nn.Linear(cfg.trunk_dim, cfg.q_hidden, bias=False),  # -> (B, 64)
             nn.BatchNorm1d(cfg.q_hidden),
             nn.LeakyReLU(slope),
             nn.Linear(cfg.q_hidden, cfg.n_categories + 2 * cfg.n_continuous),  # -> (B, 10 + 2 + 2)
@@ -168,7 +168,7 @@ class InfoGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> InfoGANOutput:
         check_input(x, self.cfg.image_shape, "images", "InfoGANDiscriminator")
-        h = self.trunk(x)  # (B, 512): shared features
+        h = self.trunk(x)  # (B, 128): shared features
         q = self.q_head(h)  # (B, 14)
         k, m = self.cfg.n_categories, self.cfg.n_continuous
         return InfoGANOutput(

@@ -1,6 +1,6 @@
-"""The fully connected GAN of the seed notes (chapter 2), fixed where they go wrong.
+"""The fully connected GAN of chapter 2, avoiding two common mistakes of MLP GAN tutorials.
 
-Changes from the notes, and why:
+The choices, and why:
 
 * D ends in a plain ``nn.Linear``: it returns a **logit**, and the loss applies
   the sigmoid inside ``binary_cross_entropy_with_logits``. A ``Sigmoid`` +
@@ -42,7 +42,7 @@ class MLPGenerator(nn.Module):
         width = cfg.latent_dim
         for i, hidden in enumerate(cfg.g_hidden):
             layers.append(nn.Linear(width, hidden))
-            if i > 0:  # no batch norm right after the noise input, as in the notes
+            if i > 0:  # no batch norm right after the noise input
                 layers.append(nn.BatchNorm1d(hidden))
             layers.append(nn.LeakyReLU(cfg.leaky_slope))
             width = hidden

@@ -7,7 +7,7 @@ padding and ``d`` the dilation:
     convolution:            o = floor((i + 2p - d (k - 1) - 1) / s) + 1
     transposed convolution: o = (i - 1) s - 2p + d (k - 1) + output_padding + 1
 
-With ``d = 1`` the second is the seed notes' ``o = (i - 1) s - 2p + k`` (plus
+With ``d = 1`` the second is the familiar ``o = (i - 1) s - 2p + k`` (plus
 ``output_padding``). A transposed convolution with the same ``(k, s, p)`` maps
 the convolution's output size back to its input size, up to the ``s - 1``
 sizes that the floor merges; ``output_padding`` picks among them.

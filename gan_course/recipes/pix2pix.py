@@ -97,7 +97,7 @@ def d_step(batch, ctx, *, G, D, opt_D) -> dict:
         real_logits = D(torch.cat([edges, real], dim=1))  # (B, 2, 32, 32) -> (B, 1, h, h): one logit per patch
         fake_logits = D(torch.cat([edges, fake], dim=1))  # D always sees the input it is judging
         loss_real, loss_fake = discriminator_loss(real_logits, fake_logits)  # means over all patches
-    ctx.backward_step(0.5 * (loss_real + loss_fake), opt_D)  # halved, as in the paper: D learns slower than G
+    ctx.backward_step(0.5 * (loss_real + loss_fake), opt_D)  # halved, as in the paper (with Adam this changes nothing, up to eps)
     return {"loss_d_real": loss_real, "loss_d_fake": loss_fake,
             "d_real": torch.sigmoid(real_logits.float()).mean(),  # mean D over the patches of real pairs
             "d_fake": torch.sigmoid(fake_logits.float()).mean()}

@@ -19,10 +19,10 @@ from .common import ModelEntry, config_from, model_hparams
 
 @dataclass
 class VanillaRecipe:
-    """Chapter 2: the seed notes' fully connected GAN on FashionMNIST."""
+    """Chapter 2: a fully connected GAN on FashionMNIST."""
 
     model: MLPConfig = field(default_factory=MLPConfig)  # network sizes (latent 100, 28x28 images)
-    batch_size: int = 64  # images per step, as in the seed notes
+    batch_size: int = 64  # images per step
     steps: int = 12_000  # training iterations (one D and one G update each): ~13 epochs
     lr: float = 2e-4  # Adam learning rate for both networks
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
