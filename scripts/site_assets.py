@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -227,7 +228,108 @@ def _trim_mathjax(app, exception) -> None:
             path.unlink()
 
 
+#: The theme's fontawesome.js (Font Awesome 6, loaded with ``defer``) swaps every ``<i class="fa ...">``
+#: for an ``<svg>``, and by default keeps doing so for elements added later. The ipywidgets Play
+#: button draws its icons as ``<i>`` elements and updates them on every change: once Font Awesome
+#: has replaced them, the Play view throws ("Cannot set properties of undefined (setting
+#: 'className')") and no player responds. The theme's own icons are in the page when Font Awesome
+#: runs (DOMContentLoaded), before the widgets render (window load); with ``observeMutations``
+#: off they still become SVGs, and the widgets keep their ``<i>`` icons (the widget manager ships
+#: its own Font Awesome 4 font for them). An inline script in the head runs before any deferred
+#: script, so this setting is in place when fontawesome.js reads it.
+FONTAWESOME_CONFIG_JS = "window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, {observeMutations: false});"
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]+)")
+
+
+def _html_text(value: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).replace("\u2007", " ")
+
+
+def progress_line(state: dict, model_id: str) -> str | None:
+    """tqdm's last line (``name: 100%|##########| 600/600 [00:15<00:00, ...]``) for a finished
+    tqdm widget, read from the saved widget state; None if ``model_id`` is no finished tqdm bar.
+
+    tqdm.notebook draws an HBox of (HTML label, FloatProgress, HTML status)."""
+    box = state.get(model_id, {})
+    if box.get("model_name") != "HBoxModel":
+        return None
+    children = [state.get(m, {}) for m in _MODEL_REF.findall(json.dumps(box["state"].get("children", [])))]
+    kinds = [c.get("model_name") for c in children]
+    if kinds != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    bar = children[1]["state"]
+    total, value = bar.get("max") or 0, bar.get("value") or 0
+    if not total or value < total:  # stopped early: keep the widget, it shows where it stopped
+        return None
+    label, status = (_html_text(c["state"].get("value", "")).strip() for c in (children[0], children[2]))
+    return f"{label}|{'█' * 10}| {status}"
+
+
+def static_progress_bars(nb: dict) -> int:
+    """Replace every finished tqdm widget view in ``nb`` by its last line as plain text, and keep
+    only the widget state the remaining views use (none left: no widget state, so the page does
+    not load the widget manager). Returns how many views were replaced."""
+    widgets = nb.get("metadata", {}).get("widgets", {})
+    state = widgets.get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return 0
+    replaced, kept_roots, dropped_roots = 0, [], []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if not view:
+                continue
+            line = progress_line(state, view.get("model_id", ""))
+            if line is None:
+                kept_roots.append(view.get("model_id", ""))
+                continue
+            out["data"] = {"text/plain": line}
+            dropped_roots.append(view["model_id"])
+            replaced += 1
+    if not replaced:
+        return 0
+    if not kept_roots:  # only progress bars: no widget state, no widget manager on the page
+        del nb["metadata"]["widgets"]
+        return replaced
+    # Drop what only the progress bars use; keep everything else (links between controls, which
+    # no view refers to, included).
+    dropped = _reachable(state, dropped_roots) - _reachable(state, kept_roots)
+    widgets[WIDGET_STATE]["state"] = {k: v for k, v in state.items() if k not in dropped}
+    return replaced
+
+
+def _reachable(state: dict, roots: list[str]) -> set[str]:
+    """The models ``roots`` refer to through ``IPY_MODEL_`` references, transitively, roots included."""
+    seen, todo = set(), [r for r in roots if r in state]
+    while todo:
+        mid = todo.pop()
+        if mid not in seen:
+            seen.add(mid)
+            todo.extend(m for m in _MODEL_REF.findall(json.dumps(state[mid])) if m in state)
+    return seen
+
+
+def _static_progress_bars(app, docname: str, source: list) -> None:
+    """``source-read``: rewrite a notebook's saved tqdm bars before myst-nb parses it (the
+    committed notebooks keep their outputs; only the site shows the static line)."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    try:
+        nb = json.loads(source[0])
+    except ValueError:
+        return
+    if static_progress_bars(nb):
+        source[0] = json.dumps(nb, ensure_ascii=False)
+
+
 def setup(app):
+    app.add_js_file(None, body=FONTAWESOME_CONFIG_JS, priority=1)
+    app.connect("source-read", _static_progress_bars)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _local_badge)
     app.connect("build-finished", _trim_mathjax, priority=900)  # after sphinx-mathjax-offline copied it
