@@ -124,6 +124,25 @@ BADGE_SVG = """\
 """
 
 
+#: The header bar's Kaggle badge (kaggle.com/static/images/open-in-kaggle.svg), drawn the same way.
+KAGGLE_REMOTE = "https://kaggle.com/static/images/open-in-kaggle.svg"
+KAGGLE_FILE = "kaggle-badge.svg"
+KAGGLE_SVG = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="120" height="20" role="img" aria-label="Open in Kaggle">
+  <title>Open in Kaggle</title>
+  <rect width="120" height="20" rx="3" fill="#555"/>
+  <rect x="20" width="100" height="20" rx="3" fill="#20beff"/>
+  <text x="10" y="15" fill="#20beff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="14"
+        font-weight="bold" text-anchor="middle">k</text>
+  <text x="70" y="14" fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"
+        text-anchor="middle">Open in Kaggle</text>
+</svg>
+"""
+
+#: remote badge image -> (local file, its drawing): swapped in every page (same links, local pictures).
+LOCAL_BADGES = {BADGE_REMOTE: (BADGE_FILE, BADGE_SVG), KAGGLE_REMOTE: (KAGGLE_FILE, KAGGLE_SVG)}
+
+
 class AssetError(RuntimeError):
     """A site asset could not be fetched or does not match its pin; the message names the fix."""
 
@@ -186,7 +205,8 @@ def ensure(static: Path = STATIC, cache: Path = CACHE) -> Path:
     dest = static / WIDGETS
     for pin in PINS:
         unpack(pin, fetch(pin, cache), dest)
-    for path, text in ((dest / "assets-path.js", ASSETS_PATH_JS), (static / BADGE_FILE, BADGE_SVG)):
+    files = [(dest / "assets-path.js", ASSETS_PATH_JS)] + [(static / f, svg) for f, svg in LOCAL_BADGES.values()]
+    for path, text in files:
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
     return static
@@ -204,8 +224,9 @@ def _config_inited(app, config) -> None:
 
 def _local_badge(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
-    if body and BADGE_REMOTE in body:
-        context["body"] = body.replace(BADGE_REMOTE, context["pathto"](f"_static/{BADGE_FILE}", 1))
+    for remote, (local, _) in LOCAL_BADGES.items():
+        if body and remote in body:
+            body = context["body"] = body.replace(remote, context["pathto"](f"_static/{local}", 1))
 
 
 #: sphinx-mathjax-offline copies all of MathJax's es5 folder (about 24 MB). The site loads one
@@ -241,7 +262,7 @@ FONTAWESOME_CONFIG_JS = "window.FontAwesomeConfig = Object.assign(window.FontAwe
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]+)")
+_MODEL_REF = re.compile(r"IPY_MODEL_(\w+)")
 
 
 def _html_text(value: str) -> str:
@@ -323,8 +344,26 @@ def _static_progress_bars(app, docname: str, source: list) -> None:
         nb = json.loads(source[0])
     except ValueError:
         return
-    if static_progress_bars(nb):
+    changed = static_progress_bars(nb)
+    changed = header_after_title(nb) or changed
+    if changed:
         source[0] = json.dumps(nb, ensure_ascii=False)
+
+
+def header_after_title(nb: dict, tag: str = "colab-badge") -> bool:
+    """On the site, show the header bar (the cell ``scripts/sync_setup_cells.py`` writes after the
+    title cell) right under the title: split the title cell after its ``# `` line. True if changed."""
+    cells = nb.get("cells", [])
+    if len(cells) < 2 or tag not in cells[1].get("metadata", {}).get("tags", []) or cells[0].get("cell_type") != "markdown":
+        return False
+    text = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    title, _, rest = text.partition("\n")
+    if not title.startswith("# ") or not rest.strip():
+        return False
+    cells[0] = {**cells[0], "source": title}
+    cells.insert(2, {"cell_type": "markdown", "id": f"{cells[0].get('id', 'title')}-intro", "metadata": {},
+                     "source": rest.lstrip("\n")})
+    return True
 
 
 def setup(app):
