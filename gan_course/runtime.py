@@ -122,6 +122,10 @@ def source_markdown(obj, open: bool = False) -> str:
     name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
     lines = source.rstrip("\n").count("\n") + 1
     doc = (inspect.getdoc(obj) or "").strip().split("\n")[0]
+    if doc.startswith(f"{getattr(obj, '__name__', '')}("):  # a dataclass's generated signature, not a docstring
+        doc = ""
+    if len(doc) > 100:
+        doc = doc[:99].rstrip() + "…"
     summary = f"Source of <code>{html.escape(name.strip('.'))}</code> ({lines} lines)"
     if doc:
         summary += f": {html.escape(doc)}"

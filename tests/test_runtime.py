@@ -202,3 +202,10 @@ def test_show_source_is_collapsed_behind_a_one_line_summary(monkeypatch):
     assert '<code class="language-python">def seed_everything(seed: int) -&gt; None:' in html  # the code, highlighted
     assert "torch.manual_seed(seed)" in html and " open" not in html.split("\n")[0]
     assert runtime.source_markdown(seed_everything, open=True).startswith('<details class="gan-source" open>')
+
+
+def test_show_source_summary_skips_a_dataclass_signature():
+    from gan_course.models.mlp import MLPConfig
+
+    first = runtime.source_markdown(MLPConfig).split("\n")[1]
+    assert first.startswith("<summary>Source of <code>gan_course.models.mlp.MLPConfig</code> (") and "latent_dim" not in first

@@ -1,8 +1,9 @@
 """Every page reads well from a wide screen to a phone (headless Chromium, network off).
 
 At 1280 px wide (a laptop): at most 10% of the code and output blocks scroll sideways,
-no display equation is wider than its column, and no TeX shows as raw text (a line of a
-formula that Markdown turned into something else). At 390 px (a phone): the page itself
+no display equation is wider than its column, no TeX shows as raw text (a line of a
+formula that Markdown turned into something else), no text needs a font the site lacks,
+and show_source listings are collapsed behind their one-line summary. At 390 px (a phone): the page itself
 never scrolls sideways, and figures keep their drawn size (they scroll inside their own
 output block instead of shrinking until their labels cannot be read).
 """
@@ -30,6 +31,11 @@ LAYOUT_JS = r"""() => {
     if (!el || el.closest('pre, code, mjx-container, script, style, .cell_output, .MathJax, math')) continue;
     if (tex.test(n.textContent)) raw.push(n.textContent.trim().slice(0, 100));
   }
+  const openListings = [...article.querySelectorAll('details.gan-source')].filter(d => d.open).length;
+  const listings = [...article.querySelectorAll('details.gan-source')].map(d => d.querySelector('summary'))
+    .filter(sm => sm && sm.getBoundingClientRect().height > 3 * 1.6 * parseFloat(getComputedStyle(sm).fontSize));
+  // scripts the site has no font for (Hangul, kana, CJK ideographs): they show as empty boxes
+  const noFont = (article.innerText.match(/[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+/g) || []);
   const figures = [...article.querySelectorAll('.cell_output > img')].filter(i => i.naturalWidth > 0 && shown(i));
   return {
     blocks: blocks.length,
@@ -39,6 +45,7 @@ LAYOUT_JS = r"""() => {
                             .map(m => m.textContent.slice(0, 80)),
     pastEdge: equations.filter(m => m.getBoundingClientRect().right > window.innerWidth + 1).length,
     rawTex: raw,
+    openListings, longSummaries: listings.length, noFont,
     page: document.documentElement.scrollWidth, viewport: window.innerWidth,
     shrunk: figures.filter(i => i.getBoundingClientRect().width < 0.99 * i.naturalWidth)
                    .map(i => `${i.getAttribute('src').slice(-20)} ${Math.round(i.getBoundingClientRect().width)}/${i.naturalWidth}`),
@@ -70,6 +77,9 @@ def test_wide_screen(browser, server, spec: Page):
     assert not state["wideEquations"], f"{where}: display equations wider than the column: {state['wideEquations']}"
     assert not state["rawTex"], f"{where}: TeX shown as text (not typeset): {state['rawTex'][:5]}"
     assert state["page"] <= state["viewport"], f"{where}: the page scrolls sideways ({state['page']} px)"
+    assert not state["noFont"], f"{where}: text in a script the site has no font for: {state['noFont'][:5]}"
+    assert state["openListings"] == 0, f"{where}: {state['openListings']} show_source listing(s) open by default"
+    assert state["longSummaries"] == 0, f"{where}: show_source summaries longer than a line or two"
 
 
 @pytest.mark.parametrize("spec", pages(), ids=lambda p: p.name)
