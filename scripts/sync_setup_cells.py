@@ -124,8 +124,13 @@ def gpu_time(path: str, gpu_check: Path | None = None) -> str | None:
         data = _json.loads(gpu_check.read_text())
     except ValueError:
         return None
-    models = data.get("models") or data.get("sections", {}).get("models") or {}
-    env = data.get("sections", {}).get("env", {})
+    sections = data.get("sections", {})
+    # scripts/gpu_check.py writes sections.train.models.<model>; a flat models.<model> is read too
+    models = data.get("models") or sections.get("train", {}).get("models") or sections.get("models") or {}
+    env = sections.get("env", {})
+    where = str(env.get("device") or data.get("device") or "cuda")
+    if not where.startswith(("cuda", "mps")):  # a dry run on the CPU measures no GPU
+        return None
     from gan_course.recipes import MODELS
 
     stem, rows = Path(path).stem, []

@@ -117,6 +117,16 @@ def test_header_bar_states_where_to_run_what_it_costs_and_what_to_know(tmp_path,
     monkeypatch.setattr(sync_setup_cells, "GPU_CHECK", gpu)
     assert sync_setup_cells.sync(nb, rel, path)
     assert "its training 42 s on NVIDIA H100 80GB HBM3" in "".join(nb["cells"][1]["source"])
+    # what scripts/gpu_check.py writes: sections.env and sections.train.models
+    gpu.write_text(json.dumps({"sections": {"env": {"device": "cuda:0", "gpu": "NVIDIA H200"},
+                                            "train": {"models": {"vanilla": {"train_seconds": 30.0}}}}}))
+    assert sync_setup_cells.sync(nb, rel, path)
+    assert "its training 30 s on NVIDIA H200" in "".join(nb["cells"][1]["source"])
+    # a dry run on the CPU is no GPU time
+    gpu.write_text(json.dumps({"sections": {"env": {"device": "cpu"},
+                                            "train": {"models": {"vanilla": {"train_seconds": 300.0}}}}}))
+    assert sync_setup_cells.sync(nb, rel, path)
+    assert "its training" not in "".join(nb["cells"][1]["source"])
     # a book page: no student edition, no pretrained switch
     page = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Troubleshooting"}]}
     assert sync_setup_cells.sync(page, "book/troubleshooting.ipynb")
