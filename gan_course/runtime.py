@@ -6,6 +6,7 @@ import inspect
 import os
 import platform
 import random
+import re
 import sys
 from dataclasses import dataclass
 
@@ -176,19 +177,45 @@ def notebook_setup(seed: int = 0) -> torch.device:
     return device
 
 
-def show_source(obj) -> None:
+def source_markdown(obj, open: bool = False) -> str:
+    """The source of ``obj`` as Markdown: a collapsed ``<details>`` block whose one-line summary
+    names the object, its length and the first line of its docstring, around a fenced listing.
+
+    JupyterLab, Colab, VS Code and the website all render it as a toggle (collapsed unless
+    ``open``) with the code highlighted by the front end itself.
+    """
+    import html
+
+    source = inspect.getsource(obj)
+    name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
+    lines = source.rstrip("\n").count("\n") + 1
+    doc = (inspect.getdoc(obj) or "").strip().split("\n")[0]
+    if doc.startswith(f"{getattr(obj, '__name__', '')}("):  # a dataclass's generated signature, not a docstring
+        doc = ""
+    if len(doc) > 100:
+        doc = doc[:99].rstrip() + "…"
+    summary = f"Source of <code>{html.escape(name.strip('.'))}</code> ({lines} lines)"
+    if doc:
+        summary += f": {html.escape(doc)}"
+    longest = max((len(run) for run in re.findall(r"`+", source)), default=0)
+    fence = "`" * max(3, longest + 1)  # longer than any run of backticks inside the code
+    return (f"<details class=\"gan-source\"{' open' if open else ''}>\n<summary>{summary}</summary>\n\n"
+            f"{fence}python\n{source.rstrip()}\n{fence}\n\n</details>")
+
+
+def show_source(obj, open: bool = False) -> None:
     """Display the source of a package function or class in a notebook.
 
     The chapters call this instead of copying code: what you read is exactly
-    what runs.
+    what runs. The listing is collapsed behind a one-line summary (click to
+    read it); ``open=True`` shows it expanded.
     """
-    source = inspect.getsource(obj)
     try:
         from IPython.display import Markdown, display
-
-        display(Markdown(f"```python\n{source}```"))
     except ImportError:  # plain Python
-        print(source)
+        print(inspect.getsource(obj))
+        return
+    display(Markdown(source_markdown(obj, open=open)))
 
 
 DRIVE_MOUNT = "/content/drive"

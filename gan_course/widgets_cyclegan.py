@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 import torch
 
 from .errors import CourseError
+from .metrics.table import ScoreTable
 from .plotting.images import show_grid
 from .widgets import frame_player, png_from_images
 
@@ -34,18 +35,21 @@ def show_translations(result: Mapping[str, torch.Tensor], n: int = 10, title: st
 
 
 def format_measures(runs: Mapping[str, Mapping[str, float]], keys: Sequence[str] | None = None,
-                    digits: int = 3) -> str:
-    """A plain-text table: one row per measure, one column per run (a missing value shows as '-')."""
+                    digits: int = 3) -> ScoreTable:
+    """A table (plain text when printed, HTML when displayed): one row per measure, one column per run (a missing value shows as '-')."""
     if not runs:
         raise CourseError("format_measures needs at least one run: pass {'run name': scores}")
     keys = list(keys or dict.fromkeys(k for scores in runs.values() for k in scores))
     first = max(len(k) for k in keys) + 2
     widths = {name: max(len(name) + 2, digits + 5) for name in runs}
     lines = [" " * first + "".join(f"{name:>{widths[name]}}" for name in runs)]
+    rows = []
     for key in keys:
         cells = ["-" if runs[name].get(key) is None else f"{runs[name][key]:.{digits}f}" for name in runs]
         lines.append(f"{key:<{first}}" + "".join(f"{c:>{widths[name]}}" for c, name in zip(cells, runs)))
-    return "\n".join(lines)
+        rows.append([key] + cells)
+    # prints as this text; a notebook that displays it shows an HTML table (gan_course.metrics.table)
+    return ScoreTable("\n".join(lines), [""] + list(runs), [(None, rows)])
 
 
 CURVE_LABELS = {

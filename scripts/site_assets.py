@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -123,6 +124,25 @@ BADGE_SVG = """\
 """
 
 
+#: The header bar's Kaggle badge (kaggle.com/static/images/open-in-kaggle.svg), drawn the same way.
+KAGGLE_REMOTE = "https://kaggle.com/static/images/open-in-kaggle.svg"
+KAGGLE_FILE = "kaggle-badge.svg"
+KAGGLE_SVG = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="120" height="20" role="img" aria-label="Open in Kaggle">
+  <title>Open in Kaggle</title>
+  <rect width="120" height="20" rx="3" fill="#555"/>
+  <rect x="20" width="100" height="20" rx="3" fill="#20beff"/>
+  <text x="10" y="15" fill="#20beff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="14"
+        font-weight="bold" text-anchor="middle">k</text>
+  <text x="70" y="14" fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"
+        text-anchor="middle">Open in Kaggle</text>
+</svg>
+"""
+
+#: remote badge image -> (local file, its drawing): swapped in every page (same links, local pictures).
+LOCAL_BADGES = {BADGE_REMOTE: (BADGE_FILE, BADGE_SVG), KAGGLE_REMOTE: (KAGGLE_FILE, KAGGLE_SVG)}
+
+
 class AssetError(RuntimeError):
     """A site asset could not be fetched or does not match its pin; the message names the fix."""
 
@@ -185,7 +205,8 @@ def ensure(static: Path = STATIC, cache: Path = CACHE) -> Path:
     dest = static / WIDGETS
     for pin in PINS:
         unpack(pin, fetch(pin, cache), dest)
-    for path, text in ((dest / "assets-path.js", ASSETS_PATH_JS), (static / BADGE_FILE, BADGE_SVG)):
+    files = [(dest / "assets-path.js", ASSETS_PATH_JS)] + [(static / f, svg) for f, svg in LOCAL_BADGES.values()]
+    for path, text in files:
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
     return static
@@ -203,8 +224,9 @@ def _config_inited(app, config) -> None:
 
 def _local_badge(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
-    if body and BADGE_REMOTE in body:
-        context["body"] = body.replace(BADGE_REMOTE, context["pathto"](f"_static/{BADGE_FILE}", 1))
+    for remote, (local, _) in LOCAL_BADGES.items():
+        if body and remote in body:
+            body = context["body"] = body.replace(remote, context["pathto"](f"_static/{local}", 1))
 
 
 #: sphinx-mathjax-offline copies all of MathJax's es5 folder (about 24 MB). The site loads one
@@ -227,7 +249,126 @@ def _trim_mathjax(app, exception) -> None:
             path.unlink()
 
 
+#: The theme's fontawesome.js (Font Awesome 6, loaded with ``defer``) swaps every ``<i class="fa ...">``
+#: for an ``<svg>``, and by default keeps doing so for elements added later. The ipywidgets Play
+#: button draws its icons as ``<i>`` elements and updates them on every change: once Font Awesome
+#: has replaced them, the Play view throws ("Cannot set properties of undefined (setting
+#: 'className')") and no player responds. The theme's own icons are in the page when Font Awesome
+#: runs (DOMContentLoaded), before the widgets render (window load); with ``observeMutations``
+#: off they still become SVGs, and the widgets keep their ``<i>`` icons (the widget manager ships
+#: its own Font Awesome 4 font for them). An inline script in the head runs before any deferred
+#: script, so this setting is in place when fontawesome.js reads it.
+FONTAWESOME_CONFIG_JS = "window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, {observeMutations: false});"
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_MODEL_REF = re.compile(r"IPY_MODEL_(\w+)")
+
+
+def _html_text(value: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).replace("\u2007", " ")
+
+
+def progress_line(state: dict, model_id: str) -> str | None:
+    """tqdm's last line (``name: 100%|##########| 600/600 [00:15<00:00, ...]``) for a finished
+    tqdm widget, read from the saved widget state; None if ``model_id`` is no finished tqdm bar.
+
+    tqdm.notebook draws an HBox of (HTML label, FloatProgress, HTML status)."""
+    box = state.get(model_id, {})
+    if box.get("model_name") != "HBoxModel":
+        return None
+    children = [state.get(m, {}) for m in _MODEL_REF.findall(json.dumps(box["state"].get("children", [])))]
+    kinds = [c.get("model_name") for c in children]
+    if kinds != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    bar = children[1]["state"]
+    total, value = bar.get("max") or 0, bar.get("value") or 0
+    if not total or value < total:  # stopped early: keep the widget, it shows where it stopped
+        return None
+    label, status = (_html_text(c["state"].get("value", "")).strip() for c in (children[0], children[2]))
+    return f"{label}|{'█' * 10}| {status}"
+
+
+def static_progress_bars(nb: dict) -> int:
+    """Replace every finished tqdm widget view in ``nb`` by its last line as plain text, and keep
+    only the widget state the remaining views use (none left: no widget state, so the page does
+    not load the widget manager). Returns how many views were replaced."""
+    widgets = nb.get("metadata", {}).get("widgets", {})
+    state = widgets.get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return 0
+    replaced, kept_roots, dropped_roots = 0, [], []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if not view:
+                continue
+            line = progress_line(state, view.get("model_id", ""))
+            if line is None:
+                kept_roots.append(view.get("model_id", ""))
+                continue
+            out["data"] = {"text/plain": line}
+            dropped_roots.append(view["model_id"])
+            replaced += 1
+    if not replaced:
+        return 0
+    if not kept_roots:  # only progress bars: no widget state, no widget manager on the page
+        del nb["metadata"]["widgets"]
+        return replaced
+    # Drop what only the progress bars use; keep everything else (links between controls, which
+    # no view refers to, included).
+    dropped = _reachable(state, dropped_roots) - _reachable(state, kept_roots)
+    widgets[WIDGET_STATE]["state"] = {k: v for k, v in state.items() if k not in dropped}
+    return replaced
+
+
+def _reachable(state: dict, roots: list[str]) -> set[str]:
+    """The models ``roots`` refer to through ``IPY_MODEL_`` references, transitively, roots included."""
+    seen, todo = set(), [r for r in roots if r in state]
+    while todo:
+        mid = todo.pop()
+        if mid not in seen:
+            seen.add(mid)
+            todo.extend(m for m in _MODEL_REF.findall(json.dumps(state[mid])) if m in state)
+    return seen
+
+
+def _static_progress_bars(app, docname: str, source: list) -> None:
+    """``source-read``: rewrite a notebook's saved tqdm bars before myst-nb parses it (the
+    committed notebooks keep their outputs; only the site shows the static line)."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    try:
+        nb = json.loads(source[0])
+    except ValueError:
+        return
+    changed = static_progress_bars(nb)
+    changed = header_after_title(nb) or changed
+    if changed:
+        source[0] = json.dumps(nb, ensure_ascii=False)
+
+
+def header_after_title(nb: dict, tag: str = "colab-badge") -> bool:
+    """On the site, show the header bar (the cell ``scripts/sync_setup_cells.py`` writes after the
+    title cell) right under the title: split the title cell after its ``# `` line. True if changed."""
+    cells = nb.get("cells", [])
+    if len(cells) < 2 or tag not in cells[1].get("metadata", {}).get("tags", []) or cells[0].get("cell_type") != "markdown":
+        return False
+    text = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    title, _, rest = text.partition("\n")
+    if not title.startswith("# ") or not rest.strip():
+        return False
+    cells[0] = {**cells[0], "source": title}
+    cells.insert(2, {"cell_type": "markdown", "id": f"{cells[0].get('id', 'title')}-intro", "metadata": {},
+                     "source": rest.lstrip("\n")})
+    return True
+
+
 def setup(app):
+    app.add_js_file(None, body=FONTAWESOME_CONFIG_JS, priority=1)
+    app.connect("source-read", _static_progress_bars)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _local_badge)
     app.connect("build-finished", _trim_mathjax, priority=900)  # after sphinx-mathjax-offline copied it

@@ -223,3 +223,26 @@ def test_keep_runs_in_drive_mounts_and_points_runs_there(monkeypatch, tmp_path):
     assert path == str(tmp_path / "drive" / "MyDrive" / "gan_course_runs")
     assert str(run_dir("vanilla", profile="full")).startswith(path)
     monkeypatch.delenv("GAN_COURSE_RUNS")
+
+
+def test_show_source_is_collapsed_behind_a_one_line_summary(monkeypatch):
+    import markdown_it
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    runtime.show_source(seed_everything)
+    text = shown[0].data
+    # the notebook front ends (and the site) render Markdown: a closed <details> with a summary line
+    html = markdown_it.MarkdownIt("commonmark").render(text)
+    assert html.startswith('<details class="gan-source">\n<summary>Source of <code>gan_course.runtime.seed_everything'
+                           '</code> (') and "</details>" in html
+    assert '<code class="language-python">def seed_everything(seed: int) -&gt; None:' in html  # the code, highlighted
+    assert "torch.manual_seed(seed)" in html and " open" not in html.split("\n")[0]
+    assert runtime.source_markdown(seed_everything, open=True).startswith('<details class="gan-source" open>')
+
+
+def test_show_source_summary_skips_a_dataclass_signature():
+    from gan_course.models.mlp import MLPConfig
+
+    first = runtime.source_markdown(MLPConfig).split("\n")[1]
+    assert first.startswith("<summary>Source of <code>gan_course.models.mlp.MLPConfig</code> (") and "latent_dim" not in first

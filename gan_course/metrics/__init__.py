@@ -14,8 +14,9 @@ from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, pur
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images)
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
+from .table import ScoreTable
 
-__all__ = ["ModeCoverage", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
+__all__ = ["ModeCoverage", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
            "frechet_distance", "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "mode_coverage",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images"]

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 
 from ..errors import CourseError
 from ..profiles import pick
+from .table import ScoreTable
 
 SCORE_KEYS = ("fd", "kid", "precision", "recall")
 SCORE_HEADERS = {"fd": "FD ↓", "kid": "KID ↓", "precision": "precision ↑", "recall": "recall ↑"}
@@ -299,10 +300,12 @@ def reference_ladder(device="cpu", n: int | None = None) -> dict[str, dict[str, 
 
 
 def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True, device="cpu",
-                  n: int | None = None, extra: tuple[str, ...] = ()) -> str:
-    """A plain-text table of ``rows`` (name -> scores), with the reference ladder beneath.
+                  n: int | None = None, extra: tuple[str, ...] = ()) -> ScoreTable:
+    """A table of ``rows`` (name -> scores), with the reference ladder beneath.
 
     ``extra`` names further columns (e.g. ``"label_accuracy"``) printed when present.
+    The result is a :class:`~gan_course.metrics.table.ScoreTable`: ``print`` shows it as
+    aligned plain text; a notebook that displays it shows an HTML table.
     """
     if ladder is True:
         ladder = reference_ladder(device, n)
@@ -311,17 +314,23 @@ def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True,
     head = f"{'':<{width}}" + "".join(f"{SCORE_HEADERS[k]:>13}" for k in SCORE_KEYS) \
         + "".join(f"{k.replace('_', ' '):>16}" for k in extra)
 
+    def cells(s):
+        values = [f"{s['fd']:.2f}", f"{s['kid']:.2f}", f"{s['precision']:.3f}", f"{s['recall']:.3f}"]
+        return values + [f"{s[k]:.3f}" if k in s else "" for k in extra]
+
     def line(name, s):
-        cells = [f"{s['fd']:>13.2f}", f"{s['kid']:>13.2f}", f"{s['precision']:>13.3f}",
-                 f"{s['recall']:>13.3f}"]
-        cells += [f"{s[k]:>16.3f}" if k in s else f"{'':>16}" for k in extra]
-        return f"{name:<{width}}" + "".join(cells)
+        return f"{name:<{width}}" + "".join(f"{c:>13}" for c in cells(s)[:4]) \
+            + "".join(f"{c:>16}" for c in cells(s)[4:])
 
     out = [head, "-" * len(head)] + [line(name, s) for name, s in rows.items()]
+    ladder_title = "reference ladder (real images, same features, same number of images):"
+    sections = [(None, [[name] + cells(s) for name, s in rows.items()])]
     if ladder:
-        out += ["", "reference ladder (real images, same features, same number of images):"]
+        out += ["", ladder_title]
         out += [line("  " + name, s) for name, s in ladder.items()]
-    return "\n".join(out)
+        sections.append((ladder_title.rstrip(":"), [[name] + cells(s) for name, s in ladder.items()]))
+    header = [""] + [SCORE_HEADERS[k] for k in SCORE_KEYS] + [k.replace("_", " ") for k in extra]
+    return ScoreTable("\n".join(out), header, sections)
 
 
 # ------------------------------------------------------------------ Inception FID (online only)

@@ -30,6 +30,7 @@ from typing import Mapping, Sequence
 import torch
 
 from ..errors import CourseError
+from .table import ScoreTable
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ def real_data_high_quality(n_sigma: float = 3.0, dim: int = 2) -> float:
     return 1.0 - math.exp(-n_sigma ** 2 / 2)
 
 
-def coverage_table(results: Mapping[str, Sequence[ModeCoverage]]) -> str:
-    """A plain-text table: per configuration, mean ± std over seeds and the per-seed values.
+def coverage_table(results: Mapping[str, Sequence[ModeCoverage]]) -> ScoreTable:
+    """A table (plain text when printed, HTML when displayed): per configuration, mean ± std over seeds and the per-seed values.
 
     ``results`` maps a configuration name to one :class:`ModeCoverage` per seed.
     The spread is the sample standard deviation (0 for a single seed).
@@ -102,6 +103,7 @@ def coverage_table(results: Mapping[str, Sequence[ModeCoverage]]) -> str:
 
     lines = [f"{'configuration':<22}{'seeds':>6}  {'modes covered':>16}  {'high-quality %':>16}  per seed (modes / HQ %)",
              "-" * 100]
+    rows = []
     for name, covs in results.items():
         if not covs:
             raise CourseError(f"no runs for {name!r}: train at least one seed")
@@ -109,4 +111,7 @@ def coverage_table(results: Mapping[str, Sequence[ModeCoverage]]) -> str:
         q_mean, q_std = mean_std([100 * c.high_quality for c in covs])
         per_seed = ", ".join(f"{c.modes_covered}/{100 * c.high_quality:.0f}" for c in covs)
         lines.append(f"{name:<22}{len(covs):>6}  {m_mean:>8.2f} ± {m_std:<5.2f}  {q_mean:>8.1f} ± {q_std:<5.1f}  {per_seed}")
-    return "\n".join(lines)
+        rows.append([name, str(len(covs)), f"{m_mean:.2f} ± {m_std:.2f}", f"{q_mean:.1f} ± {q_std:.1f}", per_seed])
+    # prints as this text; a notebook that displays it shows an HTML table (gan_course.metrics.table)
+    return ScoreTable("\n".join(lines), ["configuration", "seeds", "modes covered", "high-quality %",
+                                         "per seed (modes / HQ %)"], [(None, rows)])

@@ -30,8 +30,24 @@ class ShownFigure(Figure):
         pass
 
 
+#: The widest figure, in pixels as drawn (figsize x dpi): the website's text column at 1280 px, where
+#: a figure then shows at its drawn size and its smallest text (7 pt = 9.7 px at 100 dpi) stays legible.
+MAX_FIGURE_PX = 940
+
+
+def fit_figsize(figsize: tuple[float, float], dpi: float | None = None) -> tuple[float, float]:
+    """``figsize`` scaled down (aspect kept) so the figure is at most :data:`MAX_FIGURE_PX` wide."""
+    dpi = dpi or plt.rcParams["figure.dpi"]
+    width, height = figsize
+    limit = MAX_FIGURE_PX / dpi
+    return (width, height) if width <= limit else (limit, height * limit / width)
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
-    """``plt.subplots`` for a figure that a plotting function shows itself with :func:`finish`."""
+    """``plt.subplots`` for a figure that a plotting function shows itself with :func:`finish`;
+    a ``figsize`` wider than the site's column is scaled down to fit it (:func:`fit_figsize`)."""
+    if kwargs.get("figsize") is not None:
+        kwargs["figsize"] = fit_figsize(kwargs["figsize"], kwargs.get("dpi"))
     return plt.subplots(nrows, ncols, **kwargs)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .history import smooth
+from .images import new_figure
 
 LOSS_COLORS = {"saturating": "tab:red", "non-saturating": "tab:blue"}
 REAL_COLOR, FAKE_COLOR, CENTER_COLOR = "0.65", "tab:blue", "black"
@@ -35,7 +36,7 @@ def plot_generator_losses(curves: Mapping[str, Mapping[str, np.ndarray]]):
     ``curves`` is :func:`gan_course.theory.generator_loss_curves`'s output.
     The shaded band marks where training starts: D rejects the fakes (d ≈ 0).
     """
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = new_figure(1, 3, figsize=(13, 3.8))
     panels = [("loss", "generator loss (minimised)", False),
               ("grad_prob", "|d loss / d D(G(z))|  (slope of the left panel)", True),
               ("grad_logit", "|d loss / d logit|  (what reaches G)", True)]
@@ -61,7 +62,7 @@ def plot_grad_norms_vs_d(record: Mapping[str, Sequence[float]]):
     ``record`` is :func:`gan_course.theory.grad_norms_as_d_learns`'s output.
     Left: against D's training step; right: against mean D(G(z)).
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     for name in ("saturating", "non-saturating"):
         axes[0].plot(record["step"], record[name], color=LOSS_COLORS[name], label=name)
         axes[1].plot(record["d_fake"], record[name], "o-", ms=3, color=LOSS_COLORS[name], label=name)
@@ -82,7 +83,7 @@ def plot_densities_1d(x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, d_star
     """p_data and p_g (left axis) with D*(x) and a trained D(x) (right axis, 0..1)."""
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.8))
+        fig, ax = new_figure(figsize=(8, 3.8))
     ax.fill_between(x, p_data, color=REAL_COLOR, alpha=0.5, label=r"$p_{data}$")
     ax.plot(x, p_g, color="tab:orange", lw=2, label=r"$p_g$")
     ax.set_ylabel("density")
@@ -108,7 +109,7 @@ def plot_value_convergence(history: Mapping[str, Sequence[float]], v_star: float
     """Minibatch estimates of V(G, D) while D trains, against the ceiling V(G, D*)."""
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.4))
+        fig, ax = new_figure(figsize=(8, 3.4))
     steps, values = np.asarray(history["step"]), np.asarray(history["value"])
     window = max(1, min(window, len(values)))
     ax.plot(steps, values, color="tab:green", alpha=0.3, lw=1, label="minibatch estimate of V(G, D)")
@@ -127,7 +128,7 @@ def plot_value_convergence(history: Mapping[str, Sequence[float]], v_star: float
 
 def plot_jsd_sweep(sweep: Mapping[str, np.ndarray]):
     """JSD(p_data ‖ p_g) and V(G, D*) as p_g slides along the axis."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     axes[0].plot(sweep["shift"], sweep["jsd"], color="tab:purple", lw=2, label="JSD (quadrature)")
     axes[0].axhline(math.log(2), color="gray", ls=":", label="log 2")
     axes[0].set_ylabel("JSD (nats)")
@@ -149,7 +150,7 @@ def plot_points(samples: torch.Tensor, centers: torch.Tensor | None = None, std:
     """Scatter of generated points over real ones, with mode centres and their n_sigma·std circles."""
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4.2, 4.2))
+        fig, ax = new_figure(figsize=(4.2, 4.2))
     if real is not None:
         r = torch.as_tensor(real)[:max_points].float().cpu()
         ax.scatter(r[:, 0], r[:, 1], s=4, color=REAL_COLOR, label="real", rasterized=True)
@@ -178,7 +179,7 @@ def plot_points(samples: torch.Tensor, centers: torch.Tensor | None = None, std:
 def toy_frame(panels: Sequence[tuple[str, torch.Tensor]], centers: torch.Tensor, std: float,
               real: torch.Tensor | None = None, size: float = 3.6, max_points: int = 1500):
     """One unshown figure with one scatter per (title, points) panel: a player frame."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(size * len(panels), size), squeeze=False)
+    fig, axes = new_figure(1, len(panels), figsize=(size * len(panels), size), squeeze=False)
     for ax, (title, pts) in zip(axes[0], panels):
         plot_points(pts, centers, std, real=real, ax=ax, title=title, max_points=max_points, legend=False)
     fig.tight_layout()
@@ -193,7 +194,7 @@ def plot_final_samples(rows: Mapping[str, Sequence], centers: torch.Tensor, std:
     Each panel's title gives the seed and its mode coverage.
     """
     n_rows, n_cols = len(rows), max(len(r) for r in rows.values())
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows + 0.3), squeeze=False)
+    fig, axes = new_figure(n_rows, n_cols, figsize=(size * n_cols, size * n_rows + 0.3), squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
     for i, (name, runs) in enumerate(rows.items()):
@@ -211,7 +212,7 @@ def plot_final_samples(rows: Mapping[str, Sequence], centers: torch.Tensor, std:
 
 def plot_coverage_over_training(rows: Mapping[str, Sequence]):
     """Modes covered and high-quality share at every snapshot, one line per seed."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, (name, runs) in enumerate(rows.items()):
         for j, run in enumerate(runs):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import toc_files as _toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import site_assets  # noqa: E402  (scripts/site_assets.py: which saved widgets the site turns into text)
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
@@ -42,8 +46,8 @@ class Page:
     html: str  # path of the page under _build/html
     notebook: bool  # an executed notebook (a chapter or a notebook book page)
     images: bool  # a code cell has an image output: one must be visible
-    widgets: bool  # saved widget state and widget views: the views must render
-    progress: bool  # the saved widgets include progress bars (tqdm): they must show their final state
+    widgets: bool  # saved widget views other than finished progress bars: they must render and respond
+    progress: tuple[str, ...]  # the last line of each finished tqdm bar: the site shows it as static text
     math: bool  # the Markdown has $...$ math: MathJax must have typeset it
     badge: bool  # the notebook has the generated Colab badge cell
 
@@ -57,19 +61,20 @@ def _page(entry: str) -> Page:
     html = f"{entry}.html"
     if not nb_path.is_file():
         md = (ROOT / f"{entry}.md").read_text() if (ROOT / f"{entry}.md").is_file() else ""
-        return Page(f"{entry}.md", html, False, False, False, False, has_math(md), False)
+        return Page(f"{entry}.md", html, False, False, False, (), has_math(md), False)
     nb = json.loads(nb_path.read_text())
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     state = nb.get("metadata", {}).get("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    views = [o["data"]["application/vnd.jupyter.widget-view+json"].get("model_id", "") for o in outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    lines = [site_assets.progress_line(state, v) for v in views]
     markdown = "\n".join(_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     return Page(
         source=f"{entry}.ipynb", html=html, notebook=True,
         images=any(k.startswith("image/") for o in outputs for k in o.get("data", {})),
-        widgets=bool(state) and bool(views),
-        progress=bool(views) and any(m.get("model_name") in ("FloatProgressModel", "IntProgressModel")
-                                     for m in state.values()),
+        widgets=bool(state) and any(line is None for line in lines),
+        progress=tuple(line for line in lines if line is not None),
         math=has_math(markdown),
         badge=any("colab-badge" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]),
     )

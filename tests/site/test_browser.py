@@ -25,6 +25,7 @@ KNOWN_CONSOLE_ERRORS = {
         "pydata-sphinx-theme reports with console.error that no light/dark choice was saved yet (a first visit).",
 }
 
+FIRST_SCREEN_PX = 900  # the viewport's height below
 PAGE_TIMEOUT_MS = 120_000  # a long chapter with many widgets on a busy 2-core machine
 
 
@@ -80,11 +81,17 @@ STATE_JS = """() => {
     mathErrors: document.querySelectorAll('mjx-merror').length,
     views: views.length,
     rendered: views.filter(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets')).length,
-    bars: bars.map(b => ({style: b.style.width, width: b.getBoundingClientRect().width,
-                          track: b.parentElement.getBoundingClientRect().width})),
+    bars: bars.length,
+    outputText: outputs,
+    widgetManager: [...document.scripts].some(s => (s.getAttribute('src') || '').includes('embed-amd.js')),
     tracebacks: document.querySelectorAll('.cell_output .traceback, .output.traceback').length
                 + (outputs.includes('Traceback (most recent call last)') ? 1 : 0),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+    // where each link first shows (px from the top of the page), for the header bar's links
+    linkTops: Object.fromEntries([...document.querySelectorAll('article a[href]')].reverse()
+      .map(a => [a.href, a.getBoundingClientRect().top + window.scrollY])),
+    runTimeTop: (() => { const el = [...document.querySelectorAll('article strong')].find(e => e.innerText.startsWith('Run time'));
+                         return el ? el.getBoundingClientRect().top + window.scrollY : null; })(),
   };
 }"""
 
@@ -117,19 +124,40 @@ def test_page_offline(browser, server, spec: Page):
     if spec.widgets:
         assert state["views"] > 0 and state["rendered"] == state["views"], (
             f"{where}: {state['rendered']} of {state['views']} saved widget views rendered")
-    if spec.progress:
-        bars = state["bars"]
-        assert bars, f"{where}: the notebook saved progress bars, but none rendered"
-        empty = [b for b in bars if not b["style"] or float(b["style"].rstrip("%") or 0) <= 0]
-        assert not empty, f"{where}: progress bars show no progress (saved final state lost): {empty}"
-        shown = [b for b in bars if b["track"] > 0]
-        assert shown and all(b["width"] > 0 for b in shown), f"{where}: progress bars drawn empty: {bars}"
+    if spec.progress:  # finished tqdm bars: one static line of text each, no frozen widget
+        assert state["bars"] == 0, f"{where}: {state['bars']} finished progress bar(s) still drawn as widgets"
+        missing = [line for line in spec.progress if line not in state["outputText"]]
+        assert not missing, f"{where}: finished progress bars not shown as their last line: {missing[:3]}"
+    assert state["widgetManager"] == spec.widgets, (
+        f"{where}: the widget manager is {'' if state['widgetManager'] else 'not '}loaded, but the page has "
+        f"{'' if spec.widgets else 'no '}widgets other than finished progress bars")
     if spec.notebook:
         colab = sync_setup_cells.colab_url(spec.source)
         count = state["links"].count(colab)
         expected = 2 if spec.badge else 1  # the badge in the page, and the theme's launch button
         assert count >= expected, (f"{where}: expected {expected} link(s) to {colab} (Colab badge and launch "
                                    f"button), found {count}")
+    if spec.badge:  # the header bar, on the first screen: Colab, Kaggle, download, run time
+        for link in (sync_setup_cells.colab_url(spec.source), sync_setup_cells.kaggle_url(spec.source),
+                     sync_setup_cells.download_url(spec.source)):
+            top = state["linkTops"].get(link)
+            assert top is not None and top < FIRST_SCREEN_PX, (
+                f"{where}: the header bar's link {link} is missing or below the first screen (at {top} px)")
+        assert state["runTimeTop"] is not None and state["runTimeTop"] < FIRST_SCREEN_PX, (
+            f"{where}: no 'Run time' line on the first screen (at {state['runTimeTop']} px)")
+
+
+def test_intro_links_every_chapter(browser, server):
+    """The home page's chapter table links every chapter of the book."""
+    home = pages()[0]  # _toc.yml's root (index.html only redirects to it)
+    context, page, _, _ = _open(browser, f"{server}/{home.html}", f"{server}/")
+    try:
+        links = page.evaluate("() => [...document.querySelectorAll('article a[href]')].map(a => a.href)")
+    finally:
+        context.close()
+    missing = [p.html for p in notebook_pages() if p.source.startswith("notebooks/")
+               and not any(link.split("#")[0] == f"{server}/{p.html}" for link in links)]
+    assert not missing, f"{home.html} (from {home.source}) does not link these chapters: {missing}"
 
 
 def test_widgets_and_math_from_file_url(browser, site):

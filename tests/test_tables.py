@@ -1,0 +1,71 @@
+"""Score tables print as aligned text (the command line, print) and display as HTML tables in a notebook."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from gan_course.metrics import ModeCoverage, ScoreTable, coverage_table, format_scores
+from gan_course.widgets_cyclegan import format_measures
+
+ROWS = {"DCGAN": {"fd": 12.3456, "kid": 1.234, "precision": 0.5, "recall": 0.25, "label_accuracy": 0.875}}
+LADDER = {"real test images": {"fd": 0.5, "kid": 0.01, "precision": 0.7, "recall": 0.72}}
+
+
+class _Cells(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.rows, self._in = [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._in = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._in = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.rows[-1][-1] += data
+
+
+def _cells(table: ScoreTable) -> list[list[str]]:
+    parser = _Cells()
+    parser.feed(table._repr_html_())
+    return parser.rows
+
+
+def test_format_scores_prints_text_and_displays_every_column_as_html():
+    table = format_scores(ROWS, ladder=LADDER)
+    assert isinstance(table, str)  # print() and the CLI see the aligned plain text
+    lines = str(table).splitlines()
+    assert "recall ↑" in lines[0] and "label accuracy" in lines[0]
+    assert lines[2].split() == ["DCGAN", "12.35", "1.23", "0.500", "0.250", "0.875"]
+    rows = _cells(table)
+    assert rows[0] == ["", "FD ↓", "KID ↓", "precision ↑", "recall ↑", "label accuracy"]
+    assert rows[1] == ["DCGAN", "12.35", "1.23", "0.500", "0.250", "0.875"]
+    assert rows[2][0].startswith("reference ladder")  # a caption row, then the ladder
+    assert rows[3] == ["real test images", "0.50", "0.01", "0.700", "0.720", ""]
+
+
+def test_names_are_escaped_in_html():
+    table = format_scores({"<b>G</b> & co": ROWS["DCGAN"]}, ladder=False)
+    assert "<b>G</b>" not in table._repr_html_() and "&lt;b&gt;G&lt;/b&gt; &amp; co" in table._repr_html_()
+
+
+def test_ipython_shows_the_table_not_its_repr():
+    from IPython.core.formatters import PlainTextFormatter
+
+    table = format_measures({"appearance": {"cycle_l1_A": 0.1234, "psnr": 21.5}, "shape": {"psnr": 19.0}})
+    assert PlainTextFormatter()(table) == str(table)
+    assert _cells(table) == [["", "appearance", "shape"], ["cycle_l1_A", "0.123", "-"], ["psnr", "21.500", "19.000"]]
+
+
+def test_coverage_table_has_an_html_form():
+    table = coverage_table({"baseline": [ModeCoverage(8, 8, 0.9, (1,) * 8, 1),
+                                         ModeCoverage(6, 8, 0.8, (1,) * 8, 1)]})
+    assert "baseline" in str(table).splitlines()[2]
+    assert _cells(table)[1] == ["baseline", "2", "7.00 ± 1.41", "85.0 ± 7.1", "8/90, 6/80"]
