@@ -71,9 +71,6 @@ TOLERANCES = {
 BENCH_TARGET = 8.0  # the engine against the seed loop on the same GPU
 DRY_RUN_FP16_STEPS = 2  # steps of the dry run's float16 section (CPU float16 runs ~100x slower than float32)
 SECTIONS = ("env", "tests", "train", "fp16", "bench")
-#: Modules a bare GPU machine lacks; a test that needs one is reported as skipped.
-NOTEBOOK_STACK = ("ipywidgets", "nbformat", "nbclient", "nbconvert", "IPython", "jupyter_client", "playwright",
-                  "nbmake", "yaml")
 
 
 # --------------------------------------------------------------------- records
@@ -293,7 +290,8 @@ def markdown(data: dict) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in sorted(tests.get("counts", {}).items()))
         lines += [f"Unit tests on the device: {tests['status']} ({counts or tests.get('error', 'no result')}"
                   f"{'; not installed there: ' + ', '.join(tests['missing_modules']) if tests.get('missing_modules') else ''})"
-                  + (f"; failed: {', '.join(tests['failed'][:8])}" if tests.get("failed") else ""), ""]
+                  + (f"; failed: {', '.join(tests['failed'][:8])}" if tests.get("failed") else "")
+                  + (f". {tests['note']}" if tests.get("note") else ""), ""]
     train, fp16 = s.get("train", {}).get("models", {}), s.get("fp16", {}).get("models", {})
     if train:
         lines += ["| model | steps | train (auto precision) | ms/step | FD | other score | train (fp16 + scaler) | "
@@ -314,6 +312,8 @@ def markdown(data: dict) -> str:
                 + ("" if tol is None else ("yes" if all(tol.values()) else
                                            "no (" + ", ".join(k for k, v in tol.items() if not v) + ")"))
                 + " |")
+        if s.get("fp16", {}).get("note"):
+            lines.append(f"Float16: {s['fp16']['note']}.")
         lines.append("")
     bench = s.get("bench", {}).get("models")
     if bench:

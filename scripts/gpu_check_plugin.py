@@ -12,7 +12,7 @@ import json
 import os
 
 MISSING_OK = ("ipywidgets", "nbformat", "nbclient", "nbconvert", "IPython", "jupyter_client", "playwright",
-              "nbmake", "yaml")
+              "nbmake", "yaml", "pybtex")
 _outcomes: dict[str, dict] = {}
 
 

@@ -9,6 +9,7 @@ import torch
 from gan_course.cli import main
 from gan_course.edges import PairedBatches, load_edges2fashion, sobel_edges, sobel_magnitude
 from gan_course.errors import CourseError
+from gan_course.runtime import get_device
 from gan_course.losses import l1_loss, pix2pix_generator_loss
 from gan_course.models.patchgan import PatchGANConfig
 from gan_course.models.unet import UNetConfig, UNetGenerator, sample_with_dropout
@@ -183,7 +184,7 @@ def test_smoke_train_sample_translate(tmp_path, capsys):
     for v in pairs.values():
         assert v.shape == (6, 1, 32, 32) and v.dtype == torch.float32 and v.min() >= -1 and v.max() <= 1
     assert torch.equal(pairs["outputs"][:5], images)  # the same held-out items, deterministic
-    again = translate("pix2pix", 6, checkpoint=ckpt)
+    again = translate("pix2pix", 6, checkpoint=ckpt, device=get_device())  # the CLI's device
     assert torch.equal(again["outputs"], pairs["outputs"])
     capsys.readouterr()
     assert main(["translate", "pix2pix", "--n", "3", "--out", str(tr), "--checkpoint", ckpt,
