@@ -3,6 +3,7 @@
     python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
     python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/full/vanilla
     python -m gan_course evaluate vanilla [--checkpoint PATH] [--n N]
+    python -m gan_course experiment pix2pix-ablations|cyclegan-variants [--profile smoke|full] [--out DIR]
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
 that names the fix, never a traceback.
@@ -118,8 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .recipes import MODELS
 
     parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,sample,evaluate,translate,export-pretrained,train-classifier,bench}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     device_help = "cpu, cuda, cuda:N or mps (default: $GAN_COURSE_DEVICE, else the best available)"
 
     train = sub.add_parser("train", help="train a model; checkpoints go to --out")
@@ -188,12 +188,47 @@ def build_parser() -> argparse.ArgumentParser:
         "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
     add_bench_arguments(sub.add_parser(
         "bench", help="time the seed notes' loop against the course's engine, side by side"))
+    _add_experiment_parser(sub, device_help)
     _harden(sub.choices["train-classifier"], {"seed": _seed, "out_dir": _path, "device": _device})
     _harden(sub.choices["bench"], {
         "steps": _count(1, MAX_STEPS), "warmup": _count(0, MAX_STEPS), "batch_size": _count(1, MAX_BATCH),
         "repeats": _count(1, 100), "device": _device, "bar": _positive_float(), "eval_every": _count(1, MAX_STEPS),
         "n": _count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make FD noise)")})
+    sub.metavar = "{" + ",".join(sub.choices) + "}"  # every registered subcommand, in the order added
     return parser
+
+
+def _add_experiment_parser(sub, device_help: str) -> None:
+    """``experiment pix2pix-ablations`` and ``experiment cyclegan-variants``: the runs behind the committed results."""
+    from .profiles import PROFILES
+    from .recipes.cyclegan import ABLATIONS_DIR, VARIANTS
+    from .recipes.pix2pix import ABLATIONS
+
+    experiment = sub.add_parser("experiment", help="run chapter 6's pix2pix ablations or chapter 7's CycleGAN "
+                                                   "variants and write their results")
+    runs = experiment.add_subparsers(dest="experiment", required=True, parser_class=_Parser)
+    pix2pix = runs.add_parser("pix2pix-ablations", help="train, measure and save chapter 6's pix2pix ablations",
+                              description="Run chapter 6's pix2pix ablations and save their results.")
+    pix2pix.add_argument("--profile", choices=PROFILES, default=None,
+                         help="smoke (seconds) or full (the committed results); default: $GAN_COURSE_PROFILE or full")
+    pix2pix.add_argument("--out", type=_path, default=ABLATIONS_DIR,
+                         help="where the results go (default: the committed ones, gan_course/assets/ablations)")
+    pix2pix.add_argument("--device", type=_device, default="cpu", help="cpu (default), cuda, cuda:N or mps")
+    pix2pix.add_argument("--only", nargs="*", default=None, choices=list(ABLATIONS), metavar="NAME",
+                         help=f"run only these ablations (by name: {', '.join(repr(a) for a in ABLATIONS)})")
+    pix2pix.add_argument("--cache", type=_path, default=None, help="keep and reuse each run's result in this folder")
+    cyclegan = runs.add_parser("cyclegan-variants", help="train chapter 7's extra CycleGAN runs and save their results",
+                               description="Train chapter 7's no-identity ablation and shape-pair runs and write "
+                                           "their small results (what the chapter loads when USE_PRETRAINED is set).")
+    cyclegan.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                          help="which runs (default: all)")
+    cyclegan.add_argument("--profile", choices=PROFILES, default=None,
+                          help="smoke (seconds) or full (the committed results); default: $GAN_COURSE_PROFILE or full")
+    cyclegan.add_argument("--out", type=_path, default=ABLATIONS_DIR,
+                          help="where the results go (default: the committed ones, gan_course/assets/ablations)")
+    cyclegan.add_argument("--runs", type=_path, default=None, help="checkpoint folder (default: $GAN_COURSE_RUNS)")
+    cyclegan.add_argument("--device", type=_device, default=None, help=device_help)
+    runs.metavar = "{" + ",".join(runs.choices) + "}"
 
 
 def _harden(parser: argparse.ArgumentParser, types: dict[str, Callable]) -> None:
@@ -311,9 +346,36 @@ def _check_finite_output(out: dict, what: str) -> None:
                           "use the last good checkpoint of the run, or train again with a lower learning rate")
 
 
+FASHION_SIZE = 28  # FashionMNIST's images are (1, 28, 28); models at 32x32 see them padded (data.load_fashion_mnist)
+
+
+def _write_output(out: dict[str, torch.Tensor], path: Path, what: str) -> dict[str, torch.Tensor]:
+    """Write a `sample` or `translate` output in FashionMNIST's shape and return what was written.
+
+    Every image tensor becomes float32 ``(N, 1, 28, 28)``: the models that work at
+    32x32 (dcgan, pix2pix, cyclegan) have their images center-cropped back to 28x28,
+    taking off exactly the border ``load_fashion_mnist(pad_to=32)`` added
+    (:func:`gan_course.data.unpad`). Labels (``(N,)``) are kept as they are.
+    """
+    from .data import unpad
+    from .io import atomic_save
+
+    shaped = {}
+    for key, value in out.items():
+        if value.dim() == 4:  # (N, 1, H, W) with H = W >= 28 -> (N, 1, 28, 28)
+            if value.shape[1] != 1 or value.shape[-1] != value.shape[-2] or value.shape[-1] < FASHION_SIZE:
+                raise CourseError(f"the generator makes {key} of shape {tuple(value.shape[1:])}, not FashionMNIST's "
+                                  f"(1, {FASHION_SIZE}, {FASHION_SIZE}) or a padded version of it: "
+                                  "use a checkpoint written by `train`")
+            value = unpad(value.float(), FASHION_SIZE).contiguous()
+        shaped[key] = value
+    _check_finite_output(shaped, what)
+    atomic_save(shaped, path, what="output file (--out)")
+    return shaped
+
+
 @torch.no_grad()
 def cmd_sample(args) -> int:
-    from .io import atomic_save
     from .recipes import get_model
     from .runtime import get_device, seed_everything
 
@@ -331,23 +393,20 @@ def cmd_sample(args) -> int:
     out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
     if drawn.get("labels") is not None:
         out["labels"] = drawn["labels"].long().cpu()  # (N,)
-    _check_finite_output(out, "images")
-    atomic_save(out, args.out, what="output file (--out)")
+    out = _write_output(out, args.out, "images")
     print(f"wrote {args.n} images {tuple(out['images'].shape)}"
           + (" with labels" if "labels" in out else "") + f" to {args.out}")
     return 0
 
 
 def cmd_translate(args) -> int:
-    from .io import atomic_save
     from .runtime import get_device
     from .translate import _translator, translate
 
     _translator(args.model)  # an image-to-image model, before any work
     _check_output(args.out, "translate", {"inputs", "outputs", "targets", "reconstructions"})
     out = translate(args.model, args.n, args.direction, args.checkpoint, args.seed, get_device(args.device))
-    _check_finite_output(out, "translations")
-    atomic_save(out, args.out, what="output file (--out)")
+    out = _write_output(out, args.out, "translations")
     print(f"wrote {', '.join(f'{k} {tuple(v.shape)}' for k, v in out.items())} to {args.out}")
     return 0
 
@@ -401,19 +460,44 @@ def cmd_bench(args) -> int:
     return main_bench(args)
 
 
+def cmd_experiment(args) -> int:
+    from .io import ensure_folder
+
+    ensure_folder(args.out, "output folder (--out)")  # before any training: a folder we cannot write fails now
+    for option in ("cache", "runs"):
+        if getattr(args, option, None) is not None:
+            ensure_folder(getattr(args, option), f"folder (--{option})")
+    if args.experiment == "pix2pix-ablations":
+        from .recipes.pix2pix import run_ablations
+
+        run_ablations(args.out, args.profile, args.device, names=args.only or None, cache=args.cache)
+        print(f"wrote {args.out / 'pix2pix_ablations.json'} and {args.out / 'pix2pix_ablations.pt'}")
+        return 0
+    from .recipes.cyclegan import run_variant, save_variant
+    from .runtime import get_device
+
+    device = get_device(args.device)
+    for name in args.variants:
+        path = save_variant(run_variant(name, device, args.runs, profile=args.profile), args.out)
+        print(f"wrote {path}")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "translate": cmd_translate,
             "export-pretrained": cmd_export_pretrained,
             "train-classifier": cmd_train_classifier,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "experiment": cmd_experiment}
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help: return its status
         return exc.code if isinstance(exc.code, int) else 2
+    lists = _list_options(parser)  # --only, --variants: lists on purpose
     for dest, value in vars(args).items():  # argparse drops a value of "--" (--seed=--) and leaves a list
-        if isinstance(value, list):
+        if isinstance(value, list) and dest not in lists:
             return _fail(f"argument --{dest.replace('_', '-')}: expected one value, got {value or 'none'} "
                          f"(see `python -m gan_course {args.command} --help`)")
     try:
@@ -434,6 +518,18 @@ def main(argv: list[str] | None = None) -> int:
         if "out of memory" in str(exc).lower():  # torch.OutOfMemoryError and CPU allocation failures
             return _fail("ran out of memory: use a smaller --n (or --batch-size), or a machine with more memory")
         raise
+
+
+def _list_options(parser: argparse.ArgumentParser) -> set[str]:
+    """The dests of every option, in any subcommand, that takes several values (nargs * or +)."""
+    dests = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                dests |= _list_options(child)
+        elif action.nargs in ("*", "+"):
+            dests.add(action.dest)
+    return dests
 
 
 def _fail(message: str) -> int:

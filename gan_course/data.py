@@ -280,10 +280,29 @@ def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = 
     if pad_to is not None and pad_to != images.shape[-1]:
         if pad_to < images.shape[-1]:
             raise CourseError(f"pad_to={pad_to} is smaller than the images ({images.shape[-1]}): use 28 or more")
-        total = pad_to - images.shape[-1]
-        before, after = total // 2, total - total // 2
+        before, after = _border(pad_to - images.shape[-1])
         images = torch.nn.functional.pad(images, (before, after, before, after), value=-1.0)
     return ImageSet(images, labels).to(device)
+
+
+def _border(total: int) -> tuple[int, int]:
+    """How ``total`` pixels of padding split into (before, after) on each axis: the smaller half first."""
+    return total // 2, total - total // 2
+
+
+def unpad(images: torch.Tensor, size: int = 28) -> torch.Tensor:
+    """Undo ``load_fashion_mnist(pad_to=...)``: crop the centre ``size`` x ``size`` of ``images``.
+
+    Takes off exactly the border that the padding added (see :func:`_border`), so
+    ``unpad(load_fashion_mnist(pad_to=32).images)`` equals ``load_fashion_mnist().images``:
+    (N, C, 32, 32) -> (N, C, 28, 28). Images already ``size`` x ``size`` come back unchanged.
+    """
+    if images.dim() < 2 or images.shape[-1] < size or images.shape[-2] < size:
+        raise CourseError(f"cannot crop images of shape {tuple(images.shape)} to {size}x{size}: "
+                          f"they must be at least {size}x{size}")
+    top, _ = _border(images.shape[-2] - size)
+    left, _ = _border(images.shape[-1] - size)
+    return images[..., top:top + size, left:left + size]
 
 
 class Batches:

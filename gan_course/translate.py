@@ -5,7 +5,9 @@ calls :func:`translate`, which loads the generator (the committed pretrained one
 or ``--checkpoint``) and hands it to the ``translate_test_items(G, n, direction,
 device)`` function of the model's recipe module. pix2pix returns
 ``{"inputs", "outputs", "targets"}``; CycleGAN ``{"inputs", "outputs",
-"reconstructions"}``; every value float32 ``(N, C, H, W)`` in [-1, 1].
+"reconstructions"}``; every value float32 ``(N, C, H, W)`` in [-1, 1] (32x32 for
+both). The command line then crops every image to FashionMNIST's 28x28 before it
+writes the file (``gan_course.cli._write_output``).
 """
 
 from __future__ import annotations

@@ -94,3 +94,105 @@ def test_evaluate_errors_are_one_line(tmp_path):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 2 and needle in result.stderr, result.stderr
         assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ --help lists every subcommand
+def _subparsers(parser) -> dict:
+    import argparse
+
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("argv", [[], ["experiment"]])
+def test_help_lists_every_registered_subcommand(argv, capsys):
+    from gan_course.cli import build_parser
+
+    parser = build_parser()
+    for word in argv:
+        parser = _subparsers(parser)[word]
+    names = list(_subparsers(parser))
+    assert main([*argv, "--help"]) == 0
+    out = capsys.readouterr().out
+    usage, _, rest = out.partition("\n\n")
+    listed = [line.split()[0] for line in rest.splitlines() if line.startswith("    ") and line.split()]
+    for name in names:
+        assert name in usage, f"{name} missing from the usage line:\n{usage}"
+        assert name in listed, f"{name} missing from the list of subcommands:\n{out}"
+    if not argv:
+        assert {"train", "sample", "evaluate", "translate", "bench", "experiment"} <= set(names)
+    else:
+        assert names == ["pix2pix-ablations", "cyclegan-variants"]
+
+
+# ------------------------------------------------------------------ FashionMNIST-shaped outputs
+@pytest.mark.parametrize("pad_to", [28, 31, 32, 33])
+def test_unpad_takes_off_exactly_the_padding(pad_to):
+    from gan_course.data import load_fashion_mnist, unpad
+
+    plain = load_fashion_mnist("test", limit=16).images  # (16, 1, 28, 28)
+    padded = load_fashion_mnist("test", limit=16, pad_to=pad_to).images  # (16, 1, pad_to, pad_to)
+    assert padded.shape == (16, 1, pad_to, pad_to)
+    assert torch.equal(unpad(padded), plain)
+
+
+def test_write_output_crops_32x32_images_and_keeps_labels(tmp_path):
+    from gan_course.cli import _write_output
+    from gan_course.data import load_fashion_mnist
+
+    plain = load_fashion_mnist("test", limit=5)
+    padded = load_fashion_mnist("test", limit=5, pad_to=32).images
+    written = _write_output({"images": padded.double(), "labels": plain.labels}, tmp_path / "o.pt", "images")
+    saved = torch.load(tmp_path / "o.pt", weights_only=True)
+    assert saved["images"].dtype == torch.float32 and saved["images"].shape == (5, 1, 28, 28)
+    assert torch.equal(saved["images"], plain.images) and torch.equal(saved["labels"], plain.labels)
+    assert torch.equal(written["images"], saved["images"])
+
+
+def test_write_output_refuses_what_is_not_fashion_mnist_shaped(tmp_path):
+    from gan_course.cli import _write_output
+    from gan_course.errors import CourseError
+
+    for images in (torch.zeros(2, 3, 32, 32), torch.zeros(2, 1, 16, 16), torch.zeros(2, 1, 28, 32)):
+        with pytest.raises(CourseError, match="FashionMNIST"):
+            _write_output({"images": images}, tmp_path / "o.pt", "images")
+    assert not (tmp_path / "o.pt").exists()
+
+
+# ------------------------------------------------------------------ experiment subcommands
+def test_experiment_help_lists_both_runners():
+    result = run_cli("experiment", "--help", cwd=".")
+    assert result.returncode == 0
+    assert "pix2pix-ablations" in result.stdout and "cyclegan-variants" in result.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["experiment"], "required"),
+    (["experiment", "gan-zoo"], "invalid choice"),
+    (["experiment", "pix2pix-ablations", "--profile", "huge"], "--profile"),
+    (["experiment", "pix2pix-ablations", "--only", "no such run"], "--only"),
+    (["experiment", "pix2pix-ablations", "--device", "tpu"], "--device"),
+    (["experiment", "cyclegan-variants", "--variants", "horses"], "--variants"),
+    (["experiment", "cyclegan-variants", "--out", ""], "--out"),
+    (["experiment", "cyclegan-variants", "--out", "/dev/null"], "--out"),  # refused before any training
+    (["experiment", "pix2pix-ablations", "--cache", "/proc/x"], "--cache"),
+])
+def test_experiment_bad_values_are_one_line_on_stderr(tmp_path, args, needle):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result
+    assert needle in result.stderr and result.stderr.startswith("error: ")
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("gan_course.recipes.cyclegan", ["--profile", "huge"]),
+    ("gan_course.recipes.pix2pix", ["ablations", "--profile", "huge"]),
+    ("gan_course.recipes.pix2pix", ["--profile", "smoke"]),  # the old command needs `ablations` first
+])
+def test_old_experiment_modules_report_errors_on_stderr(tmp_path, module, argv):
+    """The modules' old entry points go through the CLI: errors on stderr (CycleGAN's used to go to stdout)."""
+    result = subprocess.run([sys.executable, "-m", module, *argv], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.strip().count("\n") == 0, result.stderr

@@ -33,6 +33,9 @@ BASE = {  # small, valid, fast: a garbage value is the only thing wrong
     "export-pretrained": ["export-pretrained", "vanilla", "--checkpoint", "{sandbox}/run"],  # never --force
     "train-classifier": ["train-classifier", "--profile", "smoke", "--out-dir", "{sandbox}/clf", "--device", "cpu"],
     "bench": ["bench", "--steps", "1", "--warmup", "1", "--batch-size", "2", "--device", "cpu", "--n", "200"],
+    # its one positional is the experiment's name (its options: tests/test_cli.py); the base never runs here
+    "experiment": ["experiment", "cyclegan-variants", "--profile", "smoke", "--out", "{sandbox}/abl",
+                   "--runs", "{sandbox}/runs", "--device", "cpu"],
 }
 SKIP_VALID = {  # values that are valid *and* slow for one option: checked for a clean refusal elsewhere
     ("train-classifier", "--seed"): {"0"},

@@ -138,11 +138,17 @@ def test_full_pool_swaps_about_half_and_keeps_the_new_images():
     pool = ImagePool((1, 2, 2), size=50, seed=0)
     pool.query(_numbered(0, 50))
     new = _numbered(1000, 400)
+    ids = new[:, 0, 0, 0]  # 1000..1399, in order
     out = pool.query(new)[:, 0, 0, 0]
-    from_pool = out < 1000  # an old image (ids 0..49 or an earlier new one) was returned instead
-    passed = out == new[:, 0, 0, 0]
-    assert torch.all(from_pool | passed | (out >= 1000))
-    swapped = (out != new[:, 0, 0, 0]).float().mean().item()
+    passed = out == ids
+    # D sees, at each position, its own new fake or one that sat in the pool at that moment:
+    # an old image (0..49) or an EARLIER new fake of this batch that was stored; never a later one
+    earlier_new = (out >= 1000) & (out < ids)
+    assert torch.all(passed | (out < 50) | earlier_new)
+    assert earlier_new.any()  # stored new fakes do come back out
+    # nothing lost, nothing duplicated: each swap hands out a stored image and stores the new one
+    assert sorted(out.tolist() + pool.images[:, 0, 0, 0].tolist()) == list(range(50)) + ids.tolist()
+    swapped = (~passed).float().mean().item()
     assert 0.4 < swapped < 0.6  # probability 0.5
     stored = set(pool.images[:, 0, 0, 0].tolist())
     assert len(pool) == 50 and stored & set(range(1000, 1400))  # new fakes took slots
@@ -297,7 +303,7 @@ def test_cli_train_and_sample(trained, tmp_path):
     assert main(["sample", "cyclegan", "--n", "5", "--out", str(out), "--checkpoint",
                  str(trained / "checkpoint.pt"), "--seed", "1"]) == 0
     images = torch.load(out, weights_only=True)["images"]
-    assert images.dtype == torch.float32 and images.shape == (5, 1, 32, 32)
+    assert images.dtype == torch.float32 and images.shape == (5, 1, 28, 28)  # FashionMNIST's shape, not 32x32
     assert images.min() >= -1 and images.max() <= 1
 
 
@@ -319,17 +325,22 @@ def test_translate_test_items(trained, direction):
         translate_test_items(G, 0, direction, "cpu")
 
 
-def test_translate_cli_when_available(trained, tmp_path):
-    import importlib.util
+def test_translate_cli_writes_28x28_crops_of_the_translations(trained, tmp_path):
+    from gan_course.data import unpad
 
-    if importlib.util.find_spec("gan_course.translate") is None:
-        pytest.skip("the translate command (chapter 6) is not there yet")
     out = tmp_path / "t.pt"
     assert main(["translate", "cyclegan", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "4",
                  "--out", str(out), "--direction", "BtoA"]) == 0
     data = torch.load(out, weights_only=True)
     assert set(data) == {"inputs", "outputs", "reconstructions"}
-    assert all(v.shape == (4, 1, 32, 32) and v.dtype == torch.float32 for v in data.values())
+    assert all(v.shape == (4, 1, 28, 28) and v.dtype == torch.float32 for v in data.values())
+    assert all(v.min() >= -1 and v.max() <= 1 for v in data.values())
+    state = torch.load(trained / "checkpoint.pt", weights_only=True)
+    G = cycle_generators(state["hparams"])
+    G.load_state_dict(state["modules"]["G"])
+    full = translate_test_items(G, 4, "BtoA", "cpu")  # (4, 1, 32, 32) each, in Python
+    for key, value in full.items():  # the file holds the centre of the very same translations
+        assert torch.allclose(data[key], unpad(value), atol=1e-5), key
 
 
 def test_measures_have_every_key(trained):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gan_course.cli import main
+from gan_course.data import load_fashion_mnist, unpad
 from gan_course.edges import PairedBatches, load_edges2fashion, sobel_edges, sobel_magnitude
 from gan_course.errors import CourseError
 from gan_course.runtime import get_device
@@ -15,7 +16,6 @@ from gan_course.models.patchgan import PatchGANConfig
 from gan_course.models.unet import UNetConfig, UNetGenerator, sample_with_dropout
 from gan_course.recipes.pix2pix import (ABLATIONS, Pix2PixRecipe, ablation_recipe, build_pix2pix, load_ablations,
                                         translate_test_items)
-from gan_course.recipes.pix2pix import main as ablations_main
 from gan_course.translate import paired_scores, translate
 
 torch.set_num_threads(1)
@@ -176,16 +176,19 @@ def test_smoke_train_sample_translate(tmp_path, capsys):
     out = tmp_path / "s.pt"
     assert main(["sample", "pix2pix", "--n", "5", "--out", str(out), "--checkpoint", ckpt]) == 0
     images = torch.load(out)["images"]
-    assert images.shape == (5, 1, 32, 32) and images.dtype == torch.float32 and images.abs().max() <= 1
+    assert images.shape == (5, 1, 28, 28) and images.dtype == torch.float32 and images.abs().max() <= 1
     tr = tmp_path / "t.pt"
     assert main(["translate", "pix2pix", "--n", "6", "--out", str(tr), "--checkpoint", ckpt]) == 0
     pairs = torch.load(tr)
     assert set(pairs) == {"inputs", "outputs", "targets"}
     for v in pairs.values():
-        assert v.shape == (6, 1, 32, 32) and v.dtype == torch.float32 and v.min() >= -1 and v.max() <= 1
+        assert v.shape == (6, 1, 28, 28) and v.dtype == torch.float32 and v.min() >= -1 and v.max() <= 1
     assert torch.equal(pairs["outputs"][:5], images)  # the same held-out items, deterministic
-    again = translate("pix2pix", 6, checkpoint=ckpt, device=get_device())  # the CLI's device
-    assert torch.equal(again["outputs"], pairs["outputs"])
+    again = translate("pix2pix", 6, checkpoint=ckpt, device=get_device())  # the CLI's device; 32x32 in Python
+    assert again["outputs"].shape == (6, 1, 32, 32)
+    assert torch.equal(unpad(again["outputs"]), pairs["outputs"])  # the CLI wrote the centre 28x28
+    truth = load_fashion_mnist("test", limit=6).images  # the held-out targets are FashionMNIST's first test items
+    assert torch.equal(pairs["targets"], truth)  # cropped back exactly: the padding is gone, nothing else
     capsys.readouterr()
     assert main(["translate", "pix2pix", "--n", "3", "--out", str(tr), "--checkpoint", ckpt,
                  "--direction", "BtoA"]) == 2
@@ -211,8 +214,8 @@ def test_trainer_steps_log_the_pix2pix_terms(tmp_path):
 
 def test_ablation_command_smoke(tmp_path):
     out = tmp_path / "abl"
-    assert ablations_main(["ablations", "--profile", "smoke", "--out", str(out),
-                           "--only", "L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]) == 0
+    assert main(["experiment", "pix2pix-ablations", "--profile", "smoke", "--out", str(out),
+                 "--only", "L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]) == 0
     results, samples = load_ablations(out)
     assert list(results["runs"]) == ["L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]
     assert results["runs"]["L1 + cGAN"]["fd"] == results["runs"]["PatchGAN 16x16"]["fd"]  # trained once

@@ -28,9 +28,21 @@ def test_train_config_rejects_non_positive_values(field, value):
         TrainConfig(**kwargs)
 
 
-def test_train_config_accepts_positive_values():
-    cfg = TrainConfig(steps=1, sample_every=1, checkpoint_every=1, log_every=1, d_wins_patience=1)
-    assert cfg.steps == 1
+def test_the_smallest_periods_log_sample_and_save_after_every_step(tmp_path, monkeypatch):
+    """1 is a valid value of every period: a 3-step run then logs, samples and checkpoints at each step."""
+    import gan_course.training as training
+
+    saved = []
+    real_save = training.atomic_save
+    monkeypatch.setattr(training, "atomic_save",
+                        lambda state, path, **kw: (saved.append(state["step"]), real_save(state, path, **kw))[1])
+    trainer = make_trainer(tmp_path, steps=3, sample_every=1, checkpoint_every=1, log_every=1, d_wins_patience=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # with a patience of 1 the D-wins warning may fire; not the point here
+        history = trainer.fit()
+    assert history["step"] == [1, 2, 3]
+    assert [step for step, _ in trainer.samples] == [1, 2, 3]
+    assert saved == [1, 2, 3] and load_checkpoint(tmp_path / CHECKPOINT_NAME)["step"] == 3
 
 
 def test_run_dir_follows_the_variable_and_the_profile(tmp_path, monkeypatch):

@@ -413,30 +413,13 @@ def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gan_course.recipes.cyclegan``: train chapter 7's extra runs and store their results."""
-    import argparse
+    """``python -m gan_course.recipes.cyclegan ...``: the same as ``python -m gan_course experiment
+    cyclegan-variants ...`` (same options: --variants, --profile, --out, --runs, --device), kept for old scripts."""
+    import sys
 
-    from ..runtime import get_device
+    from ..cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="python -m gan_course.recipes.cyclegan",
-                                     description="Train chapter 7's no-identity ablation and shape-pair runs "
-                                                 "and write their small results (what the chapter loads "
-                                                 "when USE_PRETRAINED is set).")
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
-    parser.add_argument("--profile", choices=("smoke", "full"), default=None)
-    parser.add_argument("--out", type=Path, default=ABLATIONS_DIR, help="where the results go")
-    parser.add_argument("--runs", type=Path, default=None, help="checkpoint folder (default: $GAN_COURSE_RUNS)")
-    parser.add_argument("--device", default=None)
-    args = parser.parse_args(argv)
-    device = get_device(args.device)
-    try:
-        for name in args.variants:
-            path = save_variant(run_variant(name, device, args.runs, profile=args.profile), args.out)
-            print(f"wrote {path}")
-    except CourseError as exc:
-        print(f"error: {exc}")
-        return 2
-    return 0
+    return cli_main(["experiment", "cyclegan-variants", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ The ablations of the chapter (L1 only, cGAN only, both; U-Net vs the same
 encoder-decoder without skips; PatchGAN sizes from 1x1 to the whole image) are
 run from the command line, at a smaller scale, and their results committed:
 
-    python -m gan_course.recipes.pix2pix ablations --profile full --out gan_course/assets/ablations
+    python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations
+
+(``python -m gan_course.recipes.pix2pix ablations ...``, the older spelling, runs the same.)
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -304,22 +305,18 @@ def load_ablations(directory: str | Path | None = None) -> tuple[dict, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gan_course.recipes.pix2pix ablations [--profile smoke|full] [--out DIR] [--device D]``."""
-    parser = argparse.ArgumentParser(prog="python -m gan_course.recipes.pix2pix",
-                                     description="Run chapter 6's pix2pix ablations and save their results.")
-    parser.add_argument("command", choices=["ablations"])
-    parser.add_argument("--profile", choices=["smoke", "full"], default=None)
-    parser.add_argument("--out", type=Path, default=ABLATIONS_DIR, help="where the results go")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--only", nargs="*", default=None, help="run only these ablations (by name)")
-    parser.add_argument("--cache", type=Path, default=None, help="keep and reuse each run's result in this folder")
-    args = parser.parse_args(argv)
-    try:
-        run_ablations(args.out, args.profile, args.device, names=args.only, cache=args.cache)
-    except CourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    """``python -m gan_course.recipes.pix2pix ablations ...``: the same as ``python -m gan_course experiment
+    pix2pix-ablations ...`` (same options: --profile, --out, --device, --only, --cache), kept for old scripts."""
+    from ..cli import main as cli_main
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["ablations"]:
+        argv = argv[1:]
+    elif not set(argv) & {"-h", "--help"}:
+        print("error: the command is `python -m gan_course experiment pix2pix-ablations [--profile smoke|full] "
+              "[--out DIR]` (or this module with `ablations` first)", file=sys.stderr)
         return 2
-    return 0
+    return cli_main(["experiment", "pix2pix-ablations", *argv])
 
 
 if __name__ == "__main__":
