@@ -137,6 +137,18 @@ def run_dir(name: str, profile: str | None = None) -> Path:
     return base / (profile or current_profile()) / name
 
 
+def shown_path(path: str | Path) -> str:
+    """``path`` as messages print it: inside ``$GAN_COURSE_RUNS`` relative to it, so no machine's folder shows."""
+    path = Path(path)
+    base = os.environ.get("GAN_COURSE_RUNS")
+    if base:
+        try:
+            return str(Path("$GAN_COURSE_RUNS") / path.resolve().relative_to(Path(base).expanduser().resolve()))
+        except (ValueError, OSError):
+            pass
+    return str(path)
+
+
 class StepContext:
     """What a step function needs from the hardware: autocast and a safe update."""
 
@@ -264,7 +276,7 @@ class Trainer:
                 self._recover(from_disk)
             if from_disk:
                 self.load_checkpoint(path)
-                print(f"resumed from {path} at step {self.step}/{self.config.steps}")
+                print(f"resumed from {shown_path(path)} at step {self.step}/{self.config.steps}")
                 self._fallback = path
             else:
                 self._fallback = self._snapshot()

@@ -391,3 +391,14 @@ def test_d_wins_needs_both_conditions():
         trainer.fit()
     assert not [w for w in caught if "won outright" in str(w.message)]
 
+
+
+def test_the_resume_message_shows_the_run_folder_relative_to_gan_course_runs(tmp_path, monkeypatch, capsys):
+    """A notebook's output must not carry the temporary folder of the machine that ran it."""
+    monkeypatch.setenv("GAN_COURSE_RUNS", str(tmp_path))
+    make_trainer(tmp_path / "full" / "tiny", steps=4, checkpoint_every=4).fit()
+    capsys.readouterr()
+    make_trainer(tmp_path / "full" / "tiny", steps=4, checkpoint_every=4).fit()
+    out = capsys.readouterr().out
+    assert "resumed from $GAN_COURSE_RUNS/full/tiny/checkpoint.pt at step 4/4" in out
+    assert str(tmp_path) not in out
