@@ -49,7 +49,7 @@ from torch import nn
 from .data import Batches, find_fashion_mnist_root, load_fashion_mnist
 from .errors import CourseError
 from .models import MLPConfig, MLPDiscriminator, MLPGenerator
-from .runtime import describe_machine, seed_everything
+from .runtime import describe_machine, preserved_rng, seed_everything
 from .steps import d_step, g_step
 from .training import TrainConfig, Trainer
 
@@ -360,10 +360,6 @@ def time_to_quality(model: str, bar: float | None = None, eval_every: int = 500,
     training run is the one the chapter makes. Stops at the bar or at the end of
     the recipe's steps.
     """
-    import random
-
-    import numpy as np
-
     from .evaluation import GOALS
     from .metrics import score_images
     from .recipes import get_model
@@ -386,20 +382,10 @@ def time_to_quality(model: str, bar: float | None = None, eval_every: int = 500,
     while trainer.step < recipe.steps:
         trainer.config.steps = min(trainer.step + eval_every, recipe.steps)
         trainer.fit(resume=False)
-        state = (random.getstate(), np.random.get_state(), torch.random.get_rng_state(),
-                 torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-        try:
+        with preserved_rng(10_000 + seed), torch.no_grad():  # the training run stays the chapter's
             G.eval()
-            seed_everything(10_000 + seed)
-            with torch.no_grad():
-                images = entry.sample(G, n, device)["images"]
+            images = entry.sample(G, n, device)["images"]
             fd = score_images(images, device=device, n=n)["fd"]
-        finally:
-            random.setstate(state[0])
-            np.random.set_state(state[1])
-            torch.random.set_rng_state(state[2])
-            if state[3] is not None:
-                torch.cuda.set_rng_state_all(state[3])
         points.append({"step": trainer.step, "train_seconds": trainer.train_seconds, "fd": fd})
         out(f"  step {trainer.step:>6}: {trainer.train_seconds / 60:6.2f} min of training, FD {fd:7.2f}")
         if fd <= bar:

@@ -27,8 +27,8 @@ with the model) and the recorded ``mistakes``.
 
 from __future__ import annotations
 
+import contextlib
 import math
-import random
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -39,6 +39,7 @@ from torch import nn
 
 from . import losses, theory
 from .errors import CourseError
+from .runtime import preserved_rng
 from .metrics.images import precision_recall
 from .models import patchgan, sizes
 
@@ -155,30 +156,19 @@ def _run(ex: Exercise, fn: Callable, args: tuple) -> Any:
         return _Raised(error)
 
 
-class _KeepRandomState:
-    """Seeds every global generator for a check and restores them afterwards."""
-
-    def __enter__(self):
-        self.fork = torch.random.fork_rng()  # saves the CPU generator and every CUDA one, restores them on exit
-        self.fork.__enter__()
-        self.numpy = np.random.get_state()
-        self.python = random.getstate()
-        self.grad = torch.is_grad_enabled()
-        torch.manual_seed(0)
-        np.random.seed(0)
-        random.seed(0)
-        return self
-
-    def __exit__(self, *exc):
-        np.random.set_state(self.numpy)
-        random.setstate(self.python)
-        torch.set_grad_enabled(self.grad)
-        self.fork.__exit__(None, None, None)
-        return False
+@contextlib.contextmanager
+def _keep_random_state():
+    """Seeds every global generator for a check and restores them afterwards (and grad mode)."""
+    grad = torch.is_grad_enabled()
+    try:
+        with preserved_rng(0):
+            yield
+    finally:
+        torch.set_grad_enabled(grad)
 
 
 def _outputs(ex: Exercise, fn: Callable) -> list:
-    with _KeepRandomState():
+    with _keep_random_state():
         return [_run(ex, fn, args) for args in ex.cases()]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import platform
@@ -56,6 +57,26 @@ def check_device(device, source: str = "device") -> torch.device:
     if not ok:
         raise CourseError(f"the {source} {str(device)[:60]!r} is not available on this machine: use one of {here}")
     return dev
+
+
+@contextlib.contextmanager
+def preserved_rng(seed: int | None = None):
+    """Run a block on its own random numbers, then put every global generator back as it was.
+
+    Saves Python's, NumPy's, PyTorch's CPU and every CUDA generator; with ``seed``,
+    seeds them all (:func:`seed_everything`) for the block. A measurement taken in
+    the middle of training (a score, an exercise check) then changes nothing the
+    training draws afterwards.
+    """
+    python, numpy = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng():  # the CPU generator and every CUDA one
+        try:
+            if seed is not None:
+                seed_everything(seed)
+            yield
+        finally:
+            random.setstate(python)
+            np.random.set_state(numpy)
 
 
 def get_device(prefer: str | None = None) -> torch.device:

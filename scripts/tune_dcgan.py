@@ -21,7 +21,6 @@ import argparse
 import dataclasses
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 #: name -> (model config changes, recipe changes, steps to train)
@@ -54,7 +52,7 @@ def recipe_for(name: str):
 def fd_curve(name: str, device: torch.device, eval_every: int, n: int, out) -> dict:
     from gan_course.metrics import score_images
     from gan_course.recipes import get_model
-    from gan_course.runtime import seed_everything
+    from gan_course.runtime import preserved_rng
 
     entry = get_model("dcgan")
     recipe = recipe_for(name)
@@ -64,20 +62,10 @@ def fd_curve(name: str, device: torch.device, eval_every: int, n: int, out) -> d
     while trainer.step < recipe.steps:
         trainer.config.steps = min(trainer.step + eval_every, recipe.steps)
         trainer.fit(resume=False)
-        state = (random.getstate(), np.random.get_state(), torch.random.get_rng_state(),
-                 torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-        try:
+        with preserved_rng(10_000), torch.no_grad():  # the training run is not disturbed by the scoring
             G.eval()
-            seed_everything(10_000)
-            with torch.no_grad():
-                images = entry.sample(G, n, device)["images"]
+            images = entry.sample(G, n, device)["images"]
             scores = score_images(images, device=device, n=n)
-        finally:
-            random.setstate(state[0])
-            np.random.set_state(state[1])
-            torch.random.set_rng_state(state[2])
-            if state[3] is not None:
-                torch.cuda.set_rng_state_all(state[3])
         points.append({"step": trainer.step, "train_seconds": round(trainer.train_seconds, 1),
                        **{k: round(float(v), 4) for k, v in scores.items()}})
         out(f"  {name}: step {trainer.step}: FD {scores['fd']:.2f}, precision {scores['precision']:.3f}, "

@@ -246,3 +246,17 @@ def test_show_source_summary_skips_a_dataclass_signature():
 
     first = runtime.source_markdown(MLPConfig).split("\n")[1]
     assert first.startswith("<summary>Source of <code>gan_course.models.mlp.MLPConfig</code> (") and "latent_dim" not in first
+
+
+def test_preserved_rng_seeds_the_block_and_restores_every_generator():
+    def draw():
+        return random.random(), float(np.random.rand()), float(torch.rand(()))
+
+    seed_everything(5)
+    expected = draw()
+    seed_everything(5)
+    with runtime.preserved_rng(123):
+        inside = draw()
+    assert draw() == expected  # as if the block never ran
+    seed_everything(123)
+    assert draw() == inside  # the block ran on seed 123

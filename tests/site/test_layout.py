@@ -3,7 +3,8 @@
 At 1280 px wide (a laptop): at most 10% of the code and output blocks scroll sideways,
 no display equation is wider than its column, no TeX shows as raw text (a line of a
 formula that Markdown turned into something else), no text needs a font the site lacks,
-and show_source listings are collapsed behind their one-line summary. At 390 px (a phone): the page itself
+show_source listings are collapsed behind their one-line summary, and figures are shown at their drawn size
+(so their text is at least 9 px tall). At 390 px (a phone): the page itself
 never scrolls sideways, and figures keep their drawn size (they scroll inside their own
 output block instead of shrinking until their labels cannot be read).
 """
@@ -80,6 +81,9 @@ def test_wide_screen(browser, server, spec: Page):
     assert not state["noFont"], f"{where}: text in a script the site has no font for: {state['noFont'][:5]}"
     assert state["openListings"] == 0, f"{where}: {state['openListings']} show_source listing(s) open by default"
     assert state["longSummaries"] == 0, f"{where}: show_source summaries longer than a line or two"
+    # figures are drawn at most 940 px wide with fonts of at least 7 pt at 100 dpi (tests/test_figure_sizes.py):
+    # shown unshrunk in the column, their text is at least 9 px tall on the screen
+    assert not state["shrunk"], f"{where}: figures shrunk below their drawn size: {state['shrunk'][:5]}"
 
 
 @pytest.mark.parametrize("spec", pages(), ids=lambda p: p.name)
