@@ -113,6 +113,15 @@ def _device(text: str) -> str:
     return text
 
 
+def _generator_options(parser: argparse.ArgumentParser, seed_help: str, device_help: str) -> None:
+    """--checkpoint, --seed and --device: how `sample`, `translate` and `evaluate` find and run a generator."""
+    parser.add_argument("--checkpoint", type=_path, default=None,
+                        help="a checkpoint or run folder written by `train` (default: the committed pretrained "
+                             "generator)")
+    parser.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    parser.add_argument("--device", type=_device, default=None, help=device_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .evaluation import MAX_EVAL_N, MIN_EVAL_N
     from .profiles import PROFILES
@@ -143,14 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--n", type=_count(1, MAX_SAMPLES), required=True, help="number of images")
     sample.add_argument("--out", type=_path, required=True,
                         help="output file, e.g. samples.pt (replaces only an earlier output of `sample`)")
-    sample.add_argument("--checkpoint", type=_path, default=None,
-                        help="a checkpoint or run folder written by `train` (default: the committed pretrained "
-                             "generator)")
-    sample.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
     sample.add_argument("--label", type=_label, default=None,
                         help="conditional models (cgan): draw every image of this class, 0-9 (default: all ten "
                              "classes in turn)")
-    sample.add_argument("--device", type=_device, default=None, help=device_help)
+    _generator_options(sample, "random seed for the noise (default 0)", device_help)
     translate = sub.add_parser("translate", help="translate held-out test items (pix2pix, cyclegan) to a .pt file")
     translate.add_argument("model", help="an image-to-image model: pix2pix or cyclegan")
     translate.add_argument("--n", type=_count(1, MAX_TEST_ITEMS), required=True, help="number of test items")
@@ -158,22 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
                            help="output file, e.g. translations.pt (replaces only an earlier output of `translate`)")
     translate.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB",
                            help="AtoB (default) or BtoA (cyclegan only)")
-    translate.add_argument("--checkpoint", type=_path, default=None,
-                           help="a checkpoint or run folder written by `train` (default: the committed pretrained "
-                                "generator)")
-    translate.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    translate.add_argument("--device", type=_device, default=None, help=device_help)
+    _generator_options(translate, "random seed (default 0)", device_help)
     evaluate = sub.add_parser("evaluate", help="print a model's scores beside the reference ladder")
     evaluate.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
-    evaluate.add_argument("--checkpoint", type=_path, default=None,
-                          help="a checkpoint or run folder written by `train` (default: the committed pretrained "
-                               "generator)")
     evaluate.add_argument("--n", type=_count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make the scores noise)"),
                           default=None,
                           help=f"generated images to score, {MIN_EVAL_N}-{MAX_EVAL_N} (default: 5000 in the full "
                                "profile, 256 in smoke)")
-    evaluate.add_argument("--seed", type=_seed, default=0, help="random seed for the noise (default 0)")
-    evaluate.add_argument("--device", type=_device, default=None, help=device_help)
+    _generator_options(evaluate, "random seed for the noise (default 0)", device_help)
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
     export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     export.add_argument("--checkpoint", type=_path, required=True,
