@@ -8,7 +8,7 @@ minutes on a CPU and the committed generator in a few MB.
 
 The ablations of the chapter (L1 only, cGAN only, both; U-Net vs the same
 encoder-decoder without skips; PatchGAN sizes from 1x1 to the whole image) are
-run from the command line, at a smaller scale, and their results committed:
+run from the command line, at the main recipe's scale, and their results committed:
 
     python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations
 
@@ -196,12 +196,8 @@ ABLATIONS_DIR = Path(__file__).resolve().parents[1] / "assets" / "ablations"
 
 
 def _ablation_base(profile: str) -> Pix2PixRecipe:
-    """The smaller recipe every ablation run starts from (full) or the smoke recipe (smoke)."""
-    if check_profile(profile) == "smoke":
-        return Pix2PixRecipe.for_profile("smoke")
-    return Pix2PixRecipe(generator=UNetConfig(base_channels=16),
-                         discriminator=PatchGANConfig(base_channels=16, n_layers=1),
-                         steps=500, sample_every=500, checkpoint_every=500)
+    """The recipe every ablation run starts from: the chapter's main recipe, at its full scale (or the smoke one)."""
+    return Pix2PixRecipe.for_profile(check_profile(profile))
 
 
 def _with(recipe: Pix2PixRecipe, generator: dict | None = None, discriminator: dict | None = None,
@@ -284,7 +280,7 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     meta = {"profile": profile, "n_eval": n_eval, "seed": seed, "steps": base.steps, "batch_size": base.batch_size,
             "generator_base_channels": base.generator.base_channels,
             "discriminator_base_channels": base.discriminator.base_channels,
-            "command": f"python -m gan_course.recipes.pix2pix ablations --profile {profile} --out {out}"}
+            "command": f"python -m gan_course experiment pix2pix-ablations --profile {profile}"}
     (out / "pix2pix_ablations.json").write_text(json.dumps({"meta": meta, "runs": results}, indent=2) + "\n")
     torch.save({"inputs": test.inputs[:n_show].half(), "targets": test.images[:n_show].half(), "outputs": outputs},
                out / "pix2pix_ablations.pt")
