@@ -34,12 +34,22 @@ def show_translations(result: Mapping[str, torch.Tensor], n: int = 10, title: st
     return show_grid(rows, nrow=n, title=title or "input / translation / round trip", size=size)
 
 
+# the measures the chapter reads first: a displayed table shows these and collapses the rest
+MAIN_MEASURES = ("cycle_l1_A", "cycle_l1_B", "fd_AtoB", "fd_BtoA", "target_rate_AtoB", "target_rate_BtoA",
+                 "identity_l1_A", "identity_l1_B")
+
+
 def format_measures(runs: Mapping[str, Mapping[str, float]], keys: Sequence[str] | None = None,
                     digits: int = 3) -> ScoreTable:
-    """A table (plain text when printed, HTML when displayed): one row per measure, one column per run (a missing value shows as '-')."""
+    """A table (plain text when printed, HTML when displayed): one row per measure, one column per run (a missing value shows as '-').
+
+    Without ``keys``, the measures of :data:`MAIN_MEASURES` come first (the displayed table
+    shows them and collapses the rest), then the others in the order the runs give them.
+    """
     if not runs:
         raise CourseError("format_measures needs at least one run: pass {'run name': scores}")
-    keys = list(keys or dict.fromkeys(k for scores in runs.values() for k in scores))
+    present = dict.fromkeys(k for scores in runs.values() for k in scores)
+    keys = list(keys or [*(k for k in MAIN_MEASURES if k in present), *(k for k in present if k not in MAIN_MEASURES)])
     first = max(len(k) for k in keys) + 2
     widths = {name: max(len(name) + 2, digits + 5) for name in runs}
     lines = [" " * first + "".join(f"{name:>{widths[name]}}" for name in runs)]

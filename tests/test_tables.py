@@ -69,3 +69,39 @@ def test_coverage_table_has_an_html_form():
                                          ModeCoverage(6, 8, 0.8, (1,) * 8, 1)]})
     assert "baseline" in str(table).splitlines()[2]
     assert _cells(table)[1] == ["baseline", "2", "7.00 ± 1.41", "85.0 ± 7.1", "8/90, 6/80"]
+
+
+def _main_and_full(table: ScoreTable) -> tuple[str, str | None]:
+    page = table._repr_html_()
+    if "<details" not in page:
+        return page, None
+    main, rest = page.split("<details", 1)
+    return main, rest
+
+
+def test_a_long_table_shows_its_first_section_and_collapses_the_rest():
+    runs = {f"run {i}": ROWS["DCGAN"] for i in range(6)}
+    ladder = {f"rung {i}": LADDER["real test images"] for i in range(5)}
+    table = format_scores(runs, ladder=ladder)  # 6 runs + 5 rungs = 11 rows > MAIN_ROWS
+    main, full = _main_and_full(table)
+    assert full is not None and "Full table (11 rows; 5 more)" in full
+    assert [f"run {i}" in main for i in range(6)] == [True] * 6  # the runs stay in view
+    assert "rung 0" not in main  # the ladder does not fit beside them: it is folded away
+    assert all(f"rung {i}" in full for i in range(5)) and all(f"run {i}" in full for i in range(6))
+    assert len(str(table).splitlines()) == 2 + 6 + 2 + 5  # the printed text keeps every row
+
+
+def test_a_short_table_is_not_folded():
+    main, full = _main_and_full(format_scores({"a": ROWS["DCGAN"]}, ladder=LADDER))
+    assert full is None and "real test images" in main
+
+
+def test_cyclegan_measures_put_the_chapters_measures_first():
+    from gan_course.widgets_cyclegan import MAIN_MEASURES, format_measures
+
+    scores = {k: 0.5 for k in ["area_real_A", "spread_AtoB", *reversed(MAIN_MEASURES), "fd_real_A"]}
+    table = format_measures({"run": scores})
+    main, full = _main_and_full(table)
+    rows = [line.split()[0] for line in str(table).splitlines()[1:]]
+    assert rows[:len(MAIN_MEASURES)] == list(MAIN_MEASURES)
+    assert all(k in main for k in MAIN_MEASURES) and "area_real_A" not in main and "area_real_A" in full

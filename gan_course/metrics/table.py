@@ -8,12 +8,19 @@ When a notebook *displays* it (the last expression of a cell, or
 ``display(table)``), Jupyter, Colab and the website show an HTML table instead:
 every column stays readable in a narrow column or on a phone, where a wide
 plain-text table would be cut off or scroll.
+
+A displayed table shows at most :data:`MAIN_ROWS` rows: whole sections while they
+fit (a first section longer than that is cut to its first rows, so callers put the
+rows that matter first), and the full table in a collapsed ``<details>`` beneath.
+The plain text is always complete.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+
+MAIN_ROWS = 8  # rows of a displayed table before the rest goes into a collapsed "full table"
 
 
 class ScoreTable(str):
@@ -41,13 +48,29 @@ class ScoreTable(str):
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
+        total = sum(len(rows) for _, rows in self.sections)
+        if total <= MAIN_ROWS:
+            return self._html(self.sections)
+        main, left = [], MAIN_ROWS
+        for title, rows in self.sections:
+            if len(rows) > left:
+                if not main:  # the first section alone is too long: its first rows
+                    main.append((title, rows[:left]))
+                break
+            main.append((title, rows))
+            left -= len(rows)
+        shown = sum(len(rows) for _, rows in main)
+        return (self._html(main) + f'\n<details class="gan-table-more"><summary>Full table ({total} rows; '
+                f'{total - shown} more)</summary>\n' + self._html(self.sections) + "\n</details>")
+
+    def _html(self, sections) -> str:
         def cell(tag: str, text: str, first: bool) -> str:
             align = "left" if first else "right"
             return f'<{tag} style="text-align: {align}">{html.escape(text)}</{tag}>'
 
         out = ['<table class="gan-table">', "<thead><tr>"
                + "".join(cell("th", h, i == 0) for i, h in enumerate(self.header)) + "</tr></thead>", "<tbody>"]
-        for title, rows in self.sections:
+        for title, rows in sections:
             if title:
                 out.append(f'<tr><th colspan="{len(self.header)}" style="text-align: left; font-weight: normal; '
                            f'font-style: italic">{html.escape(title)}</th></tr>')
