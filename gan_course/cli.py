@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"generated images to score, {MIN_EVAL_N}-{MAX_EVAL_N} (default: 5000 in the full "
                                "profile, 256 in smoke)")
     _generator_options(evaluate, "random seed for the noise (default 0)", device_help)
+    evaluate.add_argument("--no-ladder", action="store_true",
+                          help="leave out the reference ladder (real and damaged real images) under the scores")
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
     export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     export.add_argument("--checkpoint", type=_path, required=True,
@@ -417,7 +419,7 @@ def cmd_evaluate(args) -> int:
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
     source = str(args.checkpoint) if args.checkpoint else "the committed pretrained generator"
-    report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed)
+    report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed, ladder=not args.no_ladder)
     print(f"{args.model} ({source}), {report.n} generated images vs real FashionMNIST test images")
     print(report.table)
     return 0

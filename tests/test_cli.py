@@ -85,6 +85,10 @@ def test_evaluate_prints_scores_above_the_ladder(trained, capsys):
     out = capsys.readouterr().out
     assert "200 generated images" in out and "FD" in out and "precision" in out
     assert "reference ladder" in out and "real train images" in out and "uniform noise" in out
+    assert main(["evaluate", "vanilla", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "200",
+                 "--no-ladder"]) == 0
+    quiet = capsys.readouterr().out
+    assert "FD" in quiet and "vanilla" in quiet and "reference ladder" not in quiet and "uniform noise" not in quiet
 
 
 def test_evaluate_errors_are_one_line(tmp_path):
