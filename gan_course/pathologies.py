@@ -5,7 +5,8 @@ next to the unchanged recipe with the course's own :class:`~gan_course.training.
 and returns both runs, so the page can put their health plots side by side:
 
 * :func:`d_wins_experiment`: chapter 2's MLP GAN on FashionMNIST, with D's
-  learning rate 10x higher and G's 10x lower: D learns 100x faster than G;
+  learning rate 10x higher and G's 10x lower (D learns 100x faster than G),
+  with G's non-saturating and its saturating loss;
 * :func:`oscillation_experiment`: chapter 1's 2-D ring, with learning rate
   1e-2 and Adam's beta1 = 0.9 instead of 1e-3 and 0.5;
 * :func:`collapse_experiment`: chapter 1's lab on the ring (G learns 5x
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from .errors import CourseError
+from .losses import generator_nonsaturating_loss, generator_saturating_loss
 from .profiles import pick
 from .recipes.vanilla import VanillaRecipe, build_vanilla
 from .theory import ToyGANConfig, ToyRun, train_toy_gan
@@ -35,11 +37,13 @@ from .training import Trainer
 
 # ------------------------------------------------------------- D wins too fast
 def train_image_gan(lr_d_scale: float = 1.0, lr_g_scale: float = 1.0, profile: str | None = None,
-                    device: torch.device | str = "cpu", seed: int = 0) -> Trainer:
+                    device: torch.device | str = "cpu", seed: int = 0, saturating: bool = False) -> Trainer:
     """Chapter 2's MLP GAN with D's and G's learning rates multiplied; no checkpoints kept.
 
-    Only the step count and the training subset shrink (the page needs the first
-    few hundred steps, where the balance between the players is decided).
+    ``saturating=True`` trains G with the saturating loss log(1 - D(G(z))) instead
+    of the non-saturating one. Only the step count and the training subset shrink
+    (the page needs the first few hundred steps, where the balance between the
+    players is decided).
     """
     if lr_d_scale <= 0 or lr_g_scale <= 0:
         raise CourseError(f"learning-rate scales must be positive, got D x{lr_d_scale}, G x{lr_g_scale}")
@@ -48,7 +52,8 @@ def train_image_gan(lr_d_scale: float = 1.0, lr_g_scale: float = 1.0, profile: s
                                  sample_every=pick(smoke=base.sample_every, full=300, profile=profile),
                                  checkpoint_every=pick(smoke=base.checkpoint_every, full=600, profile=profile),
                                  train_limit=pick(smoke=base.train_limit, full=10_000, profile=profile))
-    trainer = build_vanilla(recipe, torch.device(device), out_dir=None, seed=seed)
+    loss = generator_saturating_loss if saturating else generator_nonsaturating_loss
+    trainer = build_vanilla(recipe, torch.device(device), out_dir=None, seed=seed, generator_loss=loss)
     for name, scale in (("D", lr_d_scale), ("G", lr_g_scale)):
         for group in trainer.optimizers[name].param_groups:
             group["lr"] = recipe.lr * scale  # (2e-4 in chapter 2) x scale
@@ -58,9 +63,12 @@ def train_image_gan(lr_d_scale: float = 1.0, lr_g_scale: float = 1.0, profile: s
 
 def d_wins_experiment(profile: str | None = None, device: torch.device | str = "cpu",
                       seed: int = 0) -> dict[str, Trainer]:
-    """Chapter 2's recipe as it is, and with D learning 100x faster than G (lr x10 for D, /10 for G)."""
+    """Chapter 2's recipe; D learning 100x faster than G (lr x10 for D, /10 for G); and the same with G's
+    saturating loss: the two usual causes of a discriminator that wins, alone and together."""
     return {"chapter 2 (both lr 2e-4)": train_image_gan(1.0, 1.0, profile, device, seed),
-            "D lr x10, G lr /10": train_image_gan(10.0, 0.1, profile, device, seed)}
+            "D lr x10, G lr /10": train_image_gan(10.0, 0.1, profile, device, seed),
+            "D lr x10, G lr /10, saturating loss": train_image_gan(10.0, 0.1, profile, device, seed,
+                                                                   saturating=True)}
 
 
 # ---------------------------------------------------------- oscillation, collapse

@@ -50,14 +50,17 @@ def test_image_gan_bad_scale():
 
 def test_d_wins_experiment_smoke():
     runs = d_wins_experiment(profile="smoke")
-    assert list(runs) == ["chapter 2 (both lr 2e-4)", "D lr x10, G lr /10"]
+    assert list(runs) == ["chapter 2 (both lr 2e-4)", "D lr x10, G lr /10", "D lr x10, G lr /10, saturating loss"]
     assert VanillaRecipe.lr == 2e-4  # the label above states it
-    base, broken = runs.values()
-    assert broken.optimizers["D"].param_groups[0]["lr"] == pytest.approx(100 * broken.optimizers["G"].param_groups[0]["lr"])
+    base, broken, saturating = runs.values()
+    for fast in (broken, saturating):
+        assert fast.optimizers["D"].param_groups[0]["lr"] == pytest.approx(100 * fast.optimizers["G"].param_groups[0]["lr"])
     assert base.optimizers["D"].param_groups[0]["lr"] == base.optimizers["G"].param_groups[0]["lr"]
     for trainer in runs.values():
         assert len(trainer.history["step"]) == trainer.config.steps
         assert {"d_real", "d_fake", "loss_g"} <= set(trainer.history)
+    # the saturating loss log(1 - D(G(z))) is never positive; the non-saturating -log D(G(z)) never negative
+    assert max(saturating.history["loss_g"]) <= 0 and min(broken.history["loss_g"]) >= 0
 
 
 def test_toy_experiments_smoke():

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..data import Batches, load_fashion_mnist
+from ..losses import generator_nonsaturating_loss
 from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
 from ..profiles import check_profile, current_profile
 from ..runtime import seed_everything
@@ -41,11 +42,12 @@ class VanillaRecipe:
 
 def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
                   networks=(MLPGenerator, MLPDiscriminator), pad_to: int | None = None,
-                  tag: str = "vanilla-mlp") -> Trainer:
+                  tag: str = "vanilla-mlp", generator_loss=generator_nonsaturating_loss) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer.
 
     ``networks`` are the classes of G and D, each built from ``recipe.model``;
-    ``pad_to`` pads the images (e.g. to 32x32) and ``tag`` names the run.
+    ``pad_to`` pads the images (e.g. to 32x32), ``tag`` names the run and
+    ``generator_loss`` is G's loss (the troubleshooting page passes the saturating one).
     Chapter 4 calls this with its DCGAN networks: the same game, other players.
     """
     seed_everything(seed)
@@ -61,7 +63,8 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
         d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim),
-        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim),
+        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim,
+                       generator_loss=generator_loss),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.checkpoint_every),
