@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from gan_course.metrics import ModeCoverage, ScoreTable, coverage_table, format_scores
-from gan_course.widgets_cyclegan import format_measures
+from gan_course.metrics.translation import format_measures
 
 ROWS = {"DCGAN": {"fd": 12.3456, "kid": 1.234, "precision": 0.5, "recall": 0.25, "label_accuracy": 0.875}}
 LADDER = {"real test images": {"fd": 0.5, "kid": 0.01, "precision": 0.7, "recall": 0.72}}
