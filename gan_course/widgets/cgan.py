@@ -1,6 +1,6 @@
 """Chapter 3's kernel-free class picker: a dropdown of classes over pre-rendered grids.
 
-Like the players in :mod:`gan_course.widgets`, every grid is rendered to PNG in
+Like the players in :mod:`gan_course.widgets.players`, every grid is rendered to PNG in
 Python once, and the dropdown is linked to a ``Stack`` of those images *in the
 browser* (``jslink``), so the picker keeps working on the static website.
 """

@@ -1,4 +1,4 @@
-"""Chapter 7's displays: translation grids, a kernel-free snapshot player, a table of measures."""
+"""Chapter 7's kernel-free snapshot player of translations (its figures are in :mod:`gan_course.plotting.translation`)."""
 
 from __future__ import annotations
 

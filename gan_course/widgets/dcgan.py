@@ -2,11 +2,11 @@
 
 * :func:`size_calculator` — two sliders (stride, padding) over pre-rendered
   tables of output sizes, for many input and kernel sizes at once;
-* :func:`plot_transposed_conv_1d` — one transposed convolution drawn in 1-D:
-  which output positions each input writes to, and how many writes each gets;
-* :func:`transposed_conv_player` — a slider over such drawings.
+* :func:`transposed_conv_player` — a slider over drawings of one transposed
+  convolution in 1-D (:func:`~gan_course.plotting.convolution.plot_transposed_conv_1d`:
+  which output positions each input writes to, and how many writes each gets).
 
-Like :mod:`gan_course.widgets`, every frame is computed in Python once and the
+Like :mod:`gan_course.widgets.players`, every frame is computed in Python once and the
 sliders are tied to ``Stack`` widgets with ``jslink``, so they keep working on
 the static website, without a kernel. Every number comes from
 :mod:`gan_course.models.sizes`, the tested formulas.

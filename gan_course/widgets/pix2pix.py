@@ -1,4 +1,4 @@
-"""Chapter 6's figures and kernel-free players: translations side by side, and PatchGAN patches."""
+"""Chapter 6's kernel-free player of translations (its figures are in :mod:`gan_course.plotting.translation`)."""
 
 from __future__ import annotations
 
