@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import inspect
 import math
 import sys
@@ -123,7 +124,7 @@ def _generator_options(parser: argparse.ArgumentParser, seed_help: str, device_h
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .evaluation import MAX_EVAL_N, MIN_EVAL_N
+    from .experiments.evaluation import MAX_EVAL_N, MIN_EVAL_N
     from .profiles import PROFILES
     from .recipes import MODELS
 
@@ -180,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true",
                         help="export even a smoke-profile or unfinished checkpoint (replaces the shipped generator)")
 
-    from .bench import add_bench_arguments
-    from .classifier import add_train_classifier_arguments
+    from .experiments.bench import add_bench_arguments
+    from .metrics.classifier import add_train_classifier_arguments
 
     add_train_classifier_arguments(sub.add_parser(
         "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
@@ -200,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_experiment_parser(sub, device_help: str) -> None:
     """``experiment pix2pix-ablations`` and ``experiment cyclegan-variants``: the runs behind the committed results."""
     from .profiles import PROFILES
-    from .recipes.cyclegan import ABLATIONS_DIR, VARIANTS
-    from .recipes.pix2pix import ABLATIONS
+    from .experiments import ABLATIONS_DIR
+    from .experiments.cyclegan_variants import VARIANTS
+    from .experiments.pix2pix_ablations import ABLATIONS
 
     experiment = sub.add_parser("experiment", help="run chapter 6's pix2pix ablations or chapter 7's CycleGAN "
                                                    "variants and write their results")
@@ -398,9 +400,42 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def _translator(model: str):
+    from .recipes import get_model
+
+    entry = get_model(model)
+    module = importlib.import_module(entry.build.__module__)  # the recipe module that defines ENTRY
+    fn = getattr(module, "translate_test_items", None)
+    if fn is None:
+        raise CourseError(f"{model} is not an image-to-image model, so it cannot translate: "
+                          "use `sample` for it, or `translate pix2pix` / `translate cyclegan`")
+    return entry, fn
+
+
+@torch.no_grad()
+def translate(model: str, n: int, direction: str = "AtoB", checkpoint: str | Path | None = None,
+              seed: int = 0, device="cpu") -> dict[str, torch.Tensor]:
+    """`translate`'s work: the first ``n`` held-out test items of ``model`` translated: a dict of float32 CPU tensors in [-1, 1]."""
+    from .runtime import seed_everything
+    from .training import load_checkpoint
+
+    entry, fn = _translator(model)
+    device = torch.device(device)
+    if checkpoint is None:  # the committed generator, checked against its SHA-256
+        from .pretrained import load_pretrained
+
+        G = load_pretrained(model, device)
+    else:
+        state = load_checkpoint(checkpoint)
+        G = entry.generator_from_checkpoint(state, checkpoint)
+    G.to(device).eval()
+    seed_everything(seed)
+    out = fn(G, n, direction, device)
+    return {k: v.float().cpu() for k, v in out.items()}
+
+
 def cmd_translate(args) -> int:
     from .runtime import get_device
-    from .translate import _translator, translate
 
     _translator(args.model)  # an image-to-image model, before any work
     _check_output(args.out, "translate", {"inputs", "outputs", "targets", "reconstructions"})
@@ -411,7 +446,7 @@ def cmd_translate(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluation import evaluate_generator
+    from .experiments.evaluation import evaluate_generator
     from .recipes import get_model
     from .runtime import get_device
 
@@ -436,7 +471,7 @@ def cmd_export_pretrained(args) -> int:
 
 
 def cmd_train_classifier(args) -> int:
-    from .classifier import WEIGHTS_NAME, main_train_classifier
+    from .metrics.classifier import WEIGHTS_NAME, main_train_classifier
     from .io import check_writable_file, ensure_folder
 
     if args.out_dir is not None:  # before the training: a folder we cannot write fails now
@@ -454,7 +489,7 @@ def cmd_train_classifier(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import main_bench
+    from .experiments.bench import main_bench
 
     return main_bench(args)
 
@@ -467,12 +502,12 @@ def cmd_experiment(args) -> int:
         if getattr(args, option, None) is not None:
             ensure_folder(getattr(args, option), f"folder (--{option})")
     if args.experiment == "pix2pix-ablations":
-        from .recipes.pix2pix import run_ablations
+        from .experiments.pix2pix_ablations import run_ablations
 
         run_ablations(args.out, args.profile, args.device, names=args.only or None, cache=args.cache)
         print(f"wrote {args.out / 'pix2pix_ablations.json'} and {args.out / 'pix2pix_ablations.pt'}")
         return 0
-    from .recipes.cyclegan import run_variant, save_variant
+    from .experiments.cyclegan_variants import run_variant, save_variant
     from .runtime import get_device
 
     device = get_device(args.device)

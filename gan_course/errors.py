@@ -4,6 +4,9 @@ The message always names the fix. The command line turns it into one line on
 stderr and exit status 2; in a notebook it reads as a normal exception.
 """
 
+#: Where messages send a user whose training shows a known failure (the book page, and its file).
+TROUBLESHOOTING = "the troubleshooting page of the course (book/troubleshooting.ipynb)"
+
 
 class CourseError(Exception):
     """A problem the user can fix; the message says how."""

@@ -9,9 +9,10 @@ Three groups of tools, all small enough to read in one sitting:
   divergence on a fine grid, and check ``V(G, D*) = -log 4 + 2 JSD``.
 * **A discriminator trained from samples** (:func:`fit_discriminator`): what a
   real GAN does, with no density in sight. Its output can be laid over ``D*``.
-* **The 2-D toy lab** (:func:`train_toy_gan`): a GAN on a ring of Gaussians,
-  trained with the course's :class:`~gan_course.training.Trainer`, plus the
-  gradient measurements behind the saturating vs non-saturating comparison.
+* **The gradient measurements** behind the saturating vs non-saturating
+  comparison (:func:`generator_grad_norms`, :func:`grad_norms_as_d_learns`).
+
+The 2-D toy lab those measurements run on is a recipe: :mod:`gan_course.recipes.toy`.
 
 Conventions: all logarithms are natural (divergences in nats, so ``log 2`` is
 the largest JSD); discriminators return **logits** and ``D(x) = sigmoid(logit)``.
@@ -20,22 +21,16 @@ the largest JSD); discriminators return **logits** and ``D(x) = sigmoid(logit)``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from .data import Batches, ImageSet, ring_centers, sample_mixture
 from .errors import CourseError
 from .losses import discriminator_loss, generator_nonsaturating_loss, generator_saturating_loss
-from .metrics import ModeCoverage, mode_coverage
-from .models import ToyConfig, ToyDiscriminator, ToyGenerator
+from .models import ToyConfig, ToyDiscriminator
 from .runtime import seed_everything
-from .steps import d_step, g_step
-from .training import TrainConfig, Trainer
 
 LOG2 = math.log(2.0)
 LOG4 = math.log(4.0)
@@ -338,119 +333,3 @@ def grad_norms_as_d_learns(G: torch.nn.Module, D: torch.nn.Module, real: torch.T
         if step % record_every == 0 or step == steps:
             record(step)
     return rec
-
-
-# ===================================================================== the 2-D lab
-@dataclass
-class ToyGANConfig:
-    modes: int = 8  # number of Gaussians on the ring
-    radius: float = 2.0  # ring radius
-    std: float = 0.02  # std of each Gaussian (the "3σ" of the metric uses it)
-    n_data: int = 20_000  # size of the fixed training set
-    latent_dim: int = 2  # size of z ~ N(0, I): a free choice, unrelated to the data's size
-    g_hidden: int = 128  # G's hidden width
-    g_depth: int = 3  # G's hidden layers
-    d_hidden: int = 128  # D's hidden width
-    d_depth: int = 3  # D's hidden layers
-    pack: int = 1  # PacGAN packing degree m (1 = standard GAN)
-    batch_size: int = 256  # real (and fake) *samples* per step; D sees batch_size / pack packs
-    lr_g: float = 1e-3  # Adam learning rate of G
-    lr_d: float = 1e-3  # Adam learning rate of D
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (beta1 = 0.5 as in DCGAN)
-    steps: int = 3000  # training iterations (one D and one G update each)
-    sample_every: int = 250  # snapshot G(z_fixed) every N steps
-    n_eval: int = 2500  # generated points per snapshot (the metric is computed on these)
-
-    def __post_init__(self):
-        if self.batch_size % self.pack:
-            raise CourseError(f"batch_size={self.batch_size} must be a multiple of pack={self.pack}: "
-                              f"use e.g. batch_size={self.pack * max(1, self.batch_size // self.pack)}")
-
-
-@dataclass
-class ToyRun:
-    """One trained toy GAN, with what the lab measures."""
-
-    cfg: ToyGANConfig
-    seed: int
-    G: ToyGenerator
-    D: ToyDiscriminator
-    trainer: Trainer  # .history, .samples = [(step, (n_eval, 2) points)], .train_seconds
-    data: torch.Tensor  # (n_data, 2) the training points
-    centers: torch.Tensor  # (modes, 2) mode centres
-
-    @property
-    def coverage(self) -> ModeCoverage:
-        """Mode coverage of the last snapshot."""
-        return mode_coverage(self.trainer.samples[-1][1], self.centers, self.cfg.std)
-
-    def coverage_history(self) -> dict[str, list[float]]:
-        """Modes covered and high-quality share at every snapshot."""
-        covs = [(s, mode_coverage(x, self.centers, self.cfg.std)) for s, x in self.trainer.samples]
-        return {"step": [s for s, _ in covs], "modes_covered": [c.modes_covered for _, c in covs],
-                "high_quality": [c.high_quality for _, c in covs]}
-
-
-def train_toy_gan(cfg: ToyGANConfig, seed: int = 0, out_dir: str | Path | None = None,
-                  tag: str = "toy-gan") -> ToyRun:
-    """Train a small GAN on the ring of Gaussians with the course's Trainer.
-
-    The library steps (:func:`~gan_course.steps.d_step`, :func:`~gan_course.steps.g_step`
-    with the non-saturating loss) work unchanged for PacGAN: ``ToyDiscriminator(pack=m)``
-    reshapes a batch of B points into B/m packs itself.
-    """
-    seed_everything(seed)
-    gen = torch.Generator().manual_seed(seed)
-    centers = ring_centers(cfg.modes, cfg.radius)  # (K, 2)
-    data = sample_mixture(centers, cfg.n_data, cfg.std, generator=gen)  # (N, 2)
-    labels = torch.cdist(data, centers).argmin(1)  # (N,) nearest mode, unused by the GAN
-    G = ToyGenerator(ToyConfig(data_dim=2, latent_dim=cfg.latent_dim, hidden=cfg.g_hidden, depth=cfg.g_depth))
-    D = ToyDiscriminator(ToyConfig(data_dim=2, latent_dim=cfg.latent_dim, hidden=cfg.d_hidden,
-                                   depth=cfg.d_depth, pack=cfg.pack))
-    opt_G = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
-    opt_D = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
-    z_fixed = torch.randn(cfg.n_eval, cfg.latent_dim, generator=gen)  # (n_eval, latent)
-    trainer = Trainer(
-        modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D},
-        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=cfg.latent_dim),
-        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=cfg.latent_dim),
-        batches=Batches(ImageSet(data, labels), cfg.batch_size, seed=seed),
-        config=TrainConfig(steps=cfg.steps, sample_every=cfg.sample_every,
-                           checkpoint_every=cfg.steps, log_every=50),
-        sample_fn=lambda: G(z_fixed),  # (n_eval, latent) -> (n_eval, 2)
-        out_dir=out_dir, tag=tag, hparams={**_plain_config(cfg), "seed": seed},
-    )
-    trainer.fit()
-    return ToyRun(cfg=cfg, seed=seed, G=G, D=D, trainer=trainer, data=data, centers=centers)
-
-
-def _plain_config(cfg) -> dict:
-    import dataclasses
-
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
-
-
-@dataclass
-class LabResult:
-    """Several seeds of one configuration."""
-
-    name: str
-    runs: list[ToyRun] = field(default_factory=list)
-
-    @property
-    def coverages(self) -> list[ModeCoverage]:
-        return [r.coverage for r in self.runs]
-
-    @property
-    def train_seconds(self) -> float:
-        return sum(r.trainer.train_seconds for r in self.runs)
-
-
-def run_lab(name: str, cfg: ToyGANConfig, seeds: Sequence[int], out_root: str | Path | None = None
-            ) -> LabResult:
-    """Train ``cfg`` once per seed (checkpoints under ``out_root/name-seedS`` if given)."""
-    result = LabResult(name)
-    for seed in seeds:
-        out_dir = Path(out_root) / f"{name}-seed{seed}" if out_root is not None else None
-        result.runs.append(train_toy_gan(cfg, seed=seed, out_dir=out_dir, tag=f"toy-{name}"))
-    return result

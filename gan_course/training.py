@@ -49,14 +49,13 @@ import torch
 from torch import nn
 
 from .data import Batches
-from .errors import CheckpointError, CourseError, TrainingDiverged
+from .errors import TROUBLESHOOTING, CheckpointError, CourseError, TrainingDiverged
 from .io import atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of  # noqa: F401 (re-exported)
 from .profiles import current_profile
 from .runtime import Precision, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
-TROUBLESHOOTING = "the troubleshooting page of the course (book/troubleshooting.md)"
 
 StepFn = Callable[[tuple, "StepContext"], dict]
 

@@ -165,7 +165,7 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
                dry_run: bool) -> dict:
     """Train ``model``'s recipe on ``device`` and score it; ``precision`` forces GAN_COURSE_PRECISION."""
     from gan_course.errors import TrainingDiverged
-    from gan_course.evaluation import evaluate_generator
+    from gan_course.experiments.evaluation import evaluate_generator
     from gan_course.recipes import get_model
     from gan_course.runtime import Precision
     from gan_course.training import StepContext
@@ -259,7 +259,7 @@ def section_fp16(device, profile, n, models, dry_run, record, reference: dict) -
 
 
 def section_bench(device: torch.device, steps: int, warmup: int, repeats: int) -> dict:
-    from gan_course.bench import run_benchmark
+    from gan_course.experiments.bench import run_benchmark
 
     rows = {}
     for model in ("mlp", "dcgan"):

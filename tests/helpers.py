@@ -7,6 +7,7 @@ import struct
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from gan_course.data import Batches, ImageSet
@@ -126,3 +127,15 @@ def toc_files(root=None) -> list[str]:
 
     walk({k: v for k, v in toc.items() if k != "root"})
     return found
+
+
+def fake_history(n, d_real, d_fake, grad_g=None, seed=0):
+    """A logged history of ``n`` steps with D(x) ~ d_real and D(G(z)) ~ d_fake (plus a little noise)."""
+    rng = np.random.default_rng(seed)
+    d_real = np.clip(np.broadcast_to(d_real, n) + 0.02 * rng.standard_normal(n), 1e-4, 1 - 1e-4)
+    d_fake = np.clip(np.broadcast_to(d_fake, n) + 0.02 * rng.standard_normal(n), 1e-4, 1 - 1e-4)
+    h = {"step": list(range(1, n + 1)), "d_real": d_real.tolist(), "d_fake": d_fake.tolist(),
+         "loss_d_real": (-np.log(d_real)).tolist(), "loss_d_fake": (-np.log(1 - d_fake)).tolist(),
+         "loss_g": (-np.log(d_fake)).tolist()}
+    h["grad_norm_G"] = list(np.broadcast_to(1.0 if grad_g is None else grad_g, n).astype(float))
+    return h

@@ -5,7 +5,8 @@ import re
 import pytest
 import torch
 
-from gan_course.bench import main, run_benchmark
+from gan_course.cli import main as cli_main
+from gan_course.experiments.bench import run_benchmark
 from gan_course.data import find_fashion_mnist_root
 from gan_course.errors import CourseError, DataNotFoundError
 from helpers import write_fake_fashion_mnist
@@ -19,7 +20,7 @@ def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsy
     write_fake_fashion_mnist(tmp_path / "fashion", n_train=64, n_test=8)
     monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "fashion"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert main(["--steps", "5", "--warmup", "1", "--batch-size", "16"]) == 0
+    assert cli_main(["bench", "--steps", "5", "--warmup", "1", "--batch-size", "16"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert LAST_LINE.fullmatch(lines[-1]), lines[-1]
     assert any(line.startswith("seed loop") and "ms/iteration" in line for line in lines)
@@ -33,7 +34,7 @@ def test_iteration_flops_hand_count_for_a_linear_gan():
     """Two 1-layer linear players: every matrix product of one d_step + g_step, counted by hand."""
     from torch import nn
 
-    from gan_course.bench import BenchModel, iteration_flops
+    from gan_course.experiments.bench import BenchModel, iteration_flops
 
     class Flat(nn.Module):  # D: (B, 1, 4, 4) -> flatten -> Linear(16, 1) -> (B,)
         def __init__(self):
@@ -83,7 +84,7 @@ def test_bench_rejects_bad_arguments():
 
 
 def test_time_to_quality_reports_each_check_and_the_result(monkeypatch):
-    from gan_course.bench import time_to_quality
+    from gan_course.experiments.bench import time_to_quality
     from gan_course.recipes.vanilla import VanillaRecipe
 
     tiny = VanillaRecipe(batch_size=8, steps=6, sample_every=3, checkpoint_every=6, train_limit=256)
@@ -98,7 +99,7 @@ def test_time_to_quality_reports_each_check_and_the_result(monkeypatch):
 
 
 def test_time_to_quality_needs_a_bar_for_models_without_an_fd_goal():
-    from gan_course.bench import time_to_quality
+    from gan_course.experiments.bench import time_to_quality
 
     with pytest.raises(CourseError, match="--bar"):
         time_to_quality("vanilla")
@@ -108,6 +109,6 @@ def test_bench_dcgan_arm_on_fake_data(tmp_path, monkeypatch, capsys):
     write_fake_fashion_mnist(tmp_path / "fashion", n_train=64, n_test=8)
     monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "fashion"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert main(["--steps", "3", "--warmup", "1", "--batch-size", "16", "--model", "dcgan"]) == 0
+    assert cli_main(["bench", "--steps", "3", "--warmup", "1", "--batch-size", "16", "--model", "dcgan"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert "DCGAN" in lines[0] and LAST_LINE.fullmatch(lines[-1]), lines

@@ -286,7 +286,7 @@ def test_generator_from_cli_checkpoint_refuses_a_bad_label(trained):
 def test_class_picker_links_a_dropdown_to_one_grid_per_class():
     import ipywidgets as W
 
-    from gan_course.widgets_cgan import class_picker
+    from gan_course.widgets.cgan import class_picker
 
     G = ConditionalGenerator(TINY)
     G.train()
@@ -306,7 +306,7 @@ def test_class_picker_links_a_dropdown_to_one_grid_per_class():
 def test_class_snapshot_player_has_one_frame_per_snapshot():
     import ipywidgets as W
 
-    from gan_course.widgets_cgan import class_snapshot_player
+    from gan_course.widgets.cgan import class_snapshot_player
 
     snapshots = [(step, torch.rand(20, 1, 8, 8) * 2 - 1) for step in (8, 16, 24)]  # 2 rows x 10 classes
     box = class_snapshot_player(snapshots)

@@ -189,14 +189,13 @@ def test_experiment_bad_values_are_one_line_on_stderr(tmp_path, args, needle):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("module, argv", [
-    ("gan_course.recipes.cyclegan", ["--profile", "huge"]),
-    ("gan_course.recipes.pix2pix", ["ablations", "--profile", "huge"]),
-    ("gan_course.recipes.pix2pix", ["--profile", "smoke"]),  # the old command needs `ablations` first
+@pytest.mark.parametrize("argv", [
+    ["experiment", "cyclegan-variants", "--profile", "huge"],
+    ["experiment", "pix2pix-ablations", "--profile", "huge"],
 ])
-def test_old_experiment_modules_report_errors_on_stderr(tmp_path, module, argv):
-    """The modules' old entry points go through the CLI: errors on stderr (CycleGAN's used to go to stdout)."""
-    result = subprocess.run([sys.executable, "-m", module, *argv], cwd=tmp_path, capture_output=True, text=True,
+def test_experiment_errors_go_to_stderr(tmp_path, argv):
+    """The experiment runners (once module entry points; CycleGAN's printed errors to stdout): one line on stderr."""
+    result = subprocess.run([sys.executable, "-m", "gan_course", *argv], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.strip().count("\n") == 0, result.stderr

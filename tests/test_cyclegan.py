@@ -9,10 +9,7 @@ import pytest
 import torch
 
 from gan_course.cli import main
-from gan_course.domains import (ANKLE_BOOT, BAG, SNEAKER, TROUSER, DomainTest, UnpairedBatches, make_domains,
-                                negative, silhouette_area, true_translation)
 from gan_course.errors import CourseError
-from gan_course.image_pool import ImagePool
 from gan_course.losses import (cycle_consistency_loss, identity_loss, lsgan_discriminator_loss,
                                lsgan_generator_loss)
 from gan_course.models.patchgan import PatchGANConfig, PatchGANDiscriminator, patch_grid_size
@@ -120,139 +117,6 @@ def test_cycle_and_identity_losses_hand_values():
     assert cycle_consistency_loss(x, x).item() == 0.0
 
 
-# ------------------------------------------------------------------ image pool
-def _numbered(start: int, n: int) -> torch.Tensor:
-    return torch.arange(start, start + n, dtype=torch.float32).view(n, 1, 1, 1).expand(n, 1, 2, 2).clone()
-
-
-def test_pool_fills_to_its_size_returning_the_new_images():
-    pool = ImagePool((1, 2, 2), size=50, seed=0)
-    for start in range(0, 50, 10):
-        batch = _numbered(start, 10)
-        assert torch.equal(pool.query(batch), batch)  # while filling, D sees exactly the new fakes
-    assert len(pool) == 50
-    assert torch.equal(pool.images[:, 0, 0, 0], torch.arange(50.0))
-
-
-def test_full_pool_swaps_about_half_and_keeps_the_new_images():
-    pool = ImagePool((1, 2, 2), size=50, seed=0)
-    pool.query(_numbered(0, 50))
-    new = _numbered(1000, 400)
-    ids = new[:, 0, 0, 0]  # 1000..1399, in order
-    out = pool.query(new)[:, 0, 0, 0]
-    passed = out == ids
-    # D sees, at each position, its own new fake or one that sat in the pool at that moment:
-    # an old image (0..49) or an EARLIER new fake of this batch that was stored; never a later one
-    earlier_new = (out >= 1000) & (out < ids)
-    assert torch.all(passed | (out < 50) | earlier_new)
-    assert earlier_new.any()  # stored new fakes do come back out
-    # nothing lost, nothing duplicated: each swap hands out a stored image and stores the new one
-    assert sorted(out.tolist() + pool.images[:, 0, 0, 0].tolist()) == list(range(50)) + ids.tolist()
-    swapped = (~passed).float().mean().item()
-    assert 0.4 < swapped < 0.6  # probability 0.5
-    stored = set(pool.images[:, 0, 0, 0].tolist())
-    assert len(pool) == 50 and stored & set(range(1000, 1400))  # new fakes took slots
-
-
-def test_swapped_image_leaves_and_new_image_takes_its_slot():
-    pool = ImagePool((1, 2, 2), size=3, seed=0, p_swap=1.0)  # always swap once full
-    pool.query(_numbered(0, 3))
-    before = pool.images[:, 0, 0, 0].clone()
-    out = pool.query(_numbered(10, 1))[0, 0, 0, 0].item()
-    after = pool.images[:, 0, 0, 0]
-    slot = int((before == out).nonzero())
-    assert out in {0.0, 1.0, 2.0} and after[slot] == 10 and (after != before).sum() == 1
-
-
-def test_pool_is_seeded_deterministic_and_resumable():
-    def run(pool, batches):
-        return [pool.query(b) for b in batches]
-
-    batches = [_numbered(100 * i, 20) for i in range(6)]
-    a, b = ImagePool((1, 2, 2), seed=3), ImagePool((1, 2, 2), seed=3)
-    assert all(torch.equal(x, y) for x, y in zip(run(a, batches), run(b, batches)))
-    c = ImagePool((1, 2, 2), seed=4)
-    assert not all(torch.equal(x, y) for x, y in zip(run(c, batches), run(ImagePool((1, 2, 2), seed=3), batches)))
-    first, second = ImagePool((1, 2, 2), seed=5), ImagePool((1, 2, 2), seed=0)
-    run(first, batches[:3])
-    second.load_state_dict(first.state_dict())  # what a checkpoint restores
-    assert all(torch.equal(x, y) for x, y in zip(run(first, batches[3:]), run(second, batches[3:])))
-
-
-def test_pool_edge_cases():
-    x = _numbered(0, 4)
-    assert torch.equal(ImagePool((1, 2, 2), size=0).query(x), x)  # size 0: no pool
-    with pytest.raises(CourseError, match="50"):
-        ImagePool((1, 2, 2), size=-1)
-    with pytest.raises(CourseError, match="image shape"):
-        ImagePool((1, 2, 2)).query(torch.zeros(2, 1, 3, 3))
-
-
-# ------------------------------------------------------------------ domains
-@pytest.mark.parametrize("pair", ["negative", "shoes", "trousers_bags"])
-@pytest.mark.parametrize("split", ["train", "test"])
-def test_domains_share_no_source_image(pair, split):
-    d = make_domains(pair, split)
-    assert not set(d.a_source.tolist()) & set(d.b_source.tolist())
-    n = 60_000 if split == "train" else 10_000
-    assert d.a_source.max() < n // 2 <= d.b_source.min()  # disjoint halves
-    assert len(d.a) == len(d.a_source) and len(d.b) == len(d.b_source)
-    assert d.a.images.shape[1:] == (1, 32, 32) and d.b.images.shape[1:] == (1, 32, 32)
-
-
-def test_domain_contents():
-    neg = make_domains("negative", "test")
-    assert neg.a.images[:, :, 0, 0].eq(-1).all() and neg.b.images[:, :, 0, 0].eq(1).all()  # backgrounds
-    assert torch.equal(negative(negative(neg.a.images[:5])), neg.a.images[:5])
-    assert torch.equal(true_translation("negative", neg.a.images[:3], "AtoB"), -neg.a.images[:3])
-    shoes = make_domains("shoes", "test")
-    assert shoes.a.labels.eq(SNEAKER).all() and shoes.b.labels.eq(ANKLE_BOOT).all()
-    with pytest.raises(CourseError, match="negative"):
-        true_translation("shoes", shoes.a.images[:1], "AtoB")
-    trousers_bags = make_domains("trousers_bags", "test")
-    assert trousers_bags.a.labels.eq(TROUSER).all() and trousers_bags.b.labels.eq(BAG).all()
-    assert (trousers_bags.a_name, trousers_bags.b_name) == ("trouser", "bag")
-    with pytest.raises(CourseError, match="shoes"):
-        make_domains("horses")
-
-
-def test_unpaired_batches_are_independent_and_resumable():
-    d = make_domains("shoes", "train", limit=40)
-    batches = UnpairedBatches(d, 8, seed=0)
-    a, b = next(batches)
-    assert a.shape == b.shape == (8, 1, 32, 32)
-    state = batches.state_dict()
-    rest = [next(batches) for _ in range(6)]
-    again = UnpairedBatches(d, 8, seed=0)
-    again.load_state_dict(state)
-    assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(rest, [next(again) for _ in range(6)]))
-
-
-def test_silhouette_area_ignores_tone():
-    shoes = make_domains("shoes", "test", limit=50)
-    area = silhouette_area(shoes.a.images)
-    assert torch.allclose(area, silhouette_area(negative(shoes.a.images)))  # same shape, other tone
-    assert silhouette_area(shoes.b.images).mean() > area.mean()  # boots are bigger than sneakers
-
-
-def test_shape_pair_domain_test_uses_each_pairs_classes():
-    for pair in ("shoes", "trousers_bags"):
-        test, held_out = DomainTest(pair), make_domains(pair, "test", limit=200)
-        assert test.rate(held_out.a.images, "A") > 0.9 and test.rate(held_out.b.images, "B") > 0.9
-        assert test.rate(held_out.a.images, "B") < 0.05
-
-
-def test_pixel_domain_test_separates_the_negative_domains():
-    test = DomainTest("negative")
-    held_out = make_domains("negative", "test", limit=500)
-    assert test.rate(held_out.a.images, "A") > 0.99 and test.rate(held_out.b.images, "B") > 0.99
-    assert test.rate(held_out.a.images, "B") < 0.01
-    again = DomainTest("negative")
-    assert torch.equal(again.model.linear.weight, test.model.linear.weight)  # deterministic
-    with pytest.raises(CourseError, match="'A' or 'B'"):
-        test.rate(held_out.a.images, "C")
-
-
 # ------------------------------------------------------------------ recipe, training, command line
 def test_recipe_profiles_share_the_code_path_and_check_fields():
     full, smoke = CycleGANRecipe.for_profile("full"), CycleGANRecipe.for_profile("smoke")
@@ -352,47 +216,6 @@ def test_measures_have_every_key(trained):
             "target_rate_BtoA", "true_l1_AtoB", "true_l1_BtoA", "area_AtoB", "spread_AtoB"} <= set(scores)
     assert all(math.isfinite(v) for v in scores.values())
     assert 0 <= scores["target_rate_AtoB"] <= 1
-
-
-def test_variant_reproduction_command_in_smoke(tmp_path, capsys):
-    """`python -m gan_course.recipes.cyclegan` (the command behind the committed ablation results)."""
-    from gan_course.recipes.cyclegan import load_or_run_variant
-    from gan_course.recipes.cyclegan import main as variants_main
-
-    out, runs = tmp_path / "ablations", tmp_path / "runs"
-    assert variants_main(["--variants", "no_identity", "--profile", "smoke", "--out", str(out),
-                          "--runs", str(runs)]) == 0
-    path = out / "cyclegan_no_identity.pt"
-    assert path.is_file() and path.stat().st_size < 2**20
-    result = load_or_run_variant("no_identity", "cpu", use_committed=True, directory=out)
-    assert result["hparams"]["identity_weight"] == 0.0 and result["step"] == 6
-    assert {"cycle_l1_A", "identity_l1_A", "target_rate_AtoB"} <= set(result["scores"])
-    assert result["grids"][-1].shape == (6 * 4, 1, 32, 32)
-    path.write_bytes(path.read_bytes() + b"x")  # damaged: refused, with the fix
-    with pytest.raises(CourseError, match="SHA-256"):
-        load_or_run_variant("no_identity", "cpu", use_committed=True, directory=out)
-    with pytest.raises(CourseError, match="TRAIN_EXTRA_RUNS"):
-        load_or_run_variant("shoes", "cpu", use_committed=True, directory=out)
-
-
-@pytest.mark.parametrize("name", ["no_identity", "shoes", "trousers_bags"])
-def test_every_variant_has_a_committed_full_result(name):
-    """What chapter 7 loads: each extra run's result, SHA-256 checked, with every measure of measure_cyclegan."""
-    from gan_course.recipes.cyclegan import VARIANTS, load_or_run_variant
-
-    assert set(VARIANTS) == {"no_identity", "shoes", "trousers_bags"}
-    result = load_or_run_variant(name, "cpu", use_committed=True)
-    assert result["step"] == 1500 and result["name"] == name
-    assert result["hparams"]["pair"] == VARIANTS[name].get("pair", "negative")
-    assert {"cycle_l1_B", "target_rate_AtoB", "fd_AtoB", "fd_real_B", "fd_BtoA", "fd_real_A"} <= set(result["scores"])
-
-
-def test_spread_hand_values():
-    from gan_course.recipes.cyclegan import spread
-
-    x = torch.stack([torch.zeros(1, 2, 2), torch.ones(1, 2, 2), torch.ones(1, 2, 2)])  # distances 1, 1, 0
-    assert spread(x) == pytest.approx((1 + 1 + 0) / 3)
-    assert spread(torch.zeros(4, 1, 2, 2)) == 0.0
 
 
 def test_smoke_generators_match_the_pretrained_ones():

@@ -242,7 +242,7 @@ def test_size_calculator_tables_and_links():
     from ipywidgets.widgets.widget import _instances
     from ipywidgets.widgets.widget_link import Link
 
-    from gan_course.widgets_dcgan import size_calculator, size_table_html
+    from gan_course.widgets.dcgan import size_calculator, size_table_html
 
     calc = size_calculator(i_values=range(1, 5), k_values=range(1, 5), strides=(1, 2), paddings=(0, 1, 2))
     controls, outer = calc.children
@@ -263,7 +263,7 @@ def test_transposed_conv_player_frames_and_errors():
     import matplotlib
 
     matplotlib.use("Agg")
-    from gan_course.widgets_dcgan import transposed_conv_player
+    from gan_course.widgets.dcgan import transposed_conv_player
 
     player = transposed_conv_player([(4, 4, 2, 1), (4, 3, 2, 1)], dpi=30)
     assert len(player.children[1].children) == 2

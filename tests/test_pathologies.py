@@ -1,4 +1,4 @@
-"""The troubleshooting page's broken runs (gan_course.pathologies), in the smoke profile."""
+"""The troubleshooting page's broken runs (gan_course.experiments.pathologies), in the smoke profile."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import torch
 
 from gan_course.errors import CourseError
 from gan_course.recipes.vanilla import VanillaRecipe
-from gan_course.pathologies import (checkerboard_patterns, collapse_experiment, d_wins_experiment,
-                                    oscillation_experiment, snapshot_drift, swing, train_image_gan,
-                                    unevenness)
+from gan_course.experiments.pathologies import (checkerboard_patterns, collapse_experiment, d_wins_experiment,
+                                                oscillation_experiment, snapshot_drift, swing,
+                                                train_image_gan, unevenness)
 
 K3, K4, RESIZE = ("transposed conv, kernel 3, stride 2", "transposed conv, kernel 4, stride 2",
                   "nearest up-sampling + conv 3x3")
@@ -91,7 +91,7 @@ def test_snapshot_drift_needs_two_snapshots():
 
 
 def test_plot_patterns_shares_one_scale():
-    from gan_course.pathologies import plot_patterns
+    from gan_course.experiments.pathologies import plot_patterns
 
     fig = plot_patterns(checkerboard_patterns(layers=1, size=6))
     images = [ax.images[0] for ax in fig.axes]

@@ -1,6 +1,5 @@
 """Chapter 6, pix2pix: edge data, U-Net, losses, recipe, command line and the committed ablations."""
 
-import json
 import math
 
 import pytest
@@ -8,74 +7,17 @@ import torch
 
 from gan_course.cli import main
 from gan_course.data import load_fashion_mnist, unpad
-from gan_course.edges import PairedBatches, load_edges2fashion, sobel_edges, sobel_magnitude
 from gan_course.errors import CourseError
 from gan_course.runtime import get_device
 from gan_course.losses import l1_loss, pix2pix_generator_loss
 from gan_course.models.patchgan import PatchGANConfig
 from gan_course.models.unet import UNetConfig, UNetGenerator, sample_with_dropout
-from gan_course.recipes.pix2pix import (ABLATIONS, Pix2PixRecipe, ablation_recipe, build_pix2pix, load_ablations,
-                                        translate_test_items)
-from gan_course.translate import paired_scores, translate
+from gan_course.experiments.pix2pix_ablations import ablation_recipe
+from gan_course.recipes.pix2pix import Pix2PixRecipe, build_pix2pix, translate_test_items
+from gan_course.metrics.translation import paired_scores
+from gan_course.cli import translate
 
 torch.set_num_threads(1)
-
-
-# ------------------------------------------------------------------ edges and data
-def test_sobel_on_a_hand_made_step():
-    x = -torch.ones(1, 1, 6, 6)
-    x[..., 3:] = 1.0  # black left half, white right half: one vertical step of height 1 on [0, 1]
-    mag = sobel_magnitude(x)
-    # Columns 2 and 3 straddle the step: [1, 2, 1] x [-1, 0, 1] gives 1 + 2 + 1 = 4; elsewhere 0.
-    assert torch.allclose(mag[0, 0, :, 2:4], torch.full((6, 2), 4.0))
-    assert mag[0, 0, :, [0, 1, 4, 5]].abs().max() == 0
-    edges = sobel_edges(x)
-    assert set(edges.unique().tolist()) == {-1.0, 1.0}
-    assert (edges[0, 0, :, 2:4] == 1).all() and (edges[0, 0, :, :2] == -1).all()
-
-
-def test_edge_extraction_is_deterministic():
-    a = load_edges2fashion("test", limit=64)
-    b = load_edges2fashion("test", limit=64)
-    assert torch.equal(a.inputs, b.inputs) and torch.equal(a.images, b.images)
-    assert a.inputs.shape == a.images.shape == (64, 1, 32, 32) and a.inputs.dtype == torch.float32
-    assert set(a.inputs.unique().tolist()) <= {-1.0, 1.0}
-    assert a.images.min() >= -1 and a.images.max() <= 1
-    assert (a.images[..., :2, :] == -1).all()  # padded 28 -> 32 with background
-    torch.manual_seed(0)
-    assert torch.equal(sobel_edges(a.images), a.inputs)  # no randomness involved
-
-
-def test_edges_reject_wrong_shape():
-    with pytest.raises(CourseError, match="unsqueeze"):
-        sobel_edges(torch.zeros(4, 32, 32))
-
-
-def test_held_out_split_has_no_overlap():
-    train, test = load_edges2fashion("train"), load_edges2fashion("test")
-    assert len(train) == 60_000 and len(test) == 10_000
-    # A fingerprint per image (a random projection); equal images have equal fingerprints.
-    r = torch.randn(32 * 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    fp_train = train.images.flatten(1).double() @ r  # (60000,)
-    fp_test = test.images.flatten(1).double() @ r  # (10000,)
-    close = torch.isin(fp_test.round(decimals=6), fp_train.round(decimals=6)).nonzero().flatten()
-    for i in close.tolist():  # confirm any candidate byte for byte (none are expected)
-        same = (train.images == test.images[i]).flatten(1).all(1)
-        assert not same.any(), f"test image {i} is also in the training split"
-
-
-def test_paired_batches_are_aligned_and_resumable():
-    data = load_edges2fashion("test", limit=40)
-    batches = PairedBatches(data, batch_size=8, seed=3)
-    edges, images = next(batches)
-    assert edges.shape == images.shape == (8, 1, 32, 32)
-    assert torch.equal(sobel_edges(images), edges)  # each edge map belongs to its image
-    state = batches.state_dict()
-    after = next(batches)
-    batches.load_state_dict(state)
-    assert torch.equal(next(batches)[0], after[0])
-    with pytest.raises(CourseError, match="PairedImageSet"):
-        PairedBatches(data.images, 8)
 
 
 # ------------------------------------------------------------------ U-Net
@@ -145,16 +87,6 @@ def test_pix2pix_generator_loss_hand_values():
     assert total.item() == pytest.approx(10.0)
 
 
-def test_paired_scores_hand_values():
-    y = torch.rand(4, 1, 32, 32) * 1.6 - 0.8
-    same = paired_scores(y, y)
-    assert same["l1"] == 0 and same["psnr"] == 100 and same["ssim"] == pytest.approx(1.0)
-    shifted = paired_scores(y + 0.2, y)  # +0.2 on [-1, 1] is +0.1 on [0, 1]: MSE 0.01 -> 20 dB
-    assert shifted["l1"] == pytest.approx(0.1, abs=1e-6) and shifted["psnr"] == pytest.approx(20.0, abs=1e-3)
-    with pytest.raises(CourseError, match="same"):
-        paired_scores(y, y[:2])
-
-
 # ------------------------------------------------------------------ recipe, command line
 def test_recipe_checks():
     with pytest.raises(CourseError, match="in_channels=2"):
@@ -210,30 +142,6 @@ def test_trainer_steps_log_the_pix2pix_terms(tmp_path):
     for key in ("loss_d_real", "loss_d_fake", "d_real", "d_fake", "loss_g", "loss_l1", "loss_g_total"):
         assert len(history[key]) == trainer.config.steps
     assert trainer.samples[-1][1].shape == (8, 1, 32, 32)
-
-
-def test_ablation_command_smoke(tmp_path):
-    out = tmp_path / "abl"
-    assert main(["experiment", "pix2pix-ablations", "--profile", "smoke", "--out", str(out),
-                 "--only", "L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]) == 0
-    results, samples = load_ablations(out)
-    assert list(results["runs"]) == ["L1 + cGAN", "PatchGAN 16x16", "PixelGAN 1x1"]
-    assert results["runs"]["L1 + cGAN"]["fd"] == results["runs"]["PatchGAN 16x16"]["fd"]  # trained once
-    for scores in results["runs"].values():
-        assert {"l1", "psnr", "ssim", "fd", "kid", "precision", "recall", "train_seconds"} <= set(scores)
-    assert samples["outputs"]["PixelGAN 1x1"].shape == samples["inputs"].shape == (8, 1, 32, 32)
-    with pytest.raises(CourseError, match="ablations --out"):
-        load_ablations(tmp_path / "nothing")
-
-
-def test_committed_ablations_are_complete_and_small():
-    from pathlib import Path
-
-    results, samples = load_ablations()
-    assert list(results["runs"]) == list(ABLATIONS) and results["meta"]["profile"] == "full"
-    folder = Path(__file__).resolve().parents[1] / "gan_course" / "assets" / "ablations"
-    assert sum(p.stat().st_size for p in folder.glob("pix2pix*")) < 1_000_000
-    assert json.loads((folder / "pix2pix_ablations.json").read_text())["meta"]["command"].startswith("python -m")
 
 
 def test_committed_generator_translates_and_fits_both_profiles():

@@ -5,15 +5,15 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gan_course.errors import CourseError  # noqa: E402
-from gan_course.plotting import check_health, image_grid, plot_health, plot_losses, show_grid, show_snapshots  # noqa: E402
+from gan_course.plotting import image_grid, plot_health, plot_losses, show_grid, show_snapshots  # noqa: E402
 from gan_course.plotting.history import plot_compare  # noqa: E402
 from gan_course.plotting.images import ShownFigure, save_grid  # noqa: E402
+from helpers import fake_history  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non-interactive.*:UserWarning")
 
@@ -65,7 +65,7 @@ def test_show_grid_and_snapshots_return_shown_figures(capsys):
     assert "USE_PRETRAINED" in capsys.readouterr().out
 
 
-def test_history_plots_print_a_note_without_a_history(capsys):
+def test_history_plots_print_a_note_without_afake_history(capsys):
     from gan_course.plotting import plot_health, plot_losses
     from gan_course.widgets import snapshot_player
 
@@ -80,61 +80,14 @@ def test_show_grid_on_given_axes_returns_that_figure():
     assert show_grid(torch.zeros(4, 1, 28, 28), ax=ax) is fig
 
 
-# --------------------------------------------------------------- histories
-def _history(n, d_real, d_fake, grad_g=None, seed=0):
-    rng = np.random.default_rng(seed)
-    d_real = np.clip(np.broadcast_to(d_real, n) + 0.02 * rng.standard_normal(n), 1e-4, 1 - 1e-4)
-    d_fake = np.clip(np.broadcast_to(d_fake, n) + 0.02 * rng.standard_normal(n), 1e-4, 1 - 1e-4)
-    h = {"step": list(range(1, n + 1)), "d_real": d_real.tolist(), "d_fake": d_fake.tolist(),
-         "loss_d_real": (-np.log(d_real)).tolist(), "loss_d_fake": (-np.log(1 - d_fake)).tolist(),
-         "loss_g": (-np.log(d_fake)).tolist()}
-    h["grad_norm_G"] = list(np.broadcast_to(1.0 if grad_g is None else grad_g, n).astype(float))
-    return h
-
-
-def test_check_health_quiet_on_a_healthy_run(capsys):
-    h = _history(2000, 0.6, 0.4)
-    assert check_health(h) == []
-    assert "no collapse symptom" in capsys.readouterr().out
-
-
-def test_check_health_flags_d_winning(capsys):
-    n = 2000
-    d_real = np.concatenate([np.full(n // 2, 0.6), np.full(n // 2, 0.995)])
-    d_fake = np.concatenate([np.full(n // 2, 0.4), np.full(n // 2, 0.005)])
-    messages = check_health(_history(n, d_real, d_fake))
-    assert len(messages) == 1 and "wins outright" in messages[0]
-    assert "wins outright" in capsys.readouterr().out
-
-
-def test_check_health_only_judges_the_last_window():
-    n = 2000  # D won early on, then the game recovered: no warning now
-    d_real = np.concatenate([np.full(n // 2, 0.995), np.full(n // 2, 0.6)])
-    d_fake = np.concatenate([np.full(n // 2, 0.005), np.full(n // 2, 0.4)])
-    assert check_health(_history(n, d_real, d_fake), verbose=False) == []
-
-
-def test_check_health_flags_a_vanished_generator_gradient():
-    n = 1000
-    grad = np.geomspace(1.0, 1e-4, n)  # G's gradient dies away
-    messages = check_health(_history(n, 0.7, 0.3, grad_g=grad), verbose=False)
-    assert len(messages) == 1 and "stopped learning" in messages[0]
-    # a gradient that merely shrinks a few times over is normal
-    assert check_health(_history(n, 0.7, 0.3, grad_g=np.geomspace(1.0, 0.2, n)), verbose=False) == []
-
-
-def test_check_health_short_history_is_not_judged():
-    assert check_health(_history(5, 0.999, 0.001), verbose=False) == []
-
-
 def test_plot_losses_health_and_compare(capsys):
-    h = _history(500, 0.6, 0.4)
+    h = fake_history(500, 0.6, 0.4)
     fig = plot_losses(h)
     assert len(fig.axes[0].lines) == 4  # three losses and the log 2 line
     fig = plot_health(h)
     assert fig.axes[0].get_ylim() == (0.0, 1.0)
     assert "health:" in capsys.readouterr().out
-    fig = plot_compare({"a": h, "b": _history(300, 0.9, 0.1)}, "d_fake", logy=True, hline=0.5)
+    fig = plot_compare({"a": h, "b": fake_history(300, 0.9, 0.1)}, "d_fake", logy=True, hline=0.5)
     assert [line.get_label() for line in fig.axes[0].lines][:2] == ["a", "b"]
     with pytest.raises(CourseError, match="no 'nope'"):
         plot_compare({"a": h}, "nope")

@@ -34,7 +34,7 @@ def test_non_finite_images_raise_course_error_in_every_metric(value):
     from gan_course.metrics import (frechet_distance, image_features, label_accuracy, mode_coverage,
                                     precision_recall, score_images)
     from gan_course.metrics.images import kernel_distance
-    from gan_course.translate import paired_scores
+    from gan_course.metrics.translation import paired_scores
 
     bad = _images(value=value)
     for call in (lambda: frechet_distance(bad, _images()),  # crashed the process in LAPACK before
@@ -250,7 +250,7 @@ def test_export_refuses_a_smoke_checkpoint_and_names_what_it_replaces(tmp_path):
 
 # ------------------------------------------------------------------ data cache by content
 def test_replacing_a_bad_data_file_repairs_the_cache_whatever_its_date(tmp_path, monkeypatch):
-    from gan_course import data
+    from gan_course.data import fashion_mnist as data
     from gan_course.errors import DataNotFoundError
 
     monkeypatch.setattr(data, "SYSTEM_DIR", tmp_path / "none")
@@ -273,7 +273,7 @@ def test_replacing_a_bad_data_file_repairs_the_cache_whatever_its_date(tmp_path,
 
 # ------------------------------------------------------------------ the CycleGAN table
 def test_evaluation_table_lists_a_models_own_measures_under_readable_names():
-    from gan_course.evaluation import scores_table
+    from gan_course.experiments.evaluation import scores_table
 
     scores = {"fd": 1.0, "kid": 2.0, "precision": 0.5, "recall": 0.25, "cycle_l1_A": 0.125,
               "target_rate_AtoB": 1.0, "identity_l1_B": 0.5}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from gan_course.metrics import ModeCoverage, ScoreTable, coverage_table, format_scores
-from gan_course.widgets_cyclegan import format_measures
+from gan_course.metrics.translation import format_measures
 
 ROWS = {"DCGAN": {"fd": 12.3456, "kid": 1.234, "precision": 0.5, "recall": 0.25, "label_accuracy": 0.875}}
 LADDER = {"real test images": {"fd": 0.5, "kid": 0.01, "precision": 0.7, "recall": 0.72}}
@@ -97,7 +97,7 @@ def test_a_short_table_is_not_folded():
 
 
 def test_cyclegan_measures_put_the_chapters_measures_first():
-    from gan_course.widgets_cyclegan import MAIN_MEASURES, format_measures
+    from gan_course.metrics.translation import MAIN_MEASURES, format_measures
 
     scores = {k: 0.5 for k in ["area_real_A", "spread_AtoB", *reversed(MAIN_MEASURES), "fd_real_A"]}
     table = format_measures({"run": scores})

@@ -4,12 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_course.errors import CourseError
-from gan_course.theory import (
-    LOG2, LOG4, FitConfig, Mixture1D, ToyGANConfig, check_theory, fit_discriminator, gaussian,
-    generator_grad_norms, generator_loss_curves, integrate, js_divergence, jsd_sweep,
-    optimal_discriminator, quadrature_grid, value_function,
-)
+from gan_course.theory import (LOG2, LOG4, FitConfig, Mixture1D, check_theory, fit_discriminator, gaussian,
+                               generator_grad_norms, generator_loss_curves, integrate, js_divergence,
+                               jsd_sweep, optimal_discriminator, quadrature_grid, value_function)
 from gan_course.models import ToyConfig, ToyDiscriminator, ToyGenerator
 
 
@@ -125,10 +122,3 @@ def test_generator_grad_norms_favour_non_saturating_when_d_rejects():
     norms = generator_grad_norms(G, D, torch.randn(64, 2))
     assert norms["d_fake"] < 0.01
     assert norms["non-saturating"] > 50 * norms["saturating"]
-
-
-def test_toy_config_checks_pack():
-    with pytest.raises(CourseError, match="multiple of pack"):
-        ToyGANConfig(batch_size=100, pack=3)
-    with pytest.raises(CourseError):
-        Mixture1D(means=(0.0,), stds=(-1.0,))

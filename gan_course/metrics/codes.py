@@ -14,12 +14,19 @@
   several codes.
 
 The "class" of a generated image is the classifier's prediction.
+
+Chapter 5 also measures what a *continuous* code does: :func:`image_statistics`
+(brightness, width, height, slant of each image) and :func:`code_effects` (their
+means as one code moves, everything else fixed).
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 
+from ..data import CLASSES
 from ..errors import CourseError
 
 
@@ -95,3 +102,80 @@ def purity_and_nmi(images: torch.Tensor, codes: torch.Tensor, device="cpu") -> t
     classes = predicted_classes(images, device)
     codes = _check_codes(codes, len(classes), "codes")
     return code_purity(codes, classes), code_nmi(codes, classes)
+
+
+# ------------------------------------------------------------ chapter 5: InfoGAN codes
+def generate_from_codes(G, z, category, continuous) -> torch.Tensor:
+    """G(z, c) in eval mode and without gradients, on G's device; images come back on the CPU."""
+    device = next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    try:
+        with torch.no_grad():
+            chunks = [G(zz.to(device), cc.to(device), uu.to(device)).float().cpu()
+                      for zz, cc, uu in zip(z.split(1000), category.split(1000), continuous.split(1000))]
+    finally:
+        G.train(was_training)
+    return torch.cat(chunks)
+
+
+def image_statistics(images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Simple measurable properties of each image (B, 1, H, W) in [-1, 1], as (B,) tensors.
+
+    With ink w = (x + 1) / 2 in [0, 1] as weights over pixel coordinates
+    (u across, v down, in pixels):
+
+    * ``brightness``: mean ink over the image;
+    * ``width`` / ``height``: 4 standard deviations of u / v under w (about the
+      full extent for an evenly filled shape);
+    * ``slant``: the regression slope du/dv of u on v, in pixels across per
+      pixel down (> 0: the garment leans to the right going down).
+    """
+    if images.dim() != 4 or images.shape[1] != 1:
+        raise CourseError(f"image_statistics expects grey images (B, 1, H, W), got {tuple(images.shape)}")
+    w = (images.float().cpu()[:, 0] + 1) / 2  # (B, H, W) in [0, 1]
+    _, H, W_ = w.shape
+    v, u = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W_, dtype=torch.float32),
+                          indexing="ij")  # (H, W) each
+    mass = w.sum(dim=(1, 2)).clamp_min(1e-6)  # (B,)
+    mean_u = (w * u).sum(dim=(1, 2)) / mass
+    mean_v = (w * v).sum(dim=(1, 2)) / mass
+    du, dv = u - mean_u[:, None, None], v - mean_v[:, None, None]  # (B, H, W)
+    var_u = (w * du ** 2).sum(dim=(1, 2)) / mass
+    var_v = (w * dv ** 2).sum(dim=(1, 2)) / mass
+    cov = (w * du * dv).sum(dim=(1, 2)) / mass
+    return {"brightness": w.mean(dim=(1, 2)), "width": 4 * var_u.sqrt(), "height": 4 * var_v.sqrt(),
+            "slant": cov / var_v.clamp_min(1e-6)}
+
+
+def code_effects(G, values: Sequence[float], n: int = 500, seed: int = 0) -> dict:
+    """Mean image statistics against each continuous code's value, everything else held fixed.
+
+    For each continuous code j and each value v, the *same* n draws of
+    (z, c_cat, other continuous codes) are generated with c_cont[j] = v, so the
+    curves show the effect of that one code alone. Returns
+    ``{"values": [...], "codes": {j: {statistic: [mean at each value]}}}``.
+    """
+    cfg = G.cfg
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, cfg.noise_dim, generator=g)  # (n, noise_dim)
+    category = torch.arange(n) % cfg.n_categories  # (n,) balanced over the categories
+    base = torch.rand(n, cfg.n_continuous, generator=g) * 2 - 1  # (n, m) from the prior
+    values = [float(v) for v in values]
+    codes = {}
+    for j in range(cfg.n_continuous):
+        rows: dict[str, list[float]] = {}
+        for v in values:
+            cont = base.clone()
+            cont[:, j] = v
+            for name, stat in image_statistics(generate_from_codes(G, z, category, cont)).items():
+                rows.setdefault(name, []).append(stat.mean().item())
+        codes[j] = rows
+    return {"values": values, "codes": codes}
+
+
+def code_class_table(codes: torch.Tensor, classes: torch.Tensor, n_codes: int = 10) -> torch.Tensor:
+    """Counts n(code, class) as an (n_codes, 10) table, every class kept (also ones never predicted)."""
+    codes, classes = torch.as_tensor(codes).long().cpu(), torch.as_tensor(classes).long().cpu()
+    return torch.bincount(codes * len(CLASSES) + classes, minlength=n_codes * len(CLASSES)).reshape(
+        n_codes, len(CLASSES))

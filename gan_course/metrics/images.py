@@ -2,7 +2,7 @@
 
 Every score compares a set of images with **real FashionMNIST test images**,
 in the 128-dimensional feature space of the course's classifier
-(:mod:`gan_course.classifier`):
+(:mod:`gan_course.metrics.classifier`):
 
 * **FD**, the Fréchet distance (Heusel et al., 2017): fit a Gaussian to each set
   of features and compare them,

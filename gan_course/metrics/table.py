@@ -1,7 +1,7 @@
 """Tables of scores that print as plain text and display as HTML tables in a notebook.
 
 The formatting functions (``format_scores``, ``coverage_table``,
-``widgets_cyclegan.format_measures``) return a :class:`ScoreTable`: a ``str``
+``translation.format_measures``) return a :class:`ScoreTable`: a ``str``
 (so ``print`` and the command line show the aligned plain-text table, and any
 code that treats the result as text keeps working) that also carries its cells.
 When a notebook *displays* it (the last expression of a cell, or

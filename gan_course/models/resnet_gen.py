@@ -106,7 +106,7 @@ class CycleGenerators(nn.Module):
 
     Kept together so that a checkpoint, the pretrained file and the command line
     see both. ``pair`` names the domains they were trained on (see
-    :mod:`gan_course.domains`).
+    :mod:`gan_course.data.domains`).
     """
 
     def __init__(self, cfg: ResnetGeneratorConfig | None = None, pair: str = "negative"):

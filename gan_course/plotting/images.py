@@ -9,6 +9,7 @@ the contrast of a poor batch and hide how it really looks.)
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -86,8 +87,6 @@ def image_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) 
 
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, scale: int = 1) -> Path:
     """Write a batch in [-1, 1] as one PNG grid (the same mapping as :func:`image_grid`)."""
-    from ..widgets import png_from_images
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png_from_images(images, nrow=nrow, scale=scale))
@@ -148,3 +147,28 @@ def show_snapshots(snapshots: Sequence[tuple[int, torch.Tensor]], max_cols: int 
     if title:
         fig.suptitle(title)
     return finish(fig, None)
+
+
+# ------------------------------------------------------------ PNG bytes (the kernel-free players' frames)
+def png_from_images(images: torch.Tensor, nrow: int | None = None, scale: int = 2) -> bytes:
+    """A batch (B, C, H, W) in [-1, 1] -> PNG bytes of its grid, enlarged ``scale`` times."""
+    from PIL import Image
+
+    grid = image_grid(images, nrow)  # (C, H, W) in [0, 1]
+    array = (grid.mul(255).round().byte().permute(1, 2, 0).numpy())
+    if array.shape[2] == 1 or (array[..., 0] == array[..., 1]).all():
+        img = Image.fromarray(array[..., 0])  # (H, W) uint8 -> grayscale
+    else:
+        img = Image.fromarray(array)  # (H, W, 3) uint8 -> RGB
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def png_from_figure(fig, dpi: int = 80) -> bytes:
+    """A matplotlib figure -> PNG bytes (the figure is closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()

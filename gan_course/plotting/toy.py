@@ -190,7 +190,7 @@ def plot_final_samples(rows: Mapping[str, Sequence], centers: torch.Tensor, std:
                        real: torch.Tensor | None = None, size: float = 2.6):
     """Final samples of every seed: one row per configuration, one column per seed.
 
-    ``rows`` maps a configuration name to its runs (:class:`gan_course.theory.ToyRun`).
+    ``rows`` maps a configuration name to its runs (:class:`gan_course.recipes.toy.ToyRun`).
     Each panel's title gives the seed and its mode coverage.
     """
     n_rows, n_cols = len(rows), max(len(r) for r in rows.values())

@@ -25,15 +25,16 @@ from pathlib import Path
 
 import torch
 
-from ..domains import (DomainPair, DomainTest, UnpairedBatches, check_direction, check_pair, make_domains,
-                       silhouette_area, true_translation)
+from ..data.domains import (DomainPair, UnpairedBatches, check_direction, check_pair, make_domains,
+                            true_translation)
 from ..errors import CourseError
 from ..image_pool import ImagePool
 from ..losses import cycle_consistency_loss, identity_loss, lsgan_discriminator_loss, lsgan_generator_loss
 from ..metrics import frechet_distance
+from ..metrics.translation import DomainTest, silhouette_area, spread
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
-from ..profiles import check_profile, current_profile, pick
+from ..profiles import check_profile, current_profile
 from ..runtime import seed_everything
 from ..training import TrainConfig, Trainer
 from .common import ModelEntry, config_from, model_hparams
@@ -295,15 +296,6 @@ def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_tes
     return scores
 
 
-def spread(images: torch.Tensor, n: int = 300) -> float:
-    """Mean L1 distance per pixel between two different images of the first ``n``: how varied a set is."""
-    x = images[:n].float().flatten(1)  # (n, P)
-    if len(x) < 2:
-        raise CourseError("spread needs at least 2 images")
-    dist = torch.cdist(x, x, p=1) / x.shape[1]  # (n, n), zero on the diagonal
-    return float(dist.sum() / (len(x) * (len(x) - 1)))
-
-
 def extra_scores(G: CycleGenerators, samples: dict, device) -> dict:
     """The command line's extra measures: :func:`measure_cyclegan` on 1,000 items per domain."""
     return measure_cyclegan(G, device, n=1000)
@@ -312,115 +304,3 @@ def extra_scores(G: CycleGenerators, samples: dict, device) -> dict:
 ENTRY = ModelEntry(CycleGANRecipe, build_cyclegan, cycle_generators, sample_translations, tag="cyclegan",
                    chapter="07_cyclegan", extra_scores=extra_scores)
 
-
-# ------------------------------------------------------------------ the chapter's other runs
-VARIANTS = {  # name -> recipe fields that differ from the appearance run
-    "no_identity": {"identity_weight": 0.0},  # the ablation: appearance pair without the identity loss
-    "shoes": {"pair": "shoes"},  # a small change of shape: sneakers <-> ankle boots
-    "trousers_bags": {"pair": "trousers_bags"},  # a large change of shape: trousers <-> bags
-}
-ABLATIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "ablations"
-MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each committed result (the folder is shared)
-REPRODUCE = "python -m gan_course.recipes.cyclegan --profile full --out gan_course/assets/ablations"
-
-
-def variant_recipe(name: str, profile: str | None = None) -> CycleGANRecipe:
-    """The recipe of one of chapter 7's extra runs (see ``VARIANTS``)."""
-    if name not in VARIANTS:
-        raise CourseError(f"unknown CycleGAN variant {name!r}: use one of {', '.join(VARIANTS)}")
-    return CycleGANRecipe.for_profile(profile, **VARIANTS[name])
-
-
-def variant_result(trainer: Trainer, name: str, device, n: int = 1000, n_grids: int = 2) -> dict:
-    """What the chapter needs from a finished run, small enough to commit (well under 1 MB).
-
-    ``{"name", "hparams", "step", "train_seconds", "scores", "history", "grid_steps", "grids"}``:
-    the measures of :func:`measure_cyclegan`, the logged history every 5th step
-    (float32), and the translation grids (float16) of every snapshot.
-    """
-    G = trainer.modules["G"]
-    keep = slice(None, None, 5)
-    return {
-        "name": name, "hparams": trainer.hparams, "step": trainer.step, "train_seconds": trainer.train_seconds,
-        "scores": measure_cyclegan(G, device, n=n),  # n test items per domain (or all there are)
-        "history": {k: torch.tensor(v[keep], dtype=torch.float32) for k, v in trainer.history.items()},
-        "grid_steps": torch.tensor([s for s, _ in trainer.samples[-n_grids:]], dtype=torch.int64),
-        "grids": [img.half().clone() for _, img in trainer.samples[-n_grids:]],
-    }
-
-
-def run_variant(name: str, device, runs_dir: str | Path | None = None, profile: str | None = None,
-                seed: int = 0) -> dict:
-    """Train (or resume) one variant in ``runs_dir/cyclegan_<name>`` and return :func:`variant_result`."""
-    from ..training import run_dir
-
-    recipe = variant_recipe(name, profile)
-    out = Path(runs_dir) / f"cyclegan_{name}" if runs_dir is not None else run_dir(f"cyclegan_{name}", profile)
-    trainer = build_cyclegan(recipe, device, out, seed=seed)
-    trainer.fit(resume=True)
-    return variant_result(trainer, name, device, n=pick(smoke=50, full=1000, profile=profile))
-
-
-def load_or_run_variant(name: str, device, use_committed: bool = True, profile: str | None = None,
-                        directory: str | Path = ABLATIONS_DIR) -> dict:
-    """The chapter's cell for an extra run: load its committed result, or (``use_committed=False``) train it.
-
-    The committed results were made by ``{REPRODUCE}``
-    (the full profile); like the pretrained generators they are checked against
-    their SHA-256 in ``cyclegan_manifest.json``. Training instead resumes from, or
-    writes, a checkpoint in ``run_dir("cyclegan_<name>")``.
-    """
-    if not use_committed:
-        return run_variant(name, device, profile=profile)
-    from ..pretrained import read_manifest
-    from ..io import sha256_of
-
-    directory = Path(directory)
-    record = read_manifest(directory / MANIFEST_NAME).get(f"cyclegan_{name}")
-    path = directory / f"cyclegan_{name}.pt"
-    if record is None or not path.is_file():
-        raise CourseError(f"no committed result for the {name} run in {directory}: set TRAIN_EXTRA_RUNS = True "
-                          f"to train it, or make it with `{REPRODUCE}`")
-    if sha256_of(path) != record["sha256"]:
-        raise CourseError(f"{path} does not match its SHA-256 in {MANIFEST_NAME}: restore it with "
-                          f"`git checkout {directory}` or remake it with `{REPRODUCE}`")
-    result = torch.load(path, map_location="cpu", weights_only=True)
-    print(f"loaded the committed {name} run ({path.name}: {result['step']} steps, "
-          f"{result['train_seconds']:.0f} s of training; SHA-256 verified)")
-    return result
-
-
-load_or_run_variant.__doc__ = load_or_run_variant.__doc__.format(REPRODUCE=REPRODUCE)
-
-
-def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
-    """Write a variant's result as ``cyclegan_<name>.pt`` (atomically) and record its SHA-256."""
-    from ..io import atomic_save, atomic_write_json, sha256_of
-    from ..pretrained import read_manifest
-
-    directory = Path(directory)
-    path = atomic_save(result, directory / f"cyclegan_{result['name']}.pt")
-    size = path.stat().st_size
-    if size > 2**20:
-        path.unlink()
-        raise CourseError(f"the {result['name']} result takes {size / 2**20:.1f} MB, over 1 MB: "
-                          "keep fewer snapshots")
-    manifest = read_manifest(directory / MANIFEST_NAME)
-    manifest[f"cyclegan_{result['name']}"] = {"file": path.name, "sha256": sha256_of(path), "bytes": size,
-                                              "step": int(result["step"])}
-    atomic_write_json(manifest, directory / MANIFEST_NAME)
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m gan_course.recipes.cyclegan ...``: the same as ``python -m gan_course experiment
-    cyclegan-variants ...`` (same options: --variants, --profile, --out, --runs, --device), kept for old scripts."""
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["experiment", "cyclegan-variants", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,29 +6,20 @@ loss halved, Adam with lr 2e-4 and β₁ = 0.5. The networks are smaller (32x32
 images, widths 32 to 128 instead of 64 to 512) so that a full run fits in
 minutes on a CPU and the committed generator in a few MB.
 
-The ablations of the chapter (L1 only, cGAN only, both; U-Net vs the same
-encoder-decoder without skips; PatchGAN sizes from 1x1 to the whole image) are
-run from the command line, at the main recipe's scale, and their results committed:
-
-    python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations
-
-(``python -m gan_course.recipes.pix2pix ablations ...``, the older spelling, runs the same.)
+The chapter's ablations (L1 only, cGAN only, ...) are changes of this recipe,
+run by :mod:`gan_course.experiments.pix2pix_ablations`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import sys
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import torch
 
-from ..edges import PairedBatches, load_edges2fashion
+from ..data.edges import PairedBatches, load_edges2fashion
 from ..errors import CourseError
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
@@ -180,7 +171,7 @@ def sample_translations(G: UNetGenerator, n: int, device) -> dict:
 
 def extra_scores(G: UNetGenerator, samples: dict, device) -> dict:
     """L1, PSNR and SSIM of the sampled outputs against their own true images (see ``paired_scores``)."""
-    from ..translate import paired_scores
+    from ..metrics.translation import paired_scores
 
     outputs = samples["images"]
     targets = load_edges2fashion("test", limit=len(outputs)).images
@@ -190,130 +181,3 @@ def extra_scores(G: UNetGenerator, samples: dict, device) -> dict:
 ENTRY = ModelEntry(Pix2PixRecipe, build_pix2pix, unet_generator, sample_translations, tag="pix2pix",
                    chapter="06_pix2pix", extra_scores=extra_scores)
 
-
-# ------------------------------------------------------------------ ablations (chapter 6)
-ABLATIONS_DIR = Path(__file__).resolve().parents[1] / "assets" / "ablations"
-
-
-def _ablation_base(profile: str) -> Pix2PixRecipe:
-    """The recipe every ablation run starts from: the chapter's main recipe, at its full scale (or the smoke one)."""
-    return Pix2PixRecipe.for_profile(check_profile(profile))
-
-
-def _with(recipe: Pix2PixRecipe, generator: dict | None = None, discriminator: dict | None = None,
-          **fields) -> Pix2PixRecipe:
-    return dataclasses.replace(
-        recipe, generator=dataclasses.replace(recipe.generator, **(generator or {})),
-        discriminator=dataclasses.replace(recipe.discriminator, **(discriminator or {})), **fields)
-
-
-# name -> (group, changes from the base recipe). The base is "L1 + cGAN": U-Net, 16x16 PatchGAN.
-ABLATIONS: dict[str, tuple[str, dict]] = {
-    "L1 only": ("objective", {"adversarial_weight": 0.0}),
-    "cGAN only": ("objective", {"l1_weight": 0.0}),
-    "L1 + cGAN": ("objective", {}),
-    "encoder-decoder (no skips)": ("generator", {"generator": {"skips": False}}),
-    "PixelGAN 1x1": ("discriminator", {"discriminator": {"n_layers": 0}}),
-    "PatchGAN 16x16": ("discriminator", {}),
-    "PatchGAN 34x34 (whole image)": ("discriminator", {"discriminator": {"n_layers": 2}}),
-}
-
-
-def ablation_recipe(name: str, profile: str | None = None) -> Pix2PixRecipe:
-    """The recipe of one ablation run (see :data:`ABLATIONS`)."""
-    if name not in ABLATIONS:
-        raise CourseError(f"unknown ablation {name!r}: use one of {', '.join(ABLATIONS)}")
-    return _with(_ablation_base(profile or current_profile()), **ABLATIONS[name][1])
-
-
-def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_eval: int | None = None,
-                  n_show: int = 8, seed: int = 0, names: list[str] | None = None,
-                  cache: str | Path | None = None) -> dict:
-    """Train every ablation (runs with identical settings are trained once), measure and save them.
-
-    Writes ``pix2pix_ablations.json`` (per run: group, settings, L1/PSNR/SSIM
-    against the truth, FD/KID/precision/recall of the outputs on ``n_eval``
-    held-out items, training seconds) and ``pix2pix_ablations.pt`` (the first
-    ``n_show`` inputs, targets and every run's outputs, float16) under ``out``.
-    With ``cache``, each run's result is also kept there and reused: an
-    interrupted call resumes, and several processes can share the runs
-    (``--only``), a last call without ``--only`` collecting them.
-    """
-    from ..metrics import score_images
-    from ..translate import paired_scores
-
-    profile = check_profile(profile or current_profile())
-    n_eval = n_eval or (1_000 if profile == "full" else 64)
-    names = names or list(ABLATIONS)
-    device = torch.device(device)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    results, outputs, trained = {}, {}, {}
-    test = load_edges2fashion("test", limit=n_eval)
-    for name in names:
-        recipe = ablation_recipe(name, profile)
-        key = json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=str)
-        cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}'.encode()).hexdigest()[:16]}.pt" \
-            if cache is not None else None
-        if key not in trained and cached is not None and cached.is_file():
-            trained[key] = tuple(torch.load(cached, weights_only=True).values())
-        if key not in trained:  # "L1 + cGAN" and "PatchGAN 16x16" are the same run
-            start = time.perf_counter()
-            trainer = build_pix2pix(recipe, device, out_dir=None, seed=seed)
-            trainer.fit(resume=False)
-            G = trainer.modules["G"].eval()
-            with torch.no_grad():
-                fake = torch.cat([G(x.to(device)).float().cpu() for x in test.inputs.split(500)])
-            scores = {**paired_scores(fake, test.images), **score_images(fake, device=device, n=n_eval)}
-            scores["train_seconds"] = round(trainer.train_seconds, 1)
-            trained[key] = (scores, fake[:n_show].clone())
-            if cached is not None:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                torch.save({"scores": scores, "shown": trained[key][1]}, cached)
-            print(f"{name}: " + ", ".join(f"{k}={v:.3f}" for k, v in scores.items()),
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
-        scores, shown = trained[key]
-        group, changes = ABLATIONS[name]
-        results[name] = {"group": group, "changes": changes, **scores}
-        outputs[name] = shown.half()
-    base = _ablation_base(profile)
-    meta = {"profile": profile, "n_eval": n_eval, "seed": seed, "steps": base.steps, "batch_size": base.batch_size,
-            "generator_base_channels": base.generator.base_channels,
-            "discriminator_base_channels": base.discriminator.base_channels,
-            "command": f"python -m gan_course experiment pix2pix-ablations --profile {profile}"}
-    (out / "pix2pix_ablations.json").write_text(json.dumps({"meta": meta, "runs": results}, indent=2) + "\n")
-    torch.save({"inputs": test.inputs[:n_show].half(), "targets": test.images[:n_show].half(), "outputs": outputs},
-               out / "pix2pix_ablations.pt")
-    return {"meta": meta, "runs": results}
-
-
-def load_ablations(directory: str | Path | None = None) -> tuple[dict, dict]:
-    """The committed ablation results: (the JSON dict, the samples dict with float32 tensors)."""
-    directory = Path(directory) if directory is not None else ABLATIONS_DIR
-    js, pt = directory / "pix2pix_ablations.json", directory / "pix2pix_ablations.pt"
-    if not js.is_file() or not pt.is_file():
-        raise CourseError(f"no pix2pix ablation results in {directory}: run "
-                          f"`python -m gan_course.recipes.pix2pix ablations --out {directory}`")
-    samples = torch.load(pt, map_location="cpu", weights_only=True)
-    samples = {"inputs": samples["inputs"].float(), "targets": samples["targets"].float(),
-               "outputs": {k: v.float() for k, v in samples["outputs"].items()}}
-    return json.loads(js.read_text()), samples
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m gan_course.recipes.pix2pix ablations ...``: the same as ``python -m gan_course experiment
-    pix2pix-ablations ...`` (same options: --profile, --out, --device, --only, --cache), kept for old scripts."""
-    from ..cli import main as cli_main
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["ablations"]:
-        argv = argv[1:]
-    elif not set(argv) & {"-h", "--help"}:
-        print("error: the command is `python -m gan_course experiment pix2pix-ablations [--profile smoke|full] "
-              "[--out DIR]` (or this module with `ablations` first)", file=sys.stderr)
-        return 2
-    return cli_main(["experiment", "pix2pix-ablations", *argv])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import CourseError
-from .metrics import default_n, format_scores, score_images
-from .recipes import get_model
-from .runtime import seed_everything
+from ..errors import CourseError
+from ..metrics import default_n, format_scores, score_images
+from ..recipes import get_model
+from ..runtime import seed_everything
 
 
 # Below this many images the scores mean little: FD fits a covariance to the classifier's 128 features,
@@ -66,7 +66,7 @@ def scores_table(model: str, scores: dict, ladder: bool = True, device="cpu", n:
     Models with many measures of their own (CycleGAN has over twenty) would make one
     unreadably wide table, so those are listed beneath it with their full names.
     """
-    from .metrics.images import SCORE_KEYS
+    from ..metrics.images import SCORE_KEYS
 
     core = {k: v for k, v in scores.items() if k in SCORE_KEYS}
     table = format_scores({model: core}, ladder=ladder, device=device, n=n)
@@ -102,8 +102,8 @@ def goal_report(model: str, scores: dict) -> list[str]:
 
 def evaluate_committed(device="cpu", n: int | None = None, seed: int = 0) -> dict[str, dict]:
     """Scores of every committed pretrained generator (in chapter order), each on ``n`` samples."""
-    from .pretrained import load_pretrained, read_manifest
-    from .recipes import MODELS
+    from ..pretrained import load_pretrained, read_manifest
+    from ..recipes import MODELS
 
     shipped = read_manifest()
     rows = {}
@@ -140,6 +140,6 @@ def fd_versus_sample_size(images_a: torch.Tensor, sizes, device="cpu") -> dict[i
     FD's estimate is biased upwards for small samples (the covariances are noisy),
     so numbers computed with different sample sizes cannot be compared.
     """
-    from .metrics.images import Scorer
+    from ..metrics.images import Scorer
 
     return {int(k): Scorer(n_real=int(k), device=str(torch.device(device)))(images_a[:k])["fd"] for k in sizes}

@@ -1,16 +1,16 @@
-"""Chapter 6's figures and kernel-free players: translations side by side, and PatchGAN patches."""
+"""Chapters 6 and 7's figures: labelled rows of translations, PatchGAN patches, CycleGAN grids and losses."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
 
-from .errors import CourseError
-from .plotting.images import finish, image_grid, new_figure
-from .widgets import frame_player, png_from_images
+from ..errors import CourseError
+from .images import finish, image_grid, new_figure, show_grid
 
 
+# ------------------------------------------------------------ chapter 6: pix2pix
 def show_rows(rows: dict[str, torch.Tensor], title: str | None = None, width: float = 10.0):
     """Labelled rows of images in [-1, 1], one row per entry ``{label: (N, C, H, W)}`` (same N in every row).
 
@@ -47,7 +47,7 @@ def show_patches(image: torch.Tensor, n_layers_list: Sequence[int], cell: int = 
     """
     from matplotlib.patches import Rectangle
 
-    from .models.patchgan import patch_grid_size, patch_span, receptive_field
+    from ..models.patchgan import patch_grid_size, patch_span, receptive_field
 
     size = image.shape[-1]
     fig, axes = new_figure(1, len(n_layers_list), figsize=(2.6 * len(n_layers_list), 3.0), squeeze=False)
@@ -68,17 +68,49 @@ def show_patches(image: torch.Tensor, n_layers_list: Sequence[int], cell: int = 
     return finish(fig, axes[0, 0])
 
 
-def translation_player(inputs: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor,
-                       labels: Sequence[str] | None = None, scale: int = 5):
-    """A slider over test items; each frame shows input -> output -> truth side by side. Needs no kernel.
+# ------------------------------------------------------------ chapter 7: CycleGAN
+def show_translations(result: Mapping[str, torch.Tensor], n: int = 10, title: str | None = None,
+                      size: float = 6.0):
+    """Three rows: inputs, their translations, and the round trips (a ``translate_test_items`` result)."""
+    missing = {"inputs", "outputs", "reconstructions"} - set(result)
+    if missing:
+        raise CourseError(f"show_translations needs inputs, outputs and reconstructions; {sorted(missing)} "
+                          "are missing: pass the dict that translate_test_items returns")
+    n = min(n, result["inputs"].shape[0])
+    rows = torch.cat([result["inputs"][:n], result["outputs"][:n], result["reconstructions"][:n]])
+    return show_grid(rows, nrow=n, title=title or "input / translation / round trip", size=size)
 
-    ``inputs``, ``outputs``, ``targets``: (N, C, H, W) in [-1, 1], aligned.
+
+CURVE_LABELS = {
+    "loss_d_real": "D on real: 1/2 (D(y) - 1)², both D's",
+    "loss_d_fake": "D on fake: 1/2 D(G(x))², both D's",
+    "loss_g": "G's adversarial: (D(G(x)) - 1)², both G's",
+    "loss_cycle": "cycle: |F(G(x)) - x| + |G(F(y)) - y|",
+    "loss_identity": "identity: |G(y) - y| + |F(x) - x|",
+}
+
+
+def plot_cyclegan_losses(history: Mapping[str, Sequence[float]], window: int | None = None,
+                         title: str = "CycleGAN losses"):
+    """Two panels: the least-squares adversarial terms, and the cycle and identity L1 terms.
+
+    The dotted line in the left panel is 1/4: what each of D's summed terms scores when
+    both D's answer 1/2 for everything (1/8 per domain).
     """
-    if not (len(inputs) == len(outputs) == len(targets)) or len(inputs) == 0:
-        raise CourseError(f"translation_player needs aligned, non-empty inputs, outputs and targets, got "
-                          f"{len(inputs)}, {len(outputs)}, {len(targets)}: pass the same items in each")
-    labels = list(labels) if labels is not None else [f"test item {i}: edges → output → truth"
-                                                      for i in range(len(inputs))]
-    frames = [png_from_images(torch.stack([inputs[i], outputs[i], targets[i]]).float().cpu(), nrow=3, scale=scale)
-              for i in range(len(inputs))]
-    return frame_player(frames, labels, description="item", width=f"{3 * 34 * scale}px", start=0)
+    from .history import _smoothed, _window
+    from .images import finish, new_figure
+
+    window = window or _window(history)
+    fig, (left, right) = new_figure(1, 2, figsize=(11, 3.5))
+    for ax, keys in ((left, ("loss_d_real", "loss_d_fake", "loss_g")), (right, ("loss_cycle", "loss_identity"))):
+        for key in keys:
+            if key not in history:
+                raise CourseError(f"the history has no {key!r}: pass a CycleGAN trainer's history")
+            ax.plot(*_smoothed(history, key, window), label=CURVE_LABELS[key])
+        ax.set_xlabel("step")
+        ax.legend(fontsize=8)
+    left.axhline(0.25, color="gray", ls=":", lw=1, label="D answering 1/2")
+    left.set_title(f"adversarial (moving average over {window} steps)")
+    right.set_title("cycle and identity, unweighted")
+    fig.suptitle(title)
+    return finish(fig, left)

@@ -37,11 +37,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import losses, theory
-from .errors import CourseError
-from .runtime import preserved_rng
-from .metrics.images import precision_recall
-from .models import patchgan, sizes
+from .. import losses, theory
+from ..errors import CourseError
+from ..runtime import preserved_rng
+from ..metrics.images import precision_recall
+from ..models import patchgan, sizes
 
 NOT_DONE = "not done yet — using the reference implementation"
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +34,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
-from .errors import CourseError
-from .profiles import check_profile, current_profile, pick
-from .runtime import describe_machine, get_device, seed_everything
-from .io import atomic_save, atomic_write_json, sha256_of
+from ..data import CLASSES, Batches, ImageSet, load_fashion_mnist
+from ..errors import CourseError
+from ..profiles import check_profile, current_profile, pick
+from ..runtime import describe_machine, get_device, seed_everything
+from ..io import atomic_save, atomic_write_json, sha256_of
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 WEIGHTS_NAME = "classifier.pt"
 RETRAIN_FIX = "run python -m gan_course train-classifier"
 WEIGHTS_FORMAT = 1
@@ -374,7 +373,7 @@ _CACHE: dict[tuple[str, str, str], FashionClassifier] = {}
 
 def _restore_advice(path: Path) -> str:
     """How to get a shipped file back: in a git clone, git checkout; after pip install, a reinstall."""
-    repo, path = Path(__file__).resolve().parents[1], Path(path).resolve()
+    repo, path = Path(__file__).resolve().parents[2], Path(path).resolve()
     if (repo / ".git").exists() and path.is_relative_to(repo):
         return f"git -C {repo} checkout -- {path.relative_to(repo)}"
     return "pip install --force-reinstall --no-deps gan_course, or the install command you used"
@@ -461,7 +460,7 @@ def main_train_classifier(args: argparse.Namespace) -> int:
     elif profile == "full":
         out_dir = ASSETS
     else:
-        from .training import run_dir
+        from ..training import run_dir
 
         out_dir = run_dir("classifier", profile)
     device = resolve_device(getattr(args, "device", None))
@@ -475,18 +474,3 @@ def main_train_classifier(args: argparse.Namespace) -> int:
           f"training {record['train_seconds']:.0f} s, total {time.perf_counter() - start:.0f} s "
           f"on {record['machine']}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = add_train_classifier_arguments(argparse.ArgumentParser(
-        prog="python -m gan_course.classifier", description="Train the FashionMNIST feature classifier."))
-    args = parser.parse_args(argv)
-    try:
-        return main_train_classifier(args)
-    except CourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

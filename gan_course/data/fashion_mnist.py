@@ -1,4 +1,4 @@
-"""Data: FashionMNIST found offline, kept on the device as one tensor, and 2-D toys.
+"""FashionMNIST, found offline and kept on the device as one tensor, and the batches every recipe trains on.
 
 Where the raw files come from, in order:
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from .errors import CourseError, DataNotFoundError
+from ..errors import CourseError, DataNotFoundError
 
 ENV_VAR = "GAN_COURSE_DATA"
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -105,14 +105,14 @@ def check_idx(path: Path, name: str, source: Path | None = None) -> int:
 
 @lru_cache(maxsize=64)
 def _source_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
-    from .io import sha256_of
+    from ..io import sha256_of
 
     return sha256_of(path)
 
 
 def _unpack(src: Path, dst: Path, name: str) -> None:
     """Unpack (or copy) ``src`` to ``dst`` atomically, checking the content first."""
-    from .io import atomic_write
+    from ..io import atomic_write
 
     opener = gzip.open if src.suffix == ".gz" else open
 
@@ -140,7 +140,7 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
     unpacked again; a damaged cache file is too. Temp files of killed unpackers
     are removed.
     """
-    from .io import atomic_write_json, remove_stale_temps
+    from ..io import atomic_write_json, remove_stale_temps
 
     root = cache_dir() / key
     raw = root / "FashionMNIST" / "raw"
@@ -268,7 +268,7 @@ def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = 
     convolutional networks can halve them cleanly (32 -> 16 -> 8 -> 4).
     ``limit`` keeps the first ``limit`` images (for quick experiments).
     """
-    from .runtime import check_device
+    from ..runtime import check_device
 
     if split not in ("train", "test"):
         raise CourseError(f"unknown split {split!r}: use 'train' or 'test'")
@@ -347,36 +347,3 @@ class Batches:
         self.seed, self.batch_size = state["seed"], state["batch_size"]
         self.per_epoch = len(self.data) // self.batch_size
         self.epoch, self.index, self._perm = state["epoch"], state["index"], None
-
-
-# ---------------------------------------------------------------- 2-D toy data
-def ring_centers(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
-    """(modes, 2) centres evenly spaced on a circle."""
-    angles = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
-    return torch.stack([radius * torch.cos(angles), radius * torch.sin(angles)], dim=1)
-
-
-def grid_centers(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
-    """(side*side, 2) centres on a square grid centred at the origin."""
-    coords = (torch.arange(side, dtype=torch.float32) - (side - 1) / 2) * spacing
-    xs, ys = torch.meshgrid(coords, coords, indexing="ij")
-    return torch.stack([xs.flatten(), ys.flatten()], dim=1)
-
-
-def sample_mixture(centers: torch.Tensor, n: int, std: float,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
-    """n points from an equal-weight mixture of isotropic Gaussians: (n, 2)."""
-    which = torch.randint(len(centers), (n,), generator=generator)
-    return centers[which] + std * torch.randn(n, centers.shape[1], generator=generator)
-
-
-def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-    """The classic mode-collapse benchmark: 8 Gaussians on a ring, (n, 2)."""
-    return sample_mixture(ring_centers(modes, radius), n, std, generator)
-
-
-def grid_of_gaussians(n: int, side: int = 5, spacing: float = 2.0, std: float = 0.05,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-    """25 Gaussians on a 5x5 grid, (n, 2)."""
-    return sample_mixture(grid_centers(side, spacing), n, std, generator)

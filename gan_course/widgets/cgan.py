@@ -1,6 +1,6 @@
 """Chapter 3's kernel-free class picker: a dropdown of classes over pre-rendered grids.
 
-Like the players in :mod:`gan_course.widgets`, every grid is rendered to PNG in
+Like the players in :mod:`gan_course.widgets.players`, every grid is rendered to PNG in
 Python once, and the dropdown is linked to a ``Stack`` of those images *in the
 browser* (``jslink``), so the picker keeps working on the static website.
 """
@@ -11,9 +11,9 @@ from typing import Sequence
 
 import torch
 
-from .data import CLASSES
-from .errors import CourseError
-from .widgets import png_from_images
+from ..data import CLASSES
+from ..errors import CourseError
+from .players import png_from_images
 
 
 @torch.no_grad()
@@ -62,7 +62,7 @@ def class_picker(generator: torch.nn.Module, z: torch.Tensor, classes: Sequence[
 
 def class_snapshot_player(snapshots: Sequence[tuple[int, torch.Tensor]], num_classes: int = 10, scale: int = 2):
     """Replay the Trainer's class grids (rows = fixed noise, columns = classes) step by step."""
-    from .widgets import frame_player
+    from .players import frame_player
 
     frames = [png_from_images(images, nrow=num_classes, scale=scale) for _, images in snapshots]
     return frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step")

@@ -10,35 +10,10 @@ from __future__ import annotations
 import io
 from typing import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import torch
 
-from .errors import CourseError
-from .plotting.images import image_grid
-
-
-def png_from_images(images: torch.Tensor, nrow: int | None = None, scale: int = 2) -> bytes:
-    """A batch (B, C, H, W) in [-1, 1] -> PNG bytes of its grid, enlarged ``scale`` times."""
-    from PIL import Image
-
-    grid = image_grid(images, nrow)  # (C, H, W) in [0, 1]
-    array = (grid.mul(255).round().byte().permute(1, 2, 0).numpy())
-    if array.shape[2] == 1 or (array[..., 0] == array[..., 1]).all():
-        img = Image.fromarray(array[..., 0])  # (H, W) uint8 -> grayscale
-    else:
-        img = Image.fromarray(array)  # (H, W, 3) uint8 -> RGB
-    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
-
-
-def png_from_figure(fig, dpi: int = 80) -> bytes:
-    """A matplotlib figure -> PNG bytes (the figure is closed)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+from ..errors import CourseError
+from ..plotting.images import png_from_figure, png_from_images  # noqa: F401 (re-exported)
 
 
 def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: str = "frame",

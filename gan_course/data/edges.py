@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .data import Batches, load_fashion_mnist
-from .errors import CourseError
+from .fashion_mnist import Batches, load_fashion_mnist
+from ..errors import CourseError
 
 EDGE_THRESHOLD = 0.8  # on the gradient magnitude of images scaled to [0, 1]
 IMAGE_SIZE = 32  # pad 28x28 FashionMNIST to 32x32

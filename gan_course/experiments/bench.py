@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -46,12 +45,12 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .data import Batches, find_fashion_mnist_root, load_fashion_mnist
-from .errors import CourseError
-from .models import MLPConfig, MLPDiscriminator, MLPGenerator
-from .runtime import describe_machine, preserved_rng, seed_everything
-from .steps import d_step, g_step
-from .training import TrainConfig, Trainer
+from ..data import Batches, find_fashion_mnist_root, load_fashion_mnist
+from ..errors import CourseError
+from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
+from ..runtime import describe_machine, preserved_rng, seed_everything
+from ..steps import d_step, g_step
+from ..training import TrainConfig, Trainer
 
 #: The model both arms train: the seed notes' MLP on 32x32 images.
 BENCH_MLP = MLPConfig(image_shape=(1, 32, 32))
@@ -73,14 +72,14 @@ def _mlp_pair():
 
 
 def _dcgan_pair():
-    from .models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+    from ..models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 
     cfg = DCGANConfig()  # chapter 4's networks, 32x32
     return DCGANGenerator(cfg), DCGANDiscriminator(cfg)
 
 
 def _dcgan_model() -> BenchModel:
-    from .models.dcgan import DCGANConfig
+    from ..models.dcgan import DCGANConfig
 
     cfg = DCGANConfig()
     return BenchModel("dcgan", "chapter 4's DCGAN", cfg.latent_dim, cfg.image_size, _dcgan_pair)
@@ -109,7 +108,7 @@ class SigmoidDiscriminator(nn.Module):
 def _device(device) -> torch.device:
     if isinstance(device, torch.device):
         return device
-    from .classifier import resolve_device
+    from ..metrics.classifier import resolve_device
 
     return resolve_device(device)
 
@@ -254,8 +253,8 @@ def iteration_flops(model: BenchModel, batch_size: int, device: torch.device) ->
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    from .runtime import precision_for
-    from .training import StepContext
+    from ..runtime import precision_for
+    from ..training import StepContext
 
     G, D = (m.to(device) for m in model.make())
     opt_G = torch.optim.Adam(G.parameters(), lr=SEED_LR, betas=SEED_BETAS)
@@ -361,8 +360,8 @@ def time_to_quality(model: str, bar: float | None = None, eval_every: int = 500,
     the recipe's steps.
     """
     from .evaluation import GOALS
-    from .metrics import score_images
-    from .recipes import get_model
+    from ..metrics import score_images
+    from ..recipes import get_model
 
     entry = get_model(model)
     if bar is None:
@@ -434,18 +433,3 @@ def main_bench(args: argparse.Namespace) -> int:
                       repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
                       verbose=getattr(args, "verbose", False))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = add_bench_arguments(argparse.ArgumentParser(
-        prog="python -m gan_course.bench", description="Time the seed notes' loop against the course's engine."))
-    args = parser.parse_args(argv)
-    try:
-        return main_bench(args)
-    except CourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

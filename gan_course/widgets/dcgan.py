@@ -2,11 +2,11 @@
 
 * :func:`size_calculator` — two sliders (stride, padding) over pre-rendered
   tables of output sizes, for many input and kernel sizes at once;
-* :func:`plot_transposed_conv_1d` — one transposed convolution drawn in 1-D:
-  which output positions each input writes to, and how many writes each gets;
-* :func:`transposed_conv_player` — a slider over such drawings.
+* :func:`transposed_conv_player` — a slider over drawings of one transposed
+  convolution in 1-D (:func:`~gan_course.plotting.convolution.plot_transposed_conv_1d`:
+  which output positions each input writes to, and how many writes each gets).
 
-Like :mod:`gan_course.widgets`, every frame is computed in Python once and the
+Like :mod:`gan_course.widgets.players`, every frame is computed in Python once and the
 sliders are tied to ``Stack`` widgets with ``jslink``, so they keep working on
 the static website, without a kernel. Every number comes from
 :mod:`gan_course.models.sizes`, the tested formulas.
@@ -17,10 +17,10 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from .errors import CourseError
-from .models.sizes import conv_output_size, transposed_conv_coverage, transposed_conv_output_size
-from .plotting.images import finish, new_figure
-from .widgets import figure_player
+from ..errors import CourseError
+from ..models.sizes import conv_output_size, transposed_conv_output_size
+from ..plotting.convolution import plot_transposed_conv_1d
+from .players import figure_player
 
 DCGAN_LAYER = (4, 4, 2, 1)  # (i, k, s, p) of the 4x4 -> 8x8 layer: highlighted in the tables
 
@@ -83,44 +83,6 @@ def size_calculator(i_values: Sequence[int] = range(1, 9), k_values: Sequence[in
     for stack in inner:  # the padding slider drives the padding stack of every stride
         W.jslink((p_slider, "index"), (stack, "selected_index"))
     return W.VBox([W.HBox([s_slider, p_slider]), outer])
-
-
-def plot_transposed_conv_1d(i: int, k: int, s: int, p: int = 0, output_padding: int = 0, ax=None):
-    """Draw a 1-D transposed convolution: inputs on top, the output they write to below.
-
-    Input position j stamps the k-wide kernel onto output positions
-    ``j s - p ... j s - p + k - 1``; each output cell shows how many stamps it
-    receives (:func:`~gan_course.models.sizes.transposed_conv_coverage`). Grey
-    cells are the ``p`` positions cut from each end by the padding.
-    """
-    from matplotlib.patches import Polygon, Rectangle
-
-    o = transposed_conv_output_size(i, k, s, p, output_padding)
-    counts = transposed_conv_coverage(i, k, s, p, output_padding)
-    fig, ax = new_figure(figsize=(7, 2.6)) if ax is None else (None, ax)
-    first, last = -p, max((i - 1) * s - p + k - 1, o - 1)  # full (uncropped) range of output positions
-    top = max(counts) or 1
-    for x in range(first, last + 1):  # output cells
-        inside = 0 <= x < o
-        shade = (0.35 + 0.65 * (1 - counts[x] / top)) if inside else 1.0
-        ax.add_patch(Rectangle((x, 0), 1, 1, facecolor=(shade, shade, 1.0) if inside else "0.85",
-                               edgecolor="black", hatch=None if inside else "///", lw=0.8))
-        if inside:
-            ax.text(x + 0.5, 0.5, str(counts[x]), ha="center", va="center", fontsize=9)
-    for j in range(i):  # input cells, centred over the stamp they write
-        start = j * s - p
-        centre = start + k / 2
-        ax.add_patch(Rectangle((centre - 0.5, 2.2), 1, 1, facecolor="#ffd27f", edgecolor="black", lw=0.8))
-        ax.text(centre, 2.7, f"x{j}", ha="center", va="center", fontsize=8)
-        ax.add_patch(Polygon([(centre - 0.5, 2.2), (centre + 0.5, 2.2), (start + k, 1), (start, 1)],
-                             closed=True, alpha=0.12, color=f"C{j % 10}"))
-    ax.set_xlim(first - 0.5, last + 1.5)
-    ax.set_ylim(-0.4, 3.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    formula = f"o = ({i}−1)·{s} − 2·{p} + {k}" + (f" + {output_padding}" if output_padding else "") + f" = {o}"
-    ax.set_title(f"i={i}, k={k}, s={s}, p={p}: {formula}   (numbers: writes per output cell)", fontsize=9)
-    return finish(fig, ax)
 
 
 def transposed_conv_player(configs: Sequence[tuple[int, int, int, int]], dpi: int = 80):

@@ -30,10 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
-from .data import CLASSES, Batches, ImageSet, load_fashion_mnist
-from .errors import CourseError
+from .fashion_mnist import CLASSES, Batches, ImageSet, load_fashion_mnist
+from ..errors import CourseError
 
 TROUSER, BAG, SNEAKER, ANKLE_BOOT = 1, 8, 7, 9  # FashionMNIST class indices
 CLASS_PAIRS = {"shoes": (SNEAKER, ANKLE_BOOT),  # the shape pairs: (class of A, class of B)
@@ -145,96 +144,3 @@ class UnpairedBatches:
         self.a.load_state_dict(state["a"])
         self.b.load_state_dict(state["b"])
         self.batch_size = state["batch_size"]
-
-
-# ------------------------------------------------------------ domain tests
-class PixelDomainClassifier(torch.nn.Module):
-    """A tiny domain test: logistic regression on (downsampled) pixels, A (0) vs B (1)."""
-
-    def __init__(self, image_size: int = 32, pool: int = 4):
-        super().__init__()
-        self.pool = pool
-        self.linear = torch.nn.Linear((image_size // pool) ** 2, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.avg_pool2d(x.float(), self.pool)  # (B, 1, 32, 32) -> (B, 1, 8, 8)
-        return self.linear(x.flatten(1)).squeeze(1)  # (B,) logit of "domain B"
-
-
-def train_pixel_domain_classifier(domains: DomainPair, steps: int = 200, seed: int = 0
-                                  ) -> PixelDomainClassifier:
-    """Fit :class:`PixelDomainClassifier` on real A vs real B images (CPU, seeded, about a second)."""
-    gen = torch.Generator().manual_seed(seed)
-    size = domains.a.images.shape[-1]
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = PixelDomainClassifier(size)
-    a = domains.a.images[:4096].float().cpu()
-    b = domains.b.images[:4096].float().cpu()
-    x = torch.cat([a, b])  # (N_a + N_b, 1, S, S)
-    y = torch.cat([torch.zeros(len(a)), torch.ones(len(b))])  # 0 = A, 1 = B
-    opt = torch.optim.Adam(model.parameters(), lr=0.05)
-    with torch.enable_grad():  # also when called from inside a no_grad evaluation
-        _fit(model, opt, x, y, steps, gen)
-    return model.eval()
-
-
-def _fit(model, opt, x, y, steps, gen) -> None:
-    for _ in range(steps):
-        idx = torch.randint(0, len(x), (256,), generator=gen)
-        loss = F.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-
-class DomainTest:
-    """Says which domain an image looks like: ``rate(images, "B")`` = fraction judged B.
-
-    * ``"negative"``: a :class:`PixelDomainClassifier` trained here, in code, on
-      real training images of both domains (deterministic, about a second);
-    * a shape pair (``"shoes"``, ``"trousers_bags"``): the course's FashionMNIST
-      classifier: an image is in domain A if it is classified as A's class
-      (e.g. *sneaker*), in B if as B's class (e.g. *ankle boot*); anything else
-      is in neither, so both rates can be low.
-    """
-
-    def __init__(self, pair: str, device="cpu", seed: int = 0):
-        self.pair, self.device = check_pair(pair), torch.device(device)
-        if pair == "negative":
-            self.model = train_pixel_domain_classifier(make_domains(pair, "train", limit=4096), seed=seed)
-        else:
-            from .classifier import load_classifier
-
-            self.model = load_classifier(device=self.device)
-
-    @torch.no_grad()
-    def domains_of(self, images: torch.Tensor) -> torch.Tensor:
-        """``(N,)`` int64: 0 = looks like A, 1 = looks like B, -1 = neither."""
-        if self.pair == "negative":
-            return (self.model(images.float().cpu()) > 0).long()
-        classes = self.model.predict(images.float().to(self.device)).cpu()
-        class_a, class_b = CLASS_PAIRS[self.pair]
-        out = torch.full_like(classes, -1)
-        out[classes == class_a] = 0
-        out[classes == class_b] = 1
-        return out
-
-    def rate(self, images: torch.Tensor, domain: str) -> float:
-        """Fraction of ``images`` the test puts in ``domain`` ("A" or "B")."""
-        if domain not in ("A", "B"):
-            raise CourseError(f"domain must be 'A' or 'B', got {domain!r}")
-        return float((self.domains_of(images) == (1 if domain == "B" else 0)).float().mean())
-
-
-def silhouette_area(images: torch.Tensor, threshold: float = 0.2) -> torch.Tensor:
-    """``(N,)`` fraction of pixels that differ from the image's background by more than ``threshold``.
-
-    The background is the median of the border pixels (-1 for originals, +1 for
-    negatives), so the same function measures the garment's size in both
-    domains: a shape change (sneaker -> boot) must change it, a tone change not.
-    """
-    x = images.float()
-    border = torch.cat([x[..., 0, :], x[..., -1, :], x[..., :, 0], x[..., :, -1]], dim=-1)  # (N, 1, 4S)
-    background = border.flatten(1).median(dim=1).values.view(-1, 1, 1, 1)  # (N, 1, 1, 1)
-    return ((x - background).abs() > 2 * threshold).float().flatten(1).mean(dim=1)

@@ -27,12 +27,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import CourseError
-from .losses import generator_nonsaturating_loss, generator_saturating_loss
-from .profiles import pick
-from .recipes.vanilla import VanillaRecipe, build_vanilla
-from .theory import ToyGANConfig, ToyRun, train_toy_gan
-from .training import Trainer
+from ..errors import CourseError
+from ..losses import generator_nonsaturating_loss, generator_saturating_loss
+from ..profiles import pick
+from ..recipes.vanilla import VanillaRecipe, build_vanilla
+from ..recipes.toy import ToyGANConfig, ToyRun, train_toy_gan
+from ..training import Trainer
 
 
 # ------------------------------------------------------------- D wins too fast
@@ -184,7 +184,7 @@ def plot_patterns(patterns: dict[str, torch.Tensor], border: int = 4):
 
     The shared scale matters: a flat map drawn on its own scale would look black.
     """
-    from .plotting.images import finish, new_figure
+    from ..plotting.images import finish, new_figure
 
     top = max(float(p.max()) for p in patterns.values())
     fig, axes = new_figure(1, len(patterns), figsize=(3.4 * len(patterns), 3.6), squeeze=False)
@@ -200,8 +200,8 @@ def plot_toy_snapshots(run: ToyRun, count: int = 4, title: str | None = None):
     """The fixed-noise samples at ``count`` evenly spaced snapshots of a toy run, over the ring."""
     import matplotlib.pyplot as plt
 
-    from .plotting.images import ShownFigure
-    from .plotting.toy import toy_frame
+    from ..plotting.images import ShownFigure
+    from ..plotting.toy import toy_frame
 
     samples = run.trainer.samples
     picks = sorted({round(i) for i in np.linspace(0, len(samples) - 1, min(count, len(samples)))})
