@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import math
 import sys
 from pathlib import Path
@@ -377,7 +376,7 @@ def cmd_sample(args) -> int:
     from .runtime import get_device, seed_everything
 
     entry = get_model(args.model)
-    if args.label is not None and "labels" not in inspect.signature(entry.sample).parameters:
+    if args.label is not None and not entry.conditional:
         raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
     _check_output(args.out, "sample", {"images", "labels"})
     device = get_device(args.device)

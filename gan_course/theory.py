@@ -30,10 +30,11 @@ import torch
 
 from .data import Batches, ImageSet, ring_centers, sample_mixture
 from .errors import CourseError
+from .io import to_plain
 from .losses import discriminator_loss, generator_nonsaturating_loss, generator_saturating_loss
 from .metrics import ModeCoverage, mode_coverage
 from .models import ToyConfig, ToyDiscriminator, ToyGenerator
-from .runtime import seed_everything
+from .runtime import eval_mode, seed_everything
 from .steps import d_step, g_step
 from .training import TrainConfig, Trainer
 
@@ -222,9 +223,9 @@ class FittedDiscriminator:
     @torch.no_grad()
     def prob(self, x: np.ndarray) -> np.ndarray:
         """D(x) = sigmoid(logit) at the points ``x`` (1-D array)."""
-        self.D.eval()
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32)).unsqueeze(1)  # (N,) -> (N, 1)
-        return torch.sigmoid(self.D(xt).double()).numpy()  # (N,), sigmoid in float64
+        with eval_mode(self.D):
+            return torch.sigmoid(self.D(xt).double()).numpy()  # (N,), sigmoid in float64
 
 
 def fit_discriminator(data: Mixture1D, model: Mixture1D, cfg: FitConfig = FitConfig(),
@@ -418,16 +419,10 @@ def train_toy_gan(cfg: ToyGANConfig, seed: int = 0, out_dir: str | Path | None =
         config=TrainConfig(steps=cfg.steps, sample_every=cfg.sample_every,
                            checkpoint_every=cfg.steps, log_every=50),
         sample_fn=lambda: G(z_fixed),  # (n_eval, latent) -> (n_eval, 2)
-        out_dir=out_dir, tag=tag, hparams={**_plain_config(cfg), "seed": seed},
+        out_dir=out_dir, tag=tag, hparams={**to_plain(cfg), "seed": seed},
     )
     trainer.fit()
     return ToyRun(cfg=cfg, seed=seed, G=G, D=D, trainer=trainer, data=data, centers=centers)
-
-
-def _plain_config(cfg) -> dict:
-    import dataclasses
-
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
 
 
 @dataclass

@@ -12,7 +12,6 @@ writes the file (``gan_course.cli._write_output``).
 
 from __future__ import annotations
 
-import importlib
 import math
 from pathlib import Path
 
@@ -25,12 +24,10 @@ def _translator(model: str):
     from .recipes import get_model
 
     entry = get_model(model)
-    module = importlib.import_module(entry.build.__module__)  # the recipe module that defines ENTRY
-    fn = getattr(module, "translate_test_items", None)
-    if fn is None:
+    if not entry.translates:
         raise CourseError(f"{model} is not an image-to-image model, so it cannot translate: "
                           "use `sample` for it, or `translate pix2pix` / `translate cyclegan`")
-    return entry, fn
+    return entry, entry.translate
 
 
 @torch.no_grad()
