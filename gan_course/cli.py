@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
-import inspect
 import math
 import sys
 from pathlib import Path
@@ -381,7 +379,7 @@ def cmd_sample(args) -> int:
     from .runtime import get_device, seed_everything
 
     entry = get_model(args.model)
-    if args.label is not None and "labels" not in inspect.signature(entry.sample).parameters:
+    if args.label is not None and not entry.conditional:
         raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
     _check_output(args.out, "sample", {"images", "labels"})
     device = get_device(args.device)
@@ -404,12 +402,10 @@ def _translator(model: str):
     from .recipes import get_model
 
     entry = get_model(model)
-    module = importlib.import_module(entry.build.__module__)  # the recipe module that defines ENTRY
-    fn = getattr(module, "translate_test_items", None)
-    if fn is None:
+    if not entry.translates:
         raise CourseError(f"{model} is not an image-to-image model, so it cannot translate: "
                           "use `sample` for it, or `translate pix2pix` / `translate cyclegan`")
-    return entry, fn
+    return entry, entry.translate
 
 
 @torch.no_grad()

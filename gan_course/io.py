@@ -22,6 +22,7 @@ processes that are gone: a live writer's temporary file is left alone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -239,6 +240,22 @@ def atomic_write_json(obj, path: str | Path, what: str = "manifest", sort_keys: 
     """Write ``obj`` as indented (by default key-sorted) JSON to ``path`` atomically."""
     text = json.dumps(obj, indent=2, sort_keys=sort_keys) + "\n"
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")), what)
+
+
+def to_plain(obj):
+    """Plain values for JSON, checkpoints and comparisons: dataclasses become dicts, tuples become lists.
+
+    Recursive: a recipe with a nested model config becomes nested dicts. Two
+    settings that only differ as tuple and list (what a JSON or ``torch.load``
+    round trip does to a tuple) give equal results.
+    """
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    return obj
 
 
 def sha256_of(path: str | Path) -> str:

@@ -18,7 +18,8 @@ from .errors import CourseError
 from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
 from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
-from .training import _plain, is_learning_rate, load_checkpoint, nonfinite_tensor
+from .io import to_plain
+from .training import is_learning_rate, load_checkpoint, nonfinite_tensor
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
@@ -78,10 +79,10 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
         theirs = {k: v for k, v in (state.get("hparams") or {}).items() if not is_learning_rate(k)}
         ours = {k: v for k, v in expected.items() if not is_learning_rate(k)}
         problem = None
-        if _plain(theirs) != _plain(ours):
+        if to_plain(theirs) != to_plain(ours):
             smoke = {k: v for k, v in model_hparams(entry.recipe.for_profile("smoke"), seed).items()
                      if not is_learning_rate(k)}
-            problem = ("was trained with the smoke profile" if _plain(theirs) == _plain(smoke)
+            problem = ("was trained with the smoke profile" if to_plain(theirs) == to_plain(smoke)
                        else "was trained with settings other than the full recipe's")
         elif int(state.get("step", 0)) < full.steps:
             problem = f"is unfinished (step {int(state.get('step', 0))} of the full recipe's {full.steps})"
@@ -158,8 +159,7 @@ def train_or_load(trainer, model: str, use_pretrained: bool, resume: bool = True
     entry = get_model(model)
     G = trainer.modules[entry.generator_key]
     device = next(G.parameters()).device
-    G.load_state_dict(load_pretrained(model, device).state_dict())
-    G.eval()
+    G.load_state_dict(load_pretrained(model, device).state_dict())  # G keeps its mode, as after fit()
     record = read_manifest()[model]
     print(f"loaded the pretrained {model} generator ({record['file']}, step {record['step']}, "
           f"SHA-256 verified); training skipped, so there is no loss history to plot")

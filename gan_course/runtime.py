@@ -79,6 +79,26 @@ def preserved_rng(seed: int | None = None):
             np.random.set_state(numpy)
 
 
+@contextlib.contextmanager
+def eval_mode(*modules: torch.nn.Module):
+    """Run a block with ``modules`` in eval mode, then put every (sub)module back in the mode it had.
+
+    Eval mode turns dropout off and makes batch norm use its running statistics
+    instead of the batch's. Every sampler and evaluator of the course runs a
+    generator inside ``with eval_mode(G):``, so a caller's ``G`` comes back in the
+    mode it was in (training or not), also when the block raises. It changes
+    modes only: wrap the block in ``torch.no_grad()`` too where no gradient is needed.
+    """
+    saved = [(m, m.training) for module in modules for m in module.modules()]
+    for module in modules:
+        module.eval()
+    try:
+        yield modules[0] if len(modules) == 1 else modules
+    finally:
+        for m, training in saved:
+            m.training = training
+
+
 def get_device(prefer: str | None = None) -> torch.device:
     """cuda > mps > cpu, or ``$GAN_COURSE_DEVICE`` / ``prefer`` when given.
 

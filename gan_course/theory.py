@@ -30,7 +30,7 @@ import torch
 from .errors import CourseError
 from .losses import discriminator_loss, generator_nonsaturating_loss, generator_saturating_loss
 from .models import ToyConfig, ToyDiscriminator
-from .runtime import seed_everything
+from .runtime import eval_mode, seed_everything
 
 LOG2 = math.log(2.0)
 LOG4 = math.log(4.0)
@@ -217,9 +217,9 @@ class FittedDiscriminator:
     @torch.no_grad()
     def prob(self, x: np.ndarray) -> np.ndarray:
         """D(x) = sigmoid(logit) at the points ``x`` (1-D array)."""
-        self.D.eval()
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32)).unsqueeze(1)  # (N,) -> (N, 1)
-        return torch.sigmoid(self.D(xt).double()).numpy()  # (N,), sigmoid in float64
+        with eval_mode(self.D):
+            return torch.sigmoid(self.D(xt).double()).numpy()  # (N,), sigmoid in float64
 
 
 def fit_discriminator(data: Mixture1D, model: Mixture1D, cfg: FitConfig = FitConfig(),

@@ -50,9 +50,10 @@ from torch import nn
 
 from .data import Batches
 from .errors import TROUBLESHOOTING, CheckpointError, CourseError, TrainingDiverged
-from .io import atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of  # noqa: F401 (re-exported)
+from .io import (atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of,  # noqa: F401 (re-exported)
+                 to_plain)
 from .profiles import current_profile
-from .runtime import Precision, precision_for
+from .runtime import Precision, eval_mode, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -435,14 +436,8 @@ class Trainer:
         """Draw ``sample_fn`` in eval mode and keep the images (on the CPU) with the step."""
         if self.sample_fn is None:
             return None
-        modes = {name: m.training for name, m in self.modules.items()}
-        for m in self.modules.values():
-            m.eval()
-        try:
+        with eval_mode(*self.modules.values()):
             images = self.sample_fn().detach().float().cpu()
-        finally:
-            for name, m in self.modules.items():
-                m.train(modes[name])
         if self.samples and self.samples[-1][0] == self.step:
             self.samples[-1] = (self.step, images)
         else:
@@ -494,7 +489,7 @@ class Trainer:
             raise CheckpointError(
                 f"{path} was made for {state.get('tag')!r}, not {self.tag!r}: "
                 "choose another output folder or delete the old checkpoint")
-        theirs, ours = _plain(state.get("hparams") or {}), _plain(self.hparams)
+        theirs, ours = to_plain(state.get("hparams") or {}), to_plain(self.hparams)
         differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
         blocking = [k for k in differ if not is_learning_rate(k)]
         if blocking:
@@ -596,21 +591,8 @@ def load_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def _plain(obj):
-    """Tuples and lists compare equal after a save/load round trip."""
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
-
-
 def _as_tuple(obj):
     if isinstance(obj, (list, tuple)):
         return tuple(_as_tuple(v) for v in obj)
     return obj
 
-
-def config_dict(cfg) -> dict:
-    """A dataclass config as plain values, for ``hparams``."""
-    return dataclasses.asdict(cfg)

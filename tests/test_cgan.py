@@ -9,8 +9,8 @@ from gan_course.cli import main
 from gan_course.errors import CourseError
 from gan_course.models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator
 from gan_course.recipes import get_model
-from gan_course.recipes.cgan import (CGANRecipe, build_cgan, cgan_d_step, cgan_g_step, class_grid,
-                                     fixed_class_inputs, label_scores, per_class_accuracy, sample_conditional)
+from gan_course.recipes.cgan import (CGANRecipe, build_cgan, class_grid, d_step, extra_scores, fixed_class_inputs,
+                                     g_step, per_class_accuracy, sample_conditional)
 from gan_course.runtime import precision_for
 from gan_course.training import StepContext
 from helpers import tiny_image_set
@@ -178,12 +178,12 @@ def test_steps_update_only_their_network_and_log_the_usual_keys():
     batch = (data.images, data.labels)
     g_before = [p.clone() for p in G.parameters()]
     d_before = [p.clone() for p in D.parameters()]
-    stats = cgan_d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=8, num_classes=10)
+    stats = d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=8, num_classes=10)
     assert set(stats) == {"loss_d_real", "loss_d_fake", "d_real", "d_fake"}
     assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))  # fakes were detached
     assert any(not torch.equal(a, b) for a, b in zip(d_before, D.parameters()))
     d_after = [p.clone() for p in D.parameters()]
-    stats = cgan_g_step(batch, ctx, G=G, D=D, opt_G=opt_G, latent_dim=8, num_classes=10)
+    stats = g_step(batch, ctx, G=G, D=D, opt_G=opt_G, latent_dim=8, num_classes=10)
     assert set(stats) == {"loss_g"} and torch.isfinite(stats["loss_g"])
     assert any(not torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(d_after, D.parameters()))  # opt_G moves G only
@@ -200,7 +200,7 @@ def test_d_step_pairs_real_images_with_their_own_labels():
     G, D = ConditionalGenerator(TINY), Spy(TINY)
     opt_D = torch.optim.SGD(D.parameters(), lr=0.0)
     data = tiny_image_set(16)
-    cgan_d_step((data.images, data.labels), StepContext(precision_for(CPU), {"D": opt_D}),
+    d_step((data.images, data.labels), StepContext(precision_for(CPU), {"D": opt_D}),
                 G=G, D=D, opt_D=opt_D, latent_dim=8, num_classes=10)
     assert torch.equal(seen[0], data.labels)  # real pairs: the dataset's own labels
 
@@ -227,10 +227,10 @@ def test_sample_refuses_bad_labels(labels, needle):
         sample_conditional(ConditionalGenerator(TINY), 4, CPU, labels=labels)
 
 
-def test_label_scores_and_per_class_accuracy_use_the_course_classifier():
+def test_extra_scores_and_per_class_accuracy_use_the_course_classifier():
     G = ConditionalGenerator(CGANConfig(g_width=4, d_width=4))
     samples = sample_conditional(G, 20, CPU)
-    scores = label_scores(G, samples, CPU)
+    scores = extra_scores(G, samples, CPU)
     assert set(scores) == {"label_accuracy"} and 0.0 <= scores["label_accuracy"] <= 1.0
     per_class = per_class_accuracy(samples["images"], samples["labels"])
     assert len(per_class) == 10 and all(0.0 <= v <= 1.0 for v in per_class.values())
@@ -275,7 +275,7 @@ def test_generator_from_cli_checkpoint_refuses_a_bad_label(trained):
     entry = get_model("cgan")
     state = torch.load(trained / "checkpoint.pt", weights_only=True)
     G = entry.generator_from_checkpoint(state, trained / "checkpoint.pt")
-    assert entry.extra_scores is label_scores and entry.chapter == "03_conditional_gan"
+    assert entry.extra_scores is extra_scores and entry.chapter == "03_conditional_gan"
     with pytest.raises(CourseError, match=r"0\.\.9"):
         entry.sample(G, 4, CPU, labels=11)
     with pytest.raises(CourseError, match=r"0\.\.9"):

@@ -11,7 +11,7 @@ from gan_course.cli import main
 from gan_course.errors import CourseError
 from gan_course.losses import categorical_info_loss, gaussian_info_loss
 from gan_course.models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, InfoGANOutput, sample_codes
-from gan_course.recipes.infogan import (ENTRY, InfoGANRecipe, fixed_codes, infogan_d_step, infogan_g_step,
+from gan_course.recipes.infogan import (ENTRY, InfoGANRecipe, d_step, fixed_codes, g_step,
                                         sample_infogan)
 from gan_course.runtime import precision_for, seed_everything
 from gan_course.training import StepContext
@@ -129,8 +129,8 @@ def _bound_steps(G, D, lambdas=(1.0, 0.1)):
     opt_D = torch.optim.SGD(D.parameters(), lr=0.0)
     ctx = StepContext(precision_for(torch.device("cpu")), {"G": opt_G, "D": opt_D})
     kw = {"lambda_cat": lambdas[0], "lambda_cont": lambdas[1]}
-    return (ctx, partial(infogan_d_step, G=G, D=D, opt_D=opt_D, **kw),
-            partial(infogan_g_step, G=G, D=D, opt_G=opt_G, **kw))
+    return (ctx, partial(d_step, G=G, D=D, opt_D=opt_D, **kw),
+            partial(g_step, G=G, D=D, opt_G=opt_G, **kw))
 
 
 def test_d_step_trains_d_and_q_only_and_logs_everything():

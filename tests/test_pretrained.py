@@ -78,3 +78,15 @@ def test_committed_generators_verify_and_sample(model, tmp_path):
 def test_every_model_ships_a_pretrained_generator():
     assert MANIFEST.is_file(), "run `make pretrained` and commit gan_course/assets/pretrained"
     assert set(json.loads(MANIFEST.read_text())) == set(MODELS)
+
+
+def test_train_or_load_leaves_g_in_the_mode_training_would_have_left_it(tmp_path):
+    from gan_course.pretrained import train_or_load
+    from gan_course.recipes import get_model
+
+    entry = get_model("vanilla")
+    trainer = entry.build(entry.recipe.for_profile("smoke"), torch.device("cpu"), tmp_path / "run", 0)
+    assert train_or_load(trainer, "vanilla", use_pretrained=True) is None
+    G = trainer.modules["G"]
+    assert all(m.training for m in G.modules())  # the committed weights, and the mode fit() leaves
+    assert torch.equal(G.state_dict()["net.0.weight"], load_pretrained("vanilla").state_dict()["net.0.weight"])

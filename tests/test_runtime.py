@@ -260,3 +260,23 @@ def test_preserved_rng_seeds_the_block_and_restores_every_generator():
     assert draw() == expected  # as if the block never ran
     seed_everything(123)
     assert draw() == inside  # the block ran on seed 123
+
+
+def test_eval_mode_uses_running_statistics_and_restores_every_submodule():
+    from gan_course.runtime import eval_mode
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4), torch.nn.Dropout(0.5))
+    x = torch.randn(8, 4)
+    net.train()
+    net(x)  # one step of running statistics
+    net[2].eval()  # a mixed state: dropout off, the rest training
+    expected = torch.nn.functional.batch_norm(net[0](x), net[1].running_mean, net[1].running_var,
+                                              net[1].weight, net[1].bias, training=False)
+    with eval_mode(net) as m:
+        assert m is net and not any(sub.training for sub in net.modules())
+        assert torch.allclose(net(x), expected)  # running statistics, no dropout
+    assert [sub.training for sub in net.modules()] == [True, True, True, False]
+    with pytest.raises(RuntimeError), eval_mode(net, torch.nn.ReLU()):
+        raise RuntimeError("the block fails")
+    assert [sub.training for sub in net.modules()] == [True, True, True, False]  # restored after an exception too

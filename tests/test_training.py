@@ -1,5 +1,6 @@
 """The training engine: history, samples, checkpoints, bitwise resume, NaN stop, warnings."""
 
+import dataclasses
 import math
 import warnings
 
@@ -9,7 +10,8 @@ import torch
 from gan_course.errors import CheckpointError, CourseError, TrainingDiverged
 from gan_course.models import MLPConfig
 from gan_course.steps import d_step
-from gan_course.training import CHECKPOINT_NAME, TrainConfig, config_dict, load_checkpoint, run_dir
+from gan_course.io import to_plain
+from gan_course.training import CHECKPOINT_NAME, TrainConfig, load_checkpoint, run_dir
 from helpers import TINY, assert_same_state, make_trainer
 
 HISTORY_KEYS = {"step", "loss_d_real", "loss_d_fake", "d_real", "d_fake", "loss_g", "grad_norm_D", "grad_norm_G"}
@@ -52,9 +54,16 @@ def test_run_dir_follows_the_variable_and_the_profile(tmp_path, monkeypatch):
     assert run_dir("ch2", profile="full") == tmp_path / "full" / "ch2"
 
 
-def test_config_dict_gives_plain_values():
-    assert config_dict(TINY) == {"latent_dim": 8, "image_shape": (1, 8, 8), "g_hidden": (16, 32),
-                                 "d_hidden": (32, 16), "leaky_slope": 0.2}
+def test_to_plain_gives_json_values_that_survive_a_round_trip():
+    import json
+
+    plain = to_plain(TINY)
+    assert plain == {"latent_dim": 8, "image_shape": [1, 8, 8], "g_hidden": [16, 32],
+                     "d_hidden": [32, 16], "leaky_slope": 0.2}
+    assert json.loads(json.dumps(plain)) == plain
+    nested = to_plain({"model": TINY, "betas": (0.5, 0.999), "pairs": [(1, 2)]})  # dataclasses inside dicts too
+    assert nested == {"model": plain, "betas": [0.5, 0.999], "pairs": [[1, 2]]}
+    assert type(TINY)(**{k: tuple(v) if isinstance(v, list) else v for k, v in plain.items()}) == TINY
 
 
 # ---------------------------------------------------------- history, samples
@@ -265,7 +274,7 @@ def test_checkpoint_from_another_model_is_refused(tmp_path, change):
 
 
 def test_hparams_with_tuples_match_after_a_round_trip(tmp_path):
-    hparams = config_dict(TINY)  # holds tuples
+    hparams = dataclasses.asdict(TINY)  # holds tuples, which the checkpoint gives back as lists
     make_trainer(tmp_path, steps=2, hparams=hparams).fit()
     again = make_trainer(tmp_path, steps=3, hparams=hparams)
     again.fit()

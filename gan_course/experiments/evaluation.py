@@ -16,7 +16,7 @@ import torch
 from ..errors import CourseError
 from ..metrics import default_n, format_scores, score_images
 from ..recipes import get_model
-from ..runtime import seed_everything
+from ..runtime import eval_mode, seed_everything
 
 
 # Below this many images the scores mean little: FD fits a covariance to the classifier's 128 features,
@@ -51,12 +51,13 @@ def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | No
         warnings.warn(f"scoring only {n} images: below {MIN_EVAL_N} the FD, KID and precision/recall are mostly "
                       f"noise (KID can go negative); use n >= {MIN_EVAL_N}", stacklevel=2)
     device = torch.device(device)
-    G = G.to(device).eval()
+    G = G.to(device)
     seed_everything(seed)
-    samples = entry.sample(G, n, device)  # {"images": (n, C, H, W)[, "labels": (n,)]}
-    scores = score_images(samples["images"], device=device, n=n)
-    if entry.extra_scores is not None:
-        scores.update(entry.extra_scores(G, samples, device))
+    with eval_mode(G):  # G comes back in the mode it had
+        samples = entry.sample(G, n, device)  # {"images": (n, C, H, W)[, "labels": (n,)]}
+        scores = score_images(samples["images"], device=device, n=n)
+        if entry.extra_scores is not None:
+            scores.update(entry.extra_scores(G, samples, device))
     return Evaluation(model=model, n=n, scores=scores, table=scores_table(model, scores, ladder, device, n))
 
 
@@ -124,12 +125,13 @@ def truncation_sweep(G: torch.nn.Module, psis, device="cpu", n: int | None = Non
     """
     n = n or default_n()
     device = torch.device(device)
-    G = G.to(device).eval()
+    G = G.to(device)
     out = {}
     for psi in psis:
         seed_everything(seed)
         z = torch.randn(n, G.cfg.latent_dim, device=device) * psi  # (n, latent_dim)
-        images = torch.cat([G(chunk).float().cpu() for chunk in z.split(500)])
+        with eval_mode(G):
+            images = torch.cat([G(chunk).float().cpu() for chunk in z.split(500)])
         out[float(psi)] = score_images(images, device=device, n=n)
     return out
 

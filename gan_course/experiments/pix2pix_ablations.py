@@ -20,11 +20,12 @@ import torch
 
 from ..data.edges import load_edges2fashion
 from ..errors import CourseError
-from ..io import atomic_save, atomic_write_json
+from ..io import atomic_save, atomic_write_json, to_plain
 from ..metrics import score_images
 from ..metrics.translation import paired_scores
 from ..profiles import check_profile, current_profile
 from ..recipes.pix2pix import Pix2PixRecipe, build_pix2pix
+from ..runtime import describe_machine, eval_mode
 from . import ABLATIONS_DIR
 
 
@@ -82,7 +83,7 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     test = load_edges2fashion("test", limit=n_eval)
     for name in names:
         recipe = ablation_recipe(name, profile)
-        key = json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=str)
+        key = json.dumps(to_plain(recipe), sort_keys=True, default=str)
         cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}'.encode()).hexdigest()[:16]}.pt" \
             if cache is not None else None
         if key not in trained and cached is not None and cached.is_file():
@@ -91,8 +92,8 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
             start = time.perf_counter()
             trainer = build_pix2pix(recipe, device, out_dir=None, seed=seed)
             trainer.fit(resume=False)
-            G = trainer.modules["G"].eval()
-            with torch.no_grad():
+            G = trainer.modules["G"]
+            with eval_mode(G), torch.no_grad():
                 fake = torch.cat([G(x.to(device)).float().cpu() for x in test.inputs.split(500)])
             scores = {**paired_scores(fake, test.images), **score_images(fake, device=device, n=n_eval)}
             scores["train_seconds"] = round(trainer.train_seconds, 1)
@@ -110,7 +111,8 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     meta = {"profile": profile, "n_eval": n_eval, "seed": seed, "steps": base.steps, "batch_size": base.batch_size,
             "generator_base_channels": base.generator.base_channels,
             "discriminator_base_channels": base.discriminator.base_channels,
-            "command": f"python -m gan_course experiment pix2pix-ablations --profile {profile}"}
+            "command": f"python -m gan_course experiment pix2pix-ablations --profile {profile}",
+            "machine": describe_machine(device)}  # where the runs trained (run them all in one process)
     # the same JSON and PT formats as ever, written atomically: an interrupted run leaves the committed results intact
     atomic_write_json({"meta": meta, "runs": results}, out / "pix2pix_ablations.json", "ablation results",
                       sort_keys=False)

@@ -37,8 +37,8 @@ from torch import nn
 from ..data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from ..errors import CourseError
 from ..profiles import check_profile, current_profile, pick
-from ..runtime import describe_machine, get_device, seed_everything
-from ..io import atomic_save, atomic_write_json, sha256_of
+from ..runtime import describe_machine, eval_mode, get_device, seed_everything
+from ..io import atomic_save, atomic_write_json, sha256_of, to_plain
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 WEIGHTS_NAME = "classifier.pt"
@@ -172,12 +172,8 @@ class FashionClassifier(nn.Module):
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """Predicted class indices (B,), in eval mode, in chunks of ``batch_size``."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             return torch.cat([self(chunk).argmax(1) for chunk in x.split(batch_size)])
-        finally:
-            self.train(was_training)
 
 
 class FeatureExtractor(nn.Module):
@@ -293,13 +289,9 @@ def train_classifier(config: ClassifierConfig | None = None, seed: int = 0, devi
         "machine": describe_machine(device),
         "cpu_model": _cpu_model(),
         "torch_version": torch.__version__,
-        "config": _plain_config(config),
+        "config": to_plain(config),
     }
     return model, report
-
-
-def _plain_config(config: ClassifierConfig) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
 
 
 def _cpu_model() -> str:
@@ -319,7 +311,7 @@ def export_state(model: FashionClassifier, dtype: torch.dtype = torch.float32) -
     """A plain dict of tensors plus metadata; ``weights_only=True`` can load it."""
     return {
         "format": WEIGHTS_FORMAT,
-        "config": _plain_config(model.cfg),
+        "config": to_plain(model.cfg),
         "classes": list(CLASSES),
         "dtype": str(dtype).replace("torch.", ""),
         "state_dict": {k: v.detach().cpu().to(dtype) if v.is_floating_point() else v.detach().cpu()

@@ -28,6 +28,7 @@ import torch
 
 from ..data import CLASSES
 from ..errors import CourseError
+from ..runtime import eval_mode
 
 
 def _classifier(device="cpu"):
@@ -108,14 +109,9 @@ def purity_and_nmi(images: torch.Tensor, codes: torch.Tensor, device="cpu") -> t
 def generate_from_codes(G, z, category, continuous) -> torch.Tensor:
     """G(z, c) in eval mode and without gradients, on G's device; images come back on the CPU."""
     device = next(G.parameters()).device
-    was_training = G.training
-    G.eval()
-    try:
-        with torch.no_grad():
-            chunks = [G(zz.to(device), cc.to(device), uu.to(device)).float().cpu()
-                      for zz, cc, uu in zip(z.split(1000), category.split(1000), continuous.split(1000))]
-    finally:
-        G.train(was_training)
+    with eval_mode(G), torch.no_grad():
+        chunks = [G(zz.to(device), cc.to(device), uu.to(device)).float().cpu()
+                  for zz, cc, uu in zip(z.split(1000), category.split(1000), continuous.split(1000))]
     return torch.cat(chunks)
 
 

@@ -54,7 +54,7 @@ def default_n(profile: str | None = None) -> int:
 # ------------------------------------------------------------------ features
 @functools.lru_cache(maxsize=4)
 def _feature_module(device: str):
-    from ..classifier import FeatureExtractor, load_classifier
+    from .classifier import FeatureExtractor, load_classifier
 
     return FeatureExtractor(load_classifier(device=device)).eval()
 
@@ -66,7 +66,7 @@ def feature_module(device="cpu"):
 
 def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
     """(N, 1, 28|32, 28|32) float in [-1, 1], on the CPU; a clear error otherwise."""
-    from ..classifier import prepare_images
+    from .classifier import prepare_images
 
     if isinstance(images, dict):
         raise CourseError(f"{what}: got a dict; pass its 'images' tensor (e.g. samples['images'])")
@@ -274,7 +274,7 @@ def _ladder(n: int, device: str) -> dict[str, dict[str, float]]:
     """Computed once per classifier and n, then kept in the data cache folder (a JSON file)."""
     import json
 
-    from ..classifier import load_record
+    from .classifier import load_record
     from ..data import cache_dir
 
     path = cache_dir() / f"ladder-{load_record()['sha256'][:12]}-{n}-v{LADDER_VERSION}.json"

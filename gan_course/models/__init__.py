@@ -1,7 +1,8 @@
 """The course's networks, one module per family, one ``@dataclass`` config per model."""
 
 from .cgan import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
-from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, dcgan_init_, layer_sizes
+from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, layer_sizes
+from .layers import NORMS, init_weights, norm_layer
 from .infogan import (InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, InfoGANOutput,
                       sample_codes)
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
@@ -15,7 +16,8 @@ __all__ = ["MLPConfig", "MLPDiscriminator", "MLPGenerator",
            "ToyConfig", "ToyDiscriminator", "ToyGenerator",
            "PatchGANConfig", "PatchGANDiscriminator", "patch_grid_size", "receptive_field",
            "UNetConfig", "UNetGenerator",
-           "DCGANConfig", "DCGANDiscriminator", "DCGANGenerator", "dcgan_init_", "layer_sizes",
+           "DCGANConfig", "DCGANDiscriminator", "DCGANGenerator", "layer_sizes",
+           "NORMS", "init_weights", "norm_layer",
            "conv_output_size", "transposed_conv_output_size",
            "InfoGANConfig", "InfoGANDiscriminator", "InfoGANGenerator", "InfoGANOutput", "sample_codes",
            "CGANConfig", "ConditionalDiscriminator", "ConditionalGenerator", "check_labels",

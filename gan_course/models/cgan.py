@@ -49,7 +49,7 @@ from torch import nn
 
 from ..errors import CourseError
 from .common import check_input
-from .dcgan import dcgan_init_
+from .layers import init_weights
 
 
 @dataclass
@@ -115,7 +115,7 @@ class ConditionalGenerator(nn.Module):
             nn.ConvTranspose2d(cfg.g_width, c, 4, 2, 1),  # (B, 32, 14, 14) -> (B, 1, 28, 28)
             nn.Tanh(),  # no batch norm on the output; tanh matches data in [-1, 1]
         )
-        dcgan_init_(self, cfg.init_std)  # DCGAN's N(0, 0.02) (chapter 4)
+        init_weights(self, cfg.init_std)  # DCGAN's N(0, 0.02) (chapter 4)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         check_input(z, (self.cfg.latent_dim,), "noise vectors", "ConditionalGenerator")
@@ -147,7 +147,7 @@ class ConditionalDiscriminator(nn.Module):
         # v_y: one vector per class; v_y·φ(x) asks "do these features look like class y?"
         use_projection = cfg.d_sees_label and cfg.d_projection
         self.projection = nn.Embedding(cfg.num_classes, n_features) if use_projection else None
-        dcgan_init_(self, cfg.init_std)  # DCGAN's N(0, 0.02) (chapter 4)
+        init_weights(self, cfg.init_std)  # DCGAN's N(0, 0.02) (chapter 4)
         if self.projection is not None:
             nn.init.normal_(self.projection.weight, 0.0, cfg.init_std)  # small, like the other weights
 

@@ -37,6 +37,7 @@ from torch import nn
 
 from ..errors import CourseError
 from .common import check_input
+from .layers import init_weights
 from .sizes import conv_output_size, transposed_conv_output_size
 
 KERNEL, STRIDE, PADDING = 4, 2, 1  # every resolution-doubling (or halving) layer: k=4, s=2, p=1
@@ -75,18 +76,6 @@ class DCGANConfig:
         return (self.channels, self.image_size, self.image_size)
 
 
-def dcgan_init_(module: nn.Module, std: float = 0.02) -> None:
-    """DCGAN's initialisation, in place: conv weights ~ N(0, std), BN scales ~ N(1, std), biases 0."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, std)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
-            nn.init.normal_(m.weight, 1.0, std)
-            nn.init.zeros_(m.bias)
-
-
 class DCGANGenerator(nn.Module):
     """z (B, latent_dim) -> image (B, C, S, S) in [-1, 1], by transposed convolutions."""
 
@@ -108,7 +97,7 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(widths[-1], cfg.channels, KERNEL, STRIDE, PADDING),  # 16x16 -> (B, 1, 32, 32)
                    nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        dcgan_init_(self, cfg.init_std)
+        init_weights(self, cfg.init_std)  # N(0, 0.02): models/layers.py
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if isinstance(z, torch.Tensor) and z.dim() == 4:  # also accept (B, latent_dim, 1, 1)
@@ -135,7 +124,7 @@ class DCGANDiscriminator(nn.Module):
         # 4x4 -> 1x1: a conv as large as its input is a fully connected layer to one logit (no sigmoid)
         layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0))  # (B, 128, 4, 4) -> (B, 1, 1, 1)
         self.net = nn.Sequential(*layers)
-        dcgan_init_(self, cfg.init_std)
+        init_weights(self, cfg.init_std)  # N(0, 0.02): models/layers.py
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (isinstance(x, torch.Tensor) and x.dim() == 4 and x.shape[1] == self.cfg.channels

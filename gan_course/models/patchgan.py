@@ -35,8 +35,9 @@ import torch
 from torch import nn
 
 from ..errors import CourseError
-
-_NORMS = ("batch", "instance", "none")
+from ..runtime import eval_mode
+from .layers import NORMS as _NORMS
+from .layers import init_weights, norm_layer
 
 
 @dataclass
@@ -55,14 +56,6 @@ class PatchGANConfig:
             raise CourseError(f"PatchGANConfig.n_layers must be >= 0, got {self.n_layers}: use 0 for a PixelGAN")
         if self.in_channels < 1 or self.base_channels < 1:
             raise CourseError("PatchGANConfig.in_channels and base_channels must be >= 1: fix the config")
-
-
-def _norm_layer(kind: str, channels: int) -> nn.Module:
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "instance":
-        return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
-    return nn.Identity()
 
 
 def _conv_specs(n_layers: int) -> list[tuple[int, int, int]]:
@@ -111,15 +104,11 @@ def measured_receptive_field(D: nn.Module, image_size: int) -> int:
     than the receptive field (e.g. 256) to check :func:`receptive_field`.
     """
     cfg = D.cfg
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         x = torch.randn(1, cfg.in_channels, image_size, image_size, requires_grad=True)
         y = D(x)  # (1, 1, h, h)
         c = y.shape[-1] // 2
         y[0, 0, c, c].backward()
-    finally:
-        D.train(was_training)
     touched = (x.grad.abs().sum(dim=(0, 1)) > 0).nonzero()  # (n, 2) pixel coordinates
     return int((touched.max(0).values - touched.min(0).values + 1).max())
 
@@ -153,10 +142,14 @@ class PatchGANDiscriminator(nn.Module):
         self.cfg = cfg
         c, slope = cfg.base_channels, cfg.leaky_slope
         use_bias = cfg.norm != "batch"  # batch norm has its own shift: a conv bias would be redundant
+
+        def norm(channels: int) -> nn.Module:  # instance norm without scale and shift, as in pix2pix's PatchGAN
+            return norm_layer(cfg.norm, channels, instance_affine=False)
+
         if cfg.n_layers == 0:  # PixelGAN: every logit sees one pixel
             layers: list[nn.Module] = [
                 nn.Conv2d(cfg.in_channels, c, 1), nn.LeakyReLU(slope),  # (B, in, H, W) -> (B, c, H, W)
-                nn.Conv2d(c, 2 * c, 1, bias=use_bias), _norm_layer(cfg.norm, 2 * c), nn.LeakyReLU(slope),
+                nn.Conv2d(c, 2 * c, 1, bias=use_bias), norm(2 * c), nn.LeakyReLU(slope),
                 nn.Conv2d(2 * c, 1, 1),  # -> (B, 1, H, W)
             ]
         else:
@@ -166,25 +159,18 @@ class PatchGANDiscriminator(nn.Module):
             for i in range(1, cfg.n_layers):  # C128, C256: (B, w, h, h) -> (B, 2w, h/2, h/2)
                 out = c * min(2 ** i, 8)
                 layers += [nn.Conv2d(width, out, 4, stride=2, padding=1, bias=use_bias),
-                           _norm_layer(cfg.norm, out), nn.LeakyReLU(slope)]
+                           norm(out), nn.LeakyReLU(slope)]
                 width = out
             out = c * min(2 ** cfg.n_layers, 8)  # C512, stride 1: (B, w, h, h) -> (B, out, h-1, h-1)
             layers += [nn.Conv2d(width, out, 4, stride=1, padding=1, bias=use_bias),
-                       _norm_layer(cfg.norm, out), nn.LeakyReLU(slope)]
+                       norm(out), nn.LeakyReLU(slope)]
             layers.append(nn.Conv2d(out, 1, 4, stride=1, padding=1))  # -> (B, 1, h-2, h-2) logits
         self.net = nn.Sequential(*layers)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Conv weights ~ N(0, init_std), batch-norm scales ~ N(1, init_std), biases 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.normal_(m.weight, 0.0, self.cfg.init_std)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.normal_(m.weight, 1.0, self.cfg.init_std)
-                nn.init.zeros_(m.bias)
+        init_weights(self, self.cfg.init_std)
 
     @property
     def receptive_field(self) -> int:

@@ -22,6 +22,7 @@ from torch import nn
 
 from ..errors import CourseError
 from .common import check_input
+from .layers import norm_layer
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ResnetGeneratorConfig:
     n_downsample: int = 2  # stride-2 convs down (and transposed convs back up), as in the paper
     n_blocks: int = 4  # residual blocks at the bottleneck; the paper uses 9 (256 px) or 6 (128 px)
     image_size: int = 32  # height = width of the images (a multiple of 2 ** n_downsample)
-    norm: str = "instance"  # "instance" (CycleGAN) or "batch"
+    norm: str = "instance"  # "instance" (CycleGAN: each image normalised on its own) or "batch"
 
     def __post_init__(self):
         for name in ("in_channels", "out_channels", "base_channels", "n_blocks", "image_size"):
@@ -48,12 +49,6 @@ class ResnetGeneratorConfig:
             raise CourseError(f"unknown norm {self.norm!r}: use 'instance' or 'batch'")
 
 
-def _norm(kind: str, channels: int) -> nn.Module:
-    # Instance norm normalises each image on its own: the style of one image
-    # does not leak into another's through batch statistics (and batch size 1 works).
-    return nn.InstanceNorm2d(channels, affine=True) if kind == "instance" else nn.BatchNorm2d(channels)
-
-
 class ResidualBlock(nn.Module):
     """``x + F(x)`` with F = reflect-pad, conv3x3, norm, ReLU, reflect-pad, conv3x3, norm.
 
@@ -64,8 +59,8 @@ class ResidualBlock(nn.Module):
     def __init__(self, channels: int, norm: str = "instance"):
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=False), _norm(norm, channels), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=False), _norm(norm, channels),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=False), norm_layer(norm, channels), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=False), norm_layer(norm, channels),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,17 +75,17 @@ class ResnetGenerator(nn.Module):
         self.cfg = cfg = cfg or ResnetGeneratorConfig()
         k = cfg.base_channels
         layers: list[nn.Module] = [  # c7s1-k: (B, in, S, S) -> (B, k, S, S)
-            nn.ReflectionPad2d(3), nn.Conv2d(cfg.in_channels, k, 7, bias=False), _norm(cfg.norm, k), nn.ReLU(True)]
+            nn.ReflectionPad2d(3), nn.Conv2d(cfg.in_channels, k, 7, bias=False), norm_layer(cfg.norm, k), nn.ReLU(True)]
         channels = k
         for _ in range(cfg.n_downsample):  # d2k, d4k: halve the size, double the width
             layers += [nn.Conv2d(channels, channels * 2, 3, stride=2, padding=1, bias=False),
-                       _norm(cfg.norm, channels * 2), nn.ReLU(True)]
+                       norm_layer(cfg.norm, channels * 2), nn.ReLU(True)]
             channels *= 2
         layers += [ResidualBlock(channels, cfg.norm) for _ in range(cfg.n_blocks)]  # R x n_blocks
         for _ in range(cfg.n_downsample):  # u2k, uk: double the size, halve the width
             layers += [nn.ConvTranspose2d(channels, channels // 2, 3, stride=2, padding=1, output_padding=1,
                                           bias=False),
-                       _norm(cfg.norm, channels // 2), nn.ReLU(True)]
+                       norm_layer(cfg.norm, channels // 2), nn.ReLU(True)]
             channels //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(channels, cfg.out_channels, 7), nn.Tanh()]  # c7s1-out
         self.net = nn.Sequential(*layers)

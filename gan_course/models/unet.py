@@ -30,8 +30,9 @@ import torch
 from torch import nn
 
 from ..errors import CourseError
-
-_NORMS = ("batch", "instance", "none")
+from ..runtime import eval_mode
+from .layers import NORMS as _NORMS
+from .layers import init_weights, norm_layer
 
 
 @dataclass
@@ -68,14 +69,6 @@ class UNetConfig:
         return [self.base_channels * min(2 ** i, self.max_mult) for i in range(self.n_down)]
 
 
-def _norm(kind: str, channels: int) -> nn.Module:
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "instance":
-        return nn.InstanceNorm2d(channels, affine=True)
-    return nn.Identity()
-
-
 class UNetGenerator(nn.Module):
     """(B, in_channels, S, S) -> (B, out_channels, S, S) in [-1, 1]; a U-Net, or a plain encoder-decoder."""
 
@@ -92,7 +85,7 @@ class UNetGenerator(nn.Module):
             layers.append(nn.Conv2d(cfg.in_channels if first else widths[i - 1], out, 4, 2, 1,
                                     bias=bias or first or innermost))
             if not (first or innermost):  # no norm on the raw input layer nor the 1x1 bottleneck
-                layers.append(_norm(cfg.norm, out))
+                layers.append(norm_layer(cfg.norm, out))
             self.down.append(nn.Sequential(*layers))
         # Decoder: up[j] (j = 0 at the bottleneck) doubles the size; with skips its input is
         # [decoder activation, encoder activation of the same size] concatenated on channels.
@@ -106,7 +99,7 @@ class UNetGenerator(nn.Module):
             if last:
                 layers.append(nn.Tanh())  # outputs in [-1, 1], like the data
             else:
-                layers.append(_norm(cfg.norm, c_out))
+                layers.append(norm_layer(cfg.norm, c_out))
                 if j < cfg.n_dropout and cfg.dropout > 0:
                     layers.append(nn.Dropout(cfg.dropout))
             self.up.append(nn.Sequential(*layers))
@@ -114,14 +107,7 @@ class UNetGenerator(nn.Module):
 
     def reset_parameters(self) -> None:
         """Conv weights ~ N(0, init_std), norm scales ~ N(1, init_std), biases 0."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-                nn.init.normal_(m.weight, 0.0, self.cfg.init_std)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) and m.weight is not None:
-                nn.init.normal_(m.weight, 1.0, self.cfg.init_std)
-                nn.init.zeros_(m.bias)
+        init_weights(self, self.cfg.init_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         cfg, name = self.cfg, "UNetGenerator"
@@ -152,12 +138,8 @@ def sample_with_dropout(G: UNetGenerator, x: torch.Tensor, k: int) -> torch.Tens
 
     (B, C, S, S) -> (k, B, C_out, S, S). Draws from the global RNG.
     """
-    was_training = G.training
-    G.eval()
-    for m in G.modules():
-        if isinstance(m, nn.Dropout):
-            m.train()
-    try:
+    with eval_mode(G):  # G and its dropout layers come back in the modes they had
+        for m in G.modules():
+            if isinstance(m, nn.Dropout):
+                m.train()
         return torch.stack([G(x) for _ in range(k)])
-    finally:
-        G.train(was_training)

@@ -1,8 +1,8 @@
 """Chapter 3's recipe: the conditional GAN on FashionMNIST, with its two update steps.
 
-The steps are chapter 2's ``d_step`` / ``g_step`` with a label next to every
-image: real images keep their own labels, fakes are generated *for* labels
-drawn uniformly from the ten classes, and D judges every (image, label) pair.
+The steps, ``d_step`` and ``g_step`` as in every recipe, are chapter 2's with a
+label next to every image: real images keep their own labels, fakes are generated
+*for* labels drawn uniformly from the ten classes, and D judges every (image, label) pair.
 The losses are unchanged (``gan_course.losses``); only the inputs differ.
 """
 
@@ -18,10 +18,9 @@ from ..data import CLASSES, Batches, load_fashion_mnist
 from ..errors import CourseError
 from ..losses import discriminator_loss, generator_nonsaturating_loss
 from ..models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
-from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
+from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
 
 
 @dataclass
@@ -41,11 +40,8 @@ class CGANRecipe:
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "CGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        if check_profile(profile or current_profile()) == "full":
-            return cls()
-        # the same networks (so the committed generator loads in both profiles), far fewer steps
-        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12,
-                   train_limit=2_048, n_fixed=2)
+        # smoke: the same networks (so the committed generator loads in both profiles), far fewer steps
+        return recipe_for(cls, profile, {**SMOKE["gan"], "n_fixed": 2})
 
 
 def random_labels(n: int, num_classes: int, device) -> torch.Tensor:
@@ -53,7 +49,7 @@ def random_labels(n: int, num_classes: int, device) -> torch.Tensor:
     return torch.randint(num_classes, (n,), device=device)
 
 
-def cgan_d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, num_classes: int) -> dict:
+def d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, num_classes: int) -> dict:
     """One discriminator update on (image, label) pairs: real pairs up, generated pairs down."""
     real, real_labels = batch  # (B, C, H, W) in [-1, 1], (B,) int64: this time the labels are used
     B = real.shape[0]
@@ -70,7 +66,7 @@ def cgan_d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, num_classes: int) -
             "d_fake": torch.sigmoid(fake_logits.float()).mean()}  # mean D(G(z, y), y) before the update
 
 
-def cgan_g_step(batch, ctx, *, G, D, opt_G, latent_dim: int, num_classes: int,
+def g_step(batch, ctx, *, G, D, opt_G, latent_dim: int, num_classes: int,
                 generator_loss=generator_nonsaturating_loss) -> dict:
     """One generator update: fresh fakes for fresh labels, which D (now improved) should accept."""
     real, _ = batch  # only its size and device are used
@@ -109,13 +105,9 @@ def class_grid(G: ConditionalGenerator, z: torch.Tensor) -> torch.Tensor:
                           "pass e.g. torch.randn(8, G.cfg.latent_dim)")
     K = G.cfg.num_classes
     device = next(G.parameters()).device
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         y = torch.arange(K, device=device).repeat(z.shape[0])  # (R * K,)
         return G(z.to(device).repeat_interleave(K, dim=0), y).float().cpu()  # (R * K, C, H, W)
-    finally:
-        G.train(was_training)
 
 
 def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
@@ -131,8 +123,8 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
-        d_step=partial(cgan_d_step, G=G, D=D, opt_D=opt_D, **sizes),
-        g_step=partial(cgan_g_step, G=G, D=D, opt_G=opt_G, **sizes),
+        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, **sizes),
+        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, **sizes),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.checkpoint_every),
@@ -166,17 +158,13 @@ def sample_conditional(G: ConditionalGenerator, n: int, device: torch.device, la
     from the global RNG (``seed_everything`` first for reproducible samples).
     """
     y = requested_labels(labels, n, G.cfg.num_classes)  # (n,) on the CPU
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         chunks = [G(torch.randn(len(part), G.cfg.latent_dim, device=device), part.to(device)).float().cpu()
                   for part in y.split(batch)]
-    finally:
-        G.train(was_training)
     return {"images": torch.cat(chunks), "labels": y}
 
 
-def label_scores(G: ConditionalGenerator, samples: dict, device: torch.device) -> dict:
+def extra_scores(G: ConditionalGenerator, samples: dict, device: torch.device) -> dict:
     """Label accuracy: the share of samples that the course classifier puts in the class they were drawn for."""
     from ..metrics import label_accuracy
 
@@ -197,5 +185,5 @@ def cgan_generator(hparams: dict) -> ConditionalGenerator:
     return ConditionalGenerator(config_from(CGANConfig, hparams["model"]))
 
 
-ENTRY = ModelEntry(CGANRecipe, build_cgan, cgan_generator, sample_conditional, tag="cgan",
-                   chapter="03_conditional_gan", extra_scores=label_scores)
+ENTRY = ModelEntry(recipe=CGANRecipe, build=build_cgan, make_generator=cgan_generator, sample=sample_conditional,
+                   tag="cgan", chapter="03_conditional_gan", conditional=True, extra_scores=extra_scores)

@@ -9,16 +9,45 @@ from typing import Callable
 import torch
 
 from ..errors import CourseError
+from ..io import to_plain
+from ..profiles import check_profile, current_profile
+
+
+# The smoke profile's settings, one preset per recipe family: seconds-long runs on the same code path.
+# The networks keep their full size (except the translation models' discriminators), so that the
+# committed pretrained generators load in either profile. A dict value changes fields of a nested config.
+SMOKE: dict[str, dict] = {
+    "gan": {"batch_size": 16, "steps": 24, "sample_every": 8, "checkpoint_every": 12,  # chapters 2 to 5
+            "train_limit": 2_048},
+    "pix2pix": {"discriminator": {"base_channels": 4}, "batch_size": 8, "steps": 8, "sample_every": 4,
+                "checkpoint_every": 4, "train_limit": 256, "n_fixed": 8},
+    "cyclegan": {"discriminator": {"base_channels": 4}, "batch_size": 4, "steps": 6, "sample_every": 3,
+                 "checkpoint_every": 3, "train_limit": 64, "n_show": 4, "pool_size": 6},
+}
+
+
+def recipe_for(cls, profile: str | None, smoke: dict, **overrides):
+    """``cls()`` in the ``full`` profile, or ``cls()`` changed by the ``smoke`` preset; then ``overrides``.
+
+    ``profile`` defaults to the current one (``GAN_COURSE_PROFILE``). ``overrides``
+    replace whole fields, e.g. ``l1_weight=0.0``.
+    """
+    recipe = cls()
+    if check_profile(profile or current_profile()) != "full":
+        recipe = dataclasses.replace(recipe, **{
+            k: dataclasses.replace(getattr(recipe, k), **v) if isinstance(v, dict) else v
+            for k, v in smoke.items()})
+    return dataclasses.replace(recipe, **overrides) if overrides else recipe
 
 
 def model_hparams(recipe, seed: int) -> dict:
-    """What a checkpoint must match to be resumed: everything but the step counts."""
+    """What a checkpoint must match to be resumed: everything but the step counts, as plain values."""
     cadence = {"steps", "sample_every", "checkpoint_every"}
-    return {**{k: v for k, v in dataclasses.asdict(recipe).items() if k not in cadence}, "seed": seed}
+    return {**{k: v for k, v in to_plain(recipe).items() if k not in cadence}, "seed": seed}
 
 
 def config_from(cls, values: dict):
-    """Rebuild a model ``@dataclass`` config from its ``dataclasses.asdict`` form.
+    """Rebuild a model ``@dataclass`` config from its :func:`~gan_course.io.to_plain` form (the inverse).
 
     Lists (what JSON and ``torch.load`` give back for tuples) become tuples again;
     unknown keys are ignored, so a checkpoint stays loadable when a field is added.
@@ -38,7 +67,11 @@ class ModelEntry:
 
     ``extra_scores(G, samples, device)``, when given, returns the chapter's own
     measures beyond the image scores every model gets (label accuracy, code
-    purity, ...), as ``{name: float}``.
+    purity, ...), as ``{name: float}``. Every recipe module that has such measures
+    defines them in a function of that name.
+
+    What a model can do is written in its fields, not looked up by reflection:
+    ``conditional`` (``sample`` takes ``labels=``), ``translate`` (an image-to-image model).
     """
 
     recipe: type  # the recipe dataclass (with .for_profile(profile))
@@ -46,9 +79,16 @@ class ModelEntry:
     make_generator: Callable  # make_generator(hparams) -> an untrained G of that configuration
     sample: Callable  # sample(G, n, device) -> {"images": (n, C, H, W) [, "labels": (n,)]}
     tag: str  # the Trainer tag its checkpoints carry
-    chapter: str = ""  # the chapter notebook that teaches it, e.g. "02_vanilla_gan"
+    chapter: str  # the chapter notebook that teaches it, e.g. "02_vanilla_gan"
+    conditional: bool = False  # True: sample(G, n, device, labels=...) draws the requested classes (--label)
+    translate: Callable | None = None  # translate(G, n, direction, device) -> {"inputs", "outputs", ...}
     extra_scores: Callable | None = None  # extra_scores(G, samples, device) -> {name: float}
     generator_key: str = "G"  # the Trainer module that is "the generator" (exported, sampled)
+
+    @property
+    def translates(self) -> bool:
+        """An image-to-image model: ``translate`` turns held-out inputs into outputs."""
+        return self.translate is not None
 
     def generator_from_checkpoint(self, state: dict, path) -> torch.nn.Module:
         """The generator stored in a Trainer checkpoint, or a clear error."""

@@ -34,10 +34,10 @@ from ..metrics import frechet_distance
 from ..metrics.translation import DomainTest, silhouette_area, spread
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
-from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
+from ..profiles import check_profile, current_profile, pick
+from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -83,13 +83,8 @@ class CycleGANRecipe:
         ``overrides`` replace fields, e.g. ``for_profile(pair="shoes")`` for a
         shape pair or ``for_profile(identity_weight=0.0)`` for the ablation.
         """
-        if check_profile(profile or current_profile()) == "full":
-            return dataclasses.replace(cls(), **overrides)
-        # the generators keep the full size (already small), so the pretrained ones load in smoke too
-        small = cls(discriminator=PatchGANConfig(in_channels=1, base_channels=4, n_layers=2, norm="instance"),
-                    batch_size=4, steps=6, sample_every=3, checkpoint_every=3, train_limit=64, n_show=4,
-                    pool_size=6)
-        return dataclasses.replace(small, **overrides)
+        # smoke: the generators keep the full size (already small), so the pretrained ones load in smoke too
+        return recipe_for(cls, profile, SMOKE["cyclegan"], **overrides)
 
 
 # ------------------------------------------------------------------ the two steps
@@ -199,32 +194,31 @@ def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", de
     if not 0 < n <= len(source):
         raise CourseError(f"n must be between 1 and {len(source)} (the held-out test items of that domain), got {n}")
     forward, back = (G.G_AB, G.G_BA) if direction == "AtoB" else (G.G_BA, G.G_AB)
-    was_training = G.training
-    G.eval()
-    try:
-        inputs, outputs, recs = [], [], []
+    inputs, outputs, recs = [], [], []
+    with eval_mode(G):
         for chunk in source.images[:n].split(500):
             x = chunk.to(device)
             y = forward(x)
             inputs.append(x.float().cpu())
             outputs.append(y.float().cpu())
             recs.append(back(y).float().cpu())
-    finally:
-        G.train(was_training)
     return {"inputs": torch.cat(inputs), "outputs": torch.cat(outputs), "reconstructions": torch.cat(recs)}
 
 
 @torch.no_grad()
 def sample_translations(G: CycleGenerators, n: int, device) -> dict:
-    """``{"images": G_BA(b)}`` for ``n`` random held-out B items (drawn from the global RNG).
+    """``{"images": G_BA(b)}`` for the first ``n`` held-out B items, in eval mode: the same every time.
 
+    As pix2pix's ``sample_translations`` takes the first ``n`` held-out edge maps.
     B -> A translates *into* domain A, the original FashionMNIST images (for the
     appearance pair, negatives back to originals), so the samples can be scored
     against real FashionMNIST test images like every other model's.
     """
     test = test_domains(_pair_of(G), G.cfg.image_size)
-    idx = torch.randint(0, len(test.b), (n,))
-    chunks = [G.G_BA(test.b.images[i].to(device)).float().cpu() for i in idx.split(500)]
+    if not 0 < n <= len(test.b):
+        raise CourseError(f"n must be between 1 and {len(test.b)} (the held-out test items of domain B), got {n}")
+    with eval_mode(G):
+        chunks = [G.G_BA(x.to(device)).float().cpu() for x in test.b.images[:n].split(500)]
     return {"images": torch.cat(chunks)}
 
 
@@ -255,16 +249,12 @@ def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_tes
     n_b = min(n, len(test_domains(pair, G.cfg.image_size).b))
     ab = translate_test_items(G, n_a, "AtoB", device)
     ba = translate_test_items(G, n_b, "BtoA", device)
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         id_a = G.G_BA(ab["inputs"].to(device)).float().cpu()  # G_BA(a): a is already in BA's target domain
         id_b = G.G_AB(ba["inputs"].to(device)).float().cpu()
         gen = torch.Generator().manual_seed(0)
         noisy = (ab["outputs"] + noise_std * torch.randn(ab["outputs"].shape, generator=gen)).clamp(-1, 1)
         rec_noisy = G.G_BA(noisy.to(device)).float().cpu()
-    finally:
-        G.train(was_training)
     scores = {
         "cycle_l1_A": cycle_consistency_loss(ab["inputs"], ab["reconstructions"]).item(),
         "cycle_l1_B": cycle_consistency_loss(ba["inputs"], ba["reconstructions"]).item(),
@@ -301,6 +291,7 @@ def extra_scores(G: CycleGenerators, samples: dict, device) -> dict:
     return measure_cyclegan(G, device, n=1000)
 
 
-ENTRY = ModelEntry(CycleGANRecipe, build_cyclegan, cycle_generators, sample_translations, tag="cyclegan",
-                   chapter="07_cyclegan", extra_scores=extra_scores)
+ENTRY = ModelEntry(recipe=CycleGANRecipe, build=build_cyclegan, make_generator=cycle_generators,
+                   sample=sample_translations, tag="cyclegan", chapter="07_cyclegan",
+                   translate=translate_test_items, extra_scores=extra_scores)
 

@@ -1,7 +1,8 @@
 """Chapter 4's recipe: DCGAN on FashionMNIST padded to 32x32.
 
 The training loop is chapter 2's, unchanged: the library ``d_step`` / ``g_step``
-(:mod:`gan_course.steps`) with the same losses on logits. Only the networks differ.
+(:mod:`gan_course.steps`, this recipe's steps under the names every recipe uses)
+with the same losses on logits. Only the networks differ.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from pathlib import Path
 import torch
 
 from ..models import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from ..profiles import check_profile, current_profile
+from ..steps import d_step, g_step  # noqa: F401 (this recipe's two steps: chapter 2's)
 from ..training import Trainer
-from .common import ModelEntry, config_from
+from .common import SMOKE, ModelEntry, config_from, recipe_for
 from .vanilla import build_vanilla, sample_unconditional
 
 
@@ -35,9 +36,7 @@ class DCGANRecipe:
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "DCGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        if check_profile(profile or current_profile()) == "full":
-            return cls()
-        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+        return recipe_for(cls, profile, SMOKE["gan"])
 
 
 def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path | None,
@@ -53,5 +52,5 @@ def dcgan_generator(hparams: dict) -> DCGANGenerator:
     return DCGANGenerator(config_from(DCGANConfig, hparams["model"]))
 
 
-ENTRY = ModelEntry(DCGANRecipe, build_dcgan, dcgan_generator, sample_unconditional, tag="dcgan",
-                   chapter="04_dcgan")
+ENTRY = ModelEntry(recipe=DCGANRecipe, build=build_dcgan, make_generator=dcgan_generator,
+                   sample=sample_unconditional, tag="dcgan", chapter="04_dcgan")

@@ -18,10 +18,9 @@ from ..data import Batches, load_fashion_mnist
 from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_loss,
                       generator_nonsaturating_loss)
 from ..models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, sample_codes
-from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
+from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
 
 
 @dataclass
@@ -44,10 +43,7 @@ class InfoGANRecipe:
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "InfoGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        if check_profile(profile or current_profile()) == "full":
-            return cls()
-        # the same networks (so the committed generator fits), far fewer and smaller steps
-        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+        return recipe_for(cls, profile, SMOKE["gan"])  # smoke: the same networks, far fewer and smaller steps
 
 
 def info_terms(out, category, continuous, *, lambda_cat: float, lambda_cont: float):
@@ -57,7 +53,7 @@ def info_terms(out, category, continuous, *, lambda_cat: float, lambda_cont: flo
     return loss_cat, loss_cont, lambda_cat * loss_cat + lambda_cont * loss_cont
 
 
-def infogan_d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) -> dict:
+def d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) -> dict:
     """One D/Q update: the usual real-vs-fake loss, plus Q reading the code back from the fakes."""
     real, _ = batch  # (B, 1, 28, 28); the class labels are never used
     z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # (B, 62), (B,), (B, 2)
@@ -75,7 +71,7 @@ def infogan_d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: f
             "d_fake": torch.sigmoid(out_fake.logit.float()).mean()}
 
 
-def infogan_g_step(batch, ctx, *, G, D, opt_G, lambda_cat: float, lambda_cont: float) -> dict:
+def g_step(batch, ctx, *, G, D, opt_G, lambda_cat: float, lambda_cont: float) -> dict:
     """One G update: fool D *and* make the code readable by Q (minus λ times the bound on I(c; G(z, c)))."""
     real, _ = batch
     z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # fresh noise and codes
@@ -112,8 +108,8 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
-        d_step=partial(infogan_d_step, G=G, D=D, opt_D=opt_D, **weights),
-        g_step=partial(infogan_g_step, G=G, D=D, opt_G=opt_G, **weights),
+        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, **weights),
+        g_step=partial(g_step, G=G, D=D, opt_G=opt_G, **weights),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.checkpoint_every),
@@ -129,21 +125,17 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
 def sample_infogan(G: InfoGANGenerator, n: int, device: torch.device, batch: int = 500) -> dict:
     """``{"images": (n, C, H, W), "labels": (n,)}``: labels are the categorical codes used, balanced
     (``arange(n) % K``); z and the continuous codes are drawn from their priors."""
-    was_training = G.training
-    G.eval()
     labels = torch.arange(n) % G.cfg.n_categories  # (n,) int64: 0, 1, ..., K-1, 0, 1, ...
     chunks = []
-    try:
+    with eval_mode(G):
         for i in range(0, n, batch):
             category = labels[i:i + batch]
             z, _, continuous = sample_codes(G.cfg, len(category), device)
             chunks.append(G(z, category.to(device), continuous).float().cpu())
-    finally:
-        G.train(was_training)
     return {"images": torch.cat(chunks), "labels": labels}
 
 
-def code_scores(G: InfoGANGenerator, samples: dict, device: torch.device) -> dict:
+def extra_scores(G: InfoGANGenerator, samples: dict, device: torch.device) -> dict:
     """How well the categorical code matches the FashionMNIST classes the course classifier sees."""
     from ..metrics import purity_and_nmi
 
@@ -155,5 +147,5 @@ def infogan_generator(hparams: dict) -> InfoGANGenerator:
     return InfoGANGenerator(config_from(InfoGANConfig, hparams["model"]))
 
 
-ENTRY = ModelEntry(InfoGANRecipe, build_infogan, infogan_generator, sample_infogan, tag="infogan",
-                   chapter="05_infogan", extra_scores=code_scores)
+ENTRY = ModelEntry(recipe=InfoGANRecipe, build=build_infogan, make_generator=infogan_generator,
+                   sample=sample_infogan, tag="infogan", chapter="05_infogan", extra_scores=extra_scores)

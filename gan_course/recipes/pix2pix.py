@@ -21,13 +21,14 @@ import torch
 
 from ..data.edges import PairedBatches, load_edges2fashion
 from ..errors import CourseError
+from ..io import to_plain
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
 from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
+from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
 
 
 def _generator() -> UNetConfig:
@@ -71,12 +72,8 @@ class Pix2PixRecipe:
 
         ``overrides`` replace fields, e.g. ``for_profile(l1_weight=0.0)``.
         """
-        if check_profile(profile or current_profile()) == "full":
-            return dataclasses.replace(cls(), **overrides)
-        # G keeps the full architecture, so that the committed pretrained weights fit it in either profile.
-        small = cls(discriminator=PatchGANConfig(base_channels=4, n_layers=1),
-                    batch_size=8, steps=8, sample_every=4, checkpoint_every=4, train_limit=256, n_fixed=8)
-        return dataclasses.replace(small, **overrides)
+        # smoke: G keeps the full architecture, so that the committed pretrained weights fit it in either profile
+        return recipe_for(cls, profile, SMOKE["pix2pix"], **overrides)
 
 
 # ------------------------------------------------------------------ the two steps
@@ -152,12 +149,8 @@ def translate_test_items(G: UNetGenerator, n: int, direction: str = "AtoB", devi
     test = load_edges2fashion("test", limit=None if n > 10_000 else n)
     if not 0 < n <= len(test):
         raise CourseError(f"n must be between 1 and {len(test)} (the held-out test pairs), got {n}")
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         outputs = [G(x.to(device)).float().cpu() for x in test.inputs.split(500)]  # (<=500, 1, 32, 32) each
-    finally:
-        G.train(was_training)
     return {"inputs": test.inputs.float(), "outputs": torch.cat(outputs), "targets": test.images.float()}
 
 
@@ -178,6 +171,7 @@ def extra_scores(G: UNetGenerator, samples: dict, device) -> dict:
     return paired_scores(outputs, targets)
 
 
-ENTRY = ModelEntry(Pix2PixRecipe, build_pix2pix, unet_generator, sample_translations, tag="pix2pix",
-                   chapter="06_pix2pix", extra_scores=extra_scores)
+ENTRY = ModelEntry(recipe=Pix2PixRecipe, build=build_pix2pix, make_generator=unet_generator,
+                   sample=sample_translations, tag="pix2pix", chapter="06_pix2pix",
+                   translate=translate_test_items, extra_scores=extra_scores)
 

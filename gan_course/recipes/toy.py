@@ -17,6 +17,7 @@ import torch
 
 from ..data import Batches, ImageSet, ring_centers, sample_mixture
 from ..errors import CourseError
+from ..io import to_plain
 from ..metrics import ModeCoverage, mode_coverage
 from ..models import ToyConfig, ToyDiscriminator, ToyGenerator
 from ..runtime import seed_everything
@@ -101,16 +102,10 @@ def train_toy_gan(cfg: ToyGANConfig, seed: int = 0, out_dir: str | Path | None =
         config=TrainConfig(steps=cfg.steps, sample_every=cfg.sample_every,
                            checkpoint_every=cfg.steps, log_every=50),
         sample_fn=lambda: G(z_fixed),  # (n_eval, latent) -> (n_eval, 2)
-        out_dir=out_dir, tag=tag, hparams={**_plain_config(cfg), "seed": seed},
+        out_dir=out_dir, tag=tag, hparams={**to_plain(cfg), "seed": seed},
     )
     trainer.fit()
     return ToyRun(cfg=cfg, seed=seed, G=G, D=D, trainer=trainer, data=data, centers=centers)
-
-
-def _plain_config(cfg) -> dict:
-    import dataclasses
-
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
 
 
 @dataclass

@@ -11,11 +11,10 @@ import torch
 from ..data import Batches, load_fashion_mnist
 from ..losses import generator_nonsaturating_loss
 from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
-from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
-from ..steps import d_step, g_step
+from ..runtime import eval_mode, seed_everything
+from ..steps import d_step, g_step  # this recipe's two steps (the library's, shown in chapter 2)
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
 
 
 @dataclass
@@ -35,9 +34,7 @@ class VanillaRecipe:
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "VanillaRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        if check_profile(profile or current_profile()) == "full":
-            return cls()
-        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+        return recipe_for(cls, profile, SMOKE["gan"])
 
 
 def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
@@ -78,10 +75,11 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
 
 @torch.no_grad()
 def sample_unconditional(G: torch.nn.Module, n: int, device: torch.device, batch: int = 500) -> dict:
-    """``{"images": (n, C, H, W)}`` in [-1, 1] on the CPU, drawn in batches (no labels)."""
+    """``{"images": (n, C, H, W)}`` in [-1, 1] on the CPU, drawn in batches (no labels), G in eval mode."""
     latent = G.cfg.latent_dim
-    chunks = [G(torch.randn(min(batch, n - i), latent, device=device)).float().cpu()
-              for i in range(0, n, batch)]
+    with eval_mode(G):  # batch norm on its running statistics; G comes back in the mode it had
+        chunks = [G(torch.randn(min(batch, n - i), latent, device=device)).float().cpu()
+                  for i in range(0, n, batch)]
     return {"images": torch.cat(chunks)}
 
 
@@ -89,5 +87,5 @@ def mlp_generator(hparams: dict) -> MLPGenerator:
     return MLPGenerator(config_from(MLPConfig, hparams["model"]))
 
 
-ENTRY = ModelEntry(VanillaRecipe, build_vanilla, mlp_generator, sample_unconditional, tag="vanilla-mlp",
-                   chapter="02_vanilla_gan")
+ENTRY = ModelEntry(recipe=VanillaRecipe, build=build_vanilla, make_generator=mlp_generator,
+                   sample=sample_unconditional, tag="vanilla-mlp", chapter="02_vanilla_gan")

@@ -13,6 +13,7 @@ import torch
 
 from ..data import CLASSES
 from ..errors import CourseError
+from ..runtime import eval_mode
 from .players import png_from_images
 
 
@@ -41,15 +42,11 @@ def class_picker(generator: torch.nn.Module, z: torch.Tensor, classes: Sequence[
     if not 0 <= start < num_classes:
         raise CourseError(f"start={start} is not a class index: use 0..{num_classes - 1}")
     device = next(generator.parameters()).device
-    was_training = generator.training
-    generator.eval()
-    try:
-        frames = []
+    frames = []
+    with eval_mode(generator):
         for k in range(num_classes):
             y = torch.full((z.shape[0],), k, dtype=torch.long, device=device)  # (N,): everyone is class k
             frames.append(png_from_images(generator(z.to(device), y).float().cpu(), nrow=nrow, scale=scale))
-    finally:
-        generator.train(was_training)
     if width is None:  # show the grids at their own size
         width = f"{Image.open(io.BytesIO(frames[0])).width}px"
     stack = W.Stack([W.Image(value=f, format="png", layout=W.Layout(width=width)) for f in frames],

@@ -14,6 +14,7 @@ import torch
 
 from ..errors import CourseError
 from ..plotting.images import png_from_figure, png_from_images  # noqa: F401 (re-exported)
+from ..runtime import eval_mode
 
 
 def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: str = "frame",
@@ -76,12 +77,8 @@ def latent_walk_player(generator: torch.nn.Module, path: torch.Tensor, labels: S
                           f"got {tuple(path.shape)}: build it with gan_course.latent.slerp")
     steps = path.shape[0]
     walks = path.shape[1] if path.dim() == 3 else 1
-    was_training = generator.training
-    generator.eval()
-    try:
+    with eval_mode(generator):
         images = generator(path.reshape(steps * walks, path.shape[-1])).float().cpu()  # (T*N, C, H, W)
-    finally:
-        generator.train(was_training)
     images = images.reshape(steps, walks, *images.shape[1:])  # (T, N, C, H, W)
     frames = [png_from_images(row, nrow=walks, scale=scale) for row in images]
     labels = labels or [f"t = {i / max(1, steps - 1):.2f}" for i in range(steps)]
