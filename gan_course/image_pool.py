@@ -36,9 +36,14 @@ class ImagePool(nn.Module):
         self.register_buffer("count", torch.zeros((), dtype=torch.long))  # how many slots are filled
         gen = torch.Generator().manual_seed(seed)
         self.register_buffer("rng_state", gen.get_state())  # the pool's own RNG, checkpointed
+        self._filled = 0  # a host copy of ``count``: reading the buffer would wait for a GPU at every image
 
     def __len__(self) -> int:
-        return int(self.count)
+        return self._filled
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self._filled = int(self.count)  # once per load, not per image
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:
@@ -56,13 +61,14 @@ class ImagePool(nn.Module):
         gen = torch.Generator().set_state(self.rng_state.cpu())  # generator on the CPU: same draws on any device
         out = []
         for image in fakes.detach():
-            n = int(self.count)
+            n = self._filled
             if n < self.size:  # still filling: keep it, and show it
                 self.images[n] = image.float()
                 self.count += 1
+                self._filled += 1
                 out.append(image)
-            elif torch.rand((), generator=gen).item() < self.p_swap:  # show an old fake, keep the new one
-                slot = int(torch.randint(0, self.size, (), generator=gen))
+            elif torch.rand((), generator=gen).item() < self.p_swap:  # cpu-draw; show an old fake, keep the new one
+                slot = int(torch.randint(0, self.size, (), generator=gen))  # cpu-draw: the pool's CPU generator
                 old = self.images[slot].clone()
                 self.images[slot] = image.float()
                 out.append(old.to(image.dtype))

@@ -29,6 +29,31 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+_ENGINE_STEPS = 0  # > 0 while the Trainer runs a step function (see engine_step)
+
+
+@contextlib.contextmanager
+def engine_step():
+    """Mark a block as the inside of the training engine's step functions.
+
+    There, labels and codes come from the data set or from ``torch.randint`` over
+    the right range, so the models skip their *value* checks (a ``min``/``max`` read
+    on the host would make the CPU wait for a GPU at every forward). Type and shape
+    checks still run, and every call outside the engine checks values as before.
+    """
+    global _ENGINE_STEPS
+    _ENGINE_STEPS += 1
+    try:
+        yield
+    finally:
+        _ENGINE_STEPS -= 1
+
+
+def in_engine_step() -> bool:
+    """True inside :func:`engine_step` (the engine's hot loop)."""
+    return _ENGINE_STEPS > 0
+
+
 DEVICE_ENV = "GAN_COURSE_DEVICE"
 
 

@@ -26,7 +26,15 @@ alternates them and adds what every real training run needs:
 ``ctx`` (a :class:`StepContext`) gives the step functions the two things that
 depend on the hardware: ``ctx.autocast()`` around forward passes, and
 ``ctx.backward_step(loss, optimizer)``, which zeroes, back-propagates (with loss
-scaling for float16), records the gradient norm and steps.
+scaling for float16), records the gradient norm and steps. It back-propagates into
+that optimiser's parameters only: G's update computes no gradients for D's weights
+(only the gradients that flow through D to G), which the plain ``loss.backward()``
+would compute and throw away.
+
+``GAN_COURSE_FAST_ADAM=1`` (opt-in, off by default) switches every Adam/AdamW of a
+trainer to PyTorch's fused implementation: one pass over the parameters instead of
+about seven, and a few last bits of rounding different from the default (so a run's
+numbers differ slightly from the committed chapters').
 """
 
 from __future__ import annotations
@@ -53,7 +61,7 @@ from .errors import TROUBLESHOOTING, CheckpointError, CourseError, TrainingDiver
 from .io import (atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of,  # noqa: F401 (re-exported)
                  to_plain)
 from .profiles import current_profile
-from .runtime import Precision, eval_mode, precision_for
+from .runtime import Precision, engine_step, eval_mode, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -170,10 +178,12 @@ class StepContext:
         name = self._names[id(optimizer)]
         optimizer.zero_grad(set_to_none=True)
         scaler = self.scalers.get(name)
+        # only this optimiser's parameters: no weight gradients for the other network (same values for these)
+        params = [p for group in optimizer.param_groups for p in group["params"] if p.requires_grad] or None
         if scaler is None:
-            loss.backward()
+            loss.backward(inputs=params)
         else:  # float16: scale the loss so small gradients do not underflow
-            scaler.scale(loss).backward()
+            scaler.scale(loss).backward(inputs=params)
             scaler.unscale_(optimizer)
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])) \
@@ -190,6 +200,38 @@ class StepContext:
             self.skipped[name] = (~finite).float()
             scaler.step(optimizer)  # skipped if the gradients hold inf/NaN
             scaler.update()
+
+
+FAST_ADAM_ENV = "GAN_COURSE_FAST_ADAM"
+
+
+def fast_adam_requested() -> bool:
+    """``$GAN_COURSE_FAST_ADAM`` is set to 1/true/yes (opt-in: fused Adam changes the last bits of every run)."""
+    return os.environ.get(FAST_ADAM_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def use_fused_adam(optimizers: dict[str, torch.optim.Optimizer], precision: Precision) -> list[str]:
+    """Switch each plain Adam/AdamW in ``optimizers`` to ``fused=True`` where PyTorch supports it; return their names.
+
+    Only without a GradScaler (float32 or bfloat16), for floating parameters on the
+    CPU or CUDA, and for optimisers that chose no implementation themselves.
+    """
+    switched = []
+    if precision.use_grad_scaler:
+        return switched
+    for name, opt in optimizers.items():
+        if type(opt) not in (torch.optim.Adam, torch.optim.AdamW):
+            continue
+        params = [p for g in opt.param_groups for p in g["params"]]
+        if not params or any(p.device.type not in ("cpu", "cuda") or not p.is_floating_point() for p in params):
+            continue
+        groups = opt.param_groups
+        if any(g.get("foreach") or g.get("differentiable") or g.get("capturable") for g in groups):
+            continue
+        for g in groups:
+            g["fused"] = True
+        switched.append(name)
+    return switched
 
 
 def _make_grad_scaler(precision: Precision):
@@ -237,6 +279,7 @@ class Trainer:
         self.tag, self.hparams = tag, dict(hparams or {})
         self.device = device or next(iter(modules.values())).parameters().__next__().device
         self.ctx = StepContext(precision or precision_for(self.device), optimizers)
+        self.fast_adam = fast_adam_requested() and bool(use_fused_adam(optimizers, self.ctx.precision))
         self.step = 0
         self.history: dict[str, list[float]] = {"step": []}
         self.samples: list[tuple[int, torch.Tensor]] = []  # (step, images on the CPU)
@@ -331,8 +374,9 @@ class Trainer:
                     batch = next(self.batches)
                     for module in self.modules.values():
                         module.train()
-                    stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
-                    stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
+                    with engine_step():  # labels/codes come from the data or randint: no per-step value checks
+                        stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
+                        stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
                     stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
                     stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
                     pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
@@ -509,6 +553,7 @@ class Trainer:
         """Load a checkpoint's (or an in-memory snapshot's) state; all or nothing for the networks."""
         state = copy.deepcopy(state) if path is None else state  # a snapshot may be restored again
         learning_rates = {k: [g["lr"] for g in o.param_groups] for k, o in self.optimizers.items()}
+        implementations = {k: [g.get("fused") for g in o.param_groups] for k, o in self.optimizers.items()}
         backup = {"modules": {k: copy.deepcopy(m.state_dict()) for k, m in self.modules.items()},
                   "optimizers": {k: copy.deepcopy(o.state_dict()) for k, o in self.optimizers.items()}}
         try:
@@ -518,6 +563,9 @@ class Trainer:
                 o.load_state_dict(state["optimizers"][k])
                 for group, lr in zip(o.param_groups, learning_rates[k]):
                     group["lr"] = lr  # this trainer's learning rate, which may be lower than the checkpoint's
+                for group, fused in zip(o.param_groups, implementations[k]):
+                    if "fused" in group:
+                        group["fused"] = fused  # this trainer's Adam implementation, not the checkpoint's
             for k, s in self.ctx.scalers.items():
                 if k in state["scalers"]:
                     s.load_state_dict(state["scalers"][k])

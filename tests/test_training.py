@@ -411,3 +411,70 @@ def test_the_resume_message_shows_the_run_folder_relative_to_gan_course_runs(tmp
     out = capsys.readouterr().out
     assert "resumed from $GAN_COURSE_RUNS/full/tiny/checkpoint.pt at step 4/4" in out
     assert str(tmp_path) not in out
+
+
+# ------------------------------------------------------------------- hot path (issue 14)
+def test_an_update_computes_gradients_for_its_own_parameters_only():
+    """G's update back-propagates through D into G without computing D's weight gradients."""
+    from gan_course.steps import g_step
+
+    trainer = make_trainer(steps=1)
+    G, D = trainer.modules["G"], trainer.modules["D"]
+    g_step(next(trainer.batches), trainer.ctx, G=G, D=D, opt_G=trainer.optimizers["G"], latent_dim=TINY.latent_dim)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters())
+    assert all(p.grad is None for p in D.parameters())  # a plain loss.backward() would fill these, unused
+    assert trainer.ctx.grad_norms["G"] > 0
+
+
+def test_engine_gradients_and_training_are_bitwise_those_of_a_plain_backward(monkeypatch):
+    """Restricting backward to the optimiser's parameters changes no number: same weights after 6 steps."""
+    import gan_course.training as training
+
+    runs = []
+    for restricted in (True, False):
+        if not restricted:
+            monkeypatch.setattr(torch.Tensor, "backward",
+                                lambda self, gradient=None, retain_graph=None, create_graph=False, inputs=None:
+                                torch.autograd.backward(self, gradient, retain_graph, create_graph))
+        trainer = make_trainer(steps=6, log_every=3)
+        trainer.fit(resume=False)
+        runs.append(trainer)
+    assert_same_state({k: m.state_dict() for k, m in runs[0].modules.items()},
+                      {k: m.state_dict() for k, m in runs[1].modules.items()})
+    assert runs[0].history == runs[1].history
+    assert training.StepContext  # the module under test
+
+
+def test_label_value_checks_run_outside_the_engine_and_are_skipped_inside_its_steps():
+    """A user's out-of-range labels are refused with the fix; the engine's own steps skip the host read."""
+    from gan_course.models import CGANConfig, ConditionalGenerator
+    from gan_course.runtime import engine_step, in_engine_step
+
+    G = ConditionalGenerator(CGANConfig())
+    z, bad = torch.randn(2, CGANConfig().latent_dim), torch.tensor([0, 10])
+    with pytest.raises(CourseError, match="labels in"):
+        G(z, bad)
+    assert not in_engine_step()
+    with engine_step():
+        assert in_engine_step()
+        with pytest.raises(IndexError):  # no course message inside the engine: the embedding itself refuses it
+            G(z, bad)
+    assert not in_engine_step()
+
+
+def test_fast_adam_is_opt_in_and_survives_a_resume(tmp_path, monkeypatch):
+    """GAN_COURSE_FAST_ADAM=1 switches the trainer's Adams to fused=True, kept across a resume; default off."""
+    default = make_trainer(tmp_path / "a", steps=4, checkpoint_every=2)
+    assert not default.fast_adam
+    assert all(not g.get("fused") for o in default.optimizers.values() for g in o.param_groups)
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "1")
+    fast = make_trainer(tmp_path / "b", steps=4, checkpoint_every=2)
+    assert fast.fast_adam
+    assert all(g["fused"] for o in fast.optimizers.values() for g in o.param_groups)
+    fast.fit()
+    assert all(math.isfinite(v) for v in fast.history["loss_g"])
+    monkeypatch.delenv("GAN_COURSE_FAST_ADAM")
+    resumed = make_trainer(tmp_path / "b", steps=6, checkpoint_every=2)  # a default trainer on the fused run
+    resumed.fit()
+    assert resumed.step == 6
+    assert all(not g.get("fused") for o in resumed.optimizers.values() for g in o.param_groups)

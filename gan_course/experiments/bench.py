@@ -206,8 +206,15 @@ def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device
 
 
 def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
-               seed: int = 0) -> dict:
-    """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations."""
+               seed: int = 0, precision: str | None = None, fast_adam: bool | None = None) -> dict:
+    """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations.
+
+    ``precision`` (``auto``/``fp32``/``bf16``/``fp16``; default ``$GAN_COURSE_PRECISION``) and
+    ``fast_adam`` (fused Adam; default ``$GAN_COURSE_FAST_ADAM``) are the engine's opt-ins.
+    """
+    from ..runtime import precision_for
+    from ..training import use_fused_adam
+
     model = model or BENCH_MODELS["mlp"]()
     setup = time.perf_counter()
     seed_everything(seed)
@@ -234,13 +241,16 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
             g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=model.latent_dim),
             batches=Batches(data, batch_size, seed=seed), config=train_cfg,
             sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
-            hparams={"model": model.name})
+            hparams={"model": model.name}, precision=precision_for(device, precision))
+        if fast_adam is not None:
+            trainer.fast_adam = fast_adam and bool(use_fused_adam(trainer.optimizers, trainer.ctx.precision))
         setup = time.perf_counter() - setup
         trainer.fit(resume=False)
         _sync(device)
         end = time.perf_counter()
     return {**_timing(stamps, warmup, steps, end), "setup_seconds": setup, "iterations": len(stamps),
-            "train_config": train_cfg}
+            "train_config": train_cfg, "precision": str(trainer.ctx.precision),
+            "adam": "fused Adam" if trainer.fast_adam else "default Adam"}
 
 
 # ------------------------------------------------------------- compute floor
@@ -249,7 +259,9 @@ def iteration_flops(model: BenchModel, batch_size: int, device: torch.device) ->
 
     Counted by ``torch.utils.flop_counter.FlopCounterMode`` (matrix products and
     convolutions, forward and backward; element-wise work is not counted), on the
-    same steps and batch size as the timed arms. The work is the same in both arms.
+    same steps and batch size as the timed arms. The seed loop does this work and a
+    little more: its G update also computes D's weight gradients, which it never uses
+    (the engine back-propagates into the stepped network's parameters only).
     """
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -289,7 +301,8 @@ def peak_matmul_flops(device: torch.device, size: int = 1024, seconds: float = 1
 
 
 def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, device=None, seed: int = 0,
-                  repeats: int = 1, verbose: bool = False, out=print, model: str = "mlp") -> dict:
+                  repeats: int = 1, verbose: bool = False, out=print, model: str = "mlp",
+                  precision: str | None = None, fast_adam: bool | None = None) -> dict:
     """Time both arms and print the report; the last line printed is the speedup.
 
     With ``repeats > 1`` the arms alternate (seed, engine, seed, engine, ...) and
@@ -318,7 +331,7 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     seed_runs, engine_runs = [], []
     for _ in range(repeats):
         seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, spec, seed, verbose=verbose))
-        engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed))
+        engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
     seed_loop = min(seed_runs, key=lambda r: r["ms_mean"])
     engine = min(engine_runs, key=lambda r: r["ms_mean"])
     tc = engine["train_config"]
@@ -328,20 +341,24 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         f"DataLoader + Resize/ToTensor/Normalize per image, Sigmoid + BCELoss, .item() every "
         f"{SEED_LOG_INTERVAL} | setup {seed_loop['setup_seconds']:.1f} s" + every(seed_runs))
     out(f"course engine: {engine['ms_mean']:7.2f} ms/iteration (mean; median {engine['ms_median']:.2f}) | "
-        f"Trainer + d_step/g_step, data on the device, log every {tc.log_every}, samples every "
+        f"Trainer + d_step/g_step, {engine['precision']}, {engine['adam']}, data on the device, "
+        f"log every {tc.log_every}, samples every "
         f"{tc.sample_every}, checkpoints every {tc.checkpoint_every} and at the end | "
         f"setup {engine['setup_seconds']:.1f} s" + every(engine_runs))
     speedup = seed_loop["ms_mean"] / engine["ms_mean"]
     flops, peak = iteration_flops(spec, batch_size, device), peak_matmul_flops(device)
     floor_ms = 1e3 * flops / peak
-    out(f"compute floor: {flops / 1e9:.2f} GFLOP of matrix products per iteration (both arms) at "
+    out(f"compute floor: {flops / 1e9:.2f} GFLOP of matrix products per engine iteration at "
         f"{peak / 1e9:.0f} GFLOP/s (best {device.type} float32 matrix product) = {floor_ms:.2f} ms/iteration; "
         f"no float32 loop can beat the seed loop by more than {seed_loop['ms_mean'] / floor_ms:.1f}x here")
+    out(f"engine / floor: {engine['ms_mean'] / floor_ms:.2f}x (the course engine's time over the float32 "
+        "compute floor; the issue's targets: MLP <= 2.0x, DCGAN <= 1.5x)")
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
     out(f"speedup vs seed loop: {speedup:.1f}x")
     return {"model": model, "seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps,
             "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
+            "engine_over_floor": engine["ms_mean"] / floor_ms,
             "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}
@@ -410,6 +427,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--verbose", action="store_true", help="also print the seed loop's log lines")
     parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
                         help="the GAN both arms train: mlp (the seed notes'), dcgan (chapter 4's) or all (default mlp)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
+                        help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
+                        "on the CPU); bf16 is opt-in and changes results")
+    parser.add_argument("--fast-adam", action="store_true", default=None,
+                        help="the engine arm uses fused Adam (opt-in, changes the last bits; default: "
+                        "$GAN_COURSE_FAST_ADAM)")
     parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
                         help="instead: minutes of full training until MODEL's FD reaches its chapter's bar")
     parser.add_argument("--bar", type=float, default=None, help="the FD bar for --time-to-quality "
@@ -431,5 +454,6 @@ def main_bench(args: argparse.Namespace) -> int:
             print()
         run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
                       repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
-                      verbose=getattr(args, "verbose", False))
+                      verbose=getattr(args, "verbose", False), precision=getattr(args, "precision", None),
+                      fast_adam=getattr(args, "fast_adam", None))
     return 0
