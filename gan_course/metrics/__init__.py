@@ -5,6 +5,7 @@
   the course classifier's features, with a reference ladder of real and
   damaged real images that shows where a score sits.
 * :mod:`.diagnosis` — chapter 8: why a recall is low (ball radii, distances, classes).
+* :mod:`.quality` — every training run: the FD of fixed samples every N steps, against wall-clock time.
 * :mod:`.codes` — label accuracy of conditional samples, and purity / NMI of an
   unsupervised code (InfoGAN) against the classes.
 """
@@ -13,10 +14,11 @@ from .diagnosis import recall_diagnosis
 from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images)
+from .quality import QualityProbe, minutes_to_reach
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
 from .table import ScoreTable
 
-__all__ = ["ModeCoverage", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
-           "frechet_distance", "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "mode_coverage",
+__all__ = ["ModeCoverage", "QualityProbe", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
+           "frechet_distance", "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "minutes_to_reach", "mode_coverage",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images"]

@@ -11,9 +11,12 @@ import torch
 from ..errors import CourseError
 
 
+QUALITY_FIELDS = ("quality_every", "quality_n")  # recipe fields of the quality record: they change no training number
+
+
 def model_hparams(recipe, seed: int) -> dict:
     """What a checkpoint must match to be resumed: everything but the step counts."""
-    cadence = {"steps", "sample_every", "checkpoint_every"}
+    cadence = {"steps", "sample_every", "checkpoint_every", *QUALITY_FIELDS}
     return {**{k: v for k, v in dataclasses.asdict(recipe).items() if k not in cadence}, "seed": seed}
 
 
@@ -25,6 +28,24 @@ def config_from(cls, values: dict):
     """
     fields = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in fields})
+
+
+def quality_probe(recipe, draw: Callable[[], torch.Tensor], reference: torch.Tensor | None = None):
+    """The Trainer's :class:`~gan_course.metrics.QualityProbe` for ``recipe`` (``None`` when ``quality_every`` is 0).
+
+    ``draw`` makes ``recipe.quality_n`` images from fixed inputs; the real side is
+    5 x as many real test images (at most 5,000), or ``reference``.
+    """
+    if not recipe.quality_every:
+        return None
+    from ..metrics import QualityProbe
+
+    return QualityProbe(draw, reference=reference, reference_n=min(5_000, 5 * recipe.quality_n))
+
+
+def quality_noise(n: int, dim: int, seed: int, device) -> torch.Tensor:
+    """(n, dim) standard normal noise from a private generator (the global RNG is not touched)."""
+    return torch.randn(n, dim, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
 @dataclass(frozen=True)

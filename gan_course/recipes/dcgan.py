@@ -31,13 +31,16 @@ class DCGANRecipe:
     sample_every: int = 250  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+    quality_every: int = 150  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "DCGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
         if check_profile(profile or current_profile()) == "full":
             return cls()
-        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048)
+        return cls(batch_size=16, steps=24, sample_every=8, checkpoint_every=12, train_limit=2_048,
+                   quality_every=12, quality_n=256)
 
 
 def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path | None,

@@ -36,7 +36,7 @@ from ..models.unet import UNetConfig, UNetGenerator
 from ..profiles import check_profile, current_profile
 from ..runtime import seed_everything
 from ..training import TrainConfig, Trainer
-from .common import ModelEntry, config_from, model_hparams
+from .common import QUALITY_FIELDS, ModelEntry, config_from, model_hparams, quality_probe
 
 
 def _generator() -> UNetConfig:
@@ -63,6 +63,8 @@ class Pix2PixRecipe:
     sample_every: int = 200  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training pairs (None: all 60,000)
+    quality_every: int = 100  # steps between measurements of the course FD of held-out test edge maps translated (0 = off)
+    quality_n: int = 1_000  # held-out test edge maps translated behind each quality measurement
 
     def __post_init__(self):
         if self.l1_weight < 0 or self.adversarial_weight < 0 or self.l1_weight + self.adversarial_weight == 0:
@@ -84,7 +86,8 @@ class Pix2PixRecipe:
             return dataclasses.replace(cls(), **overrides)
         # G keeps the full architecture, so that the committed pretrained weights fit it in either profile.
         small = cls(discriminator=PatchGANConfig(base_channels=4, n_layers=1),
-                    batch_size=8, steps=8, sample_every=4, checkpoint_every=4, train_limit=256, n_fixed=8)
+                    batch_size=8, steps=8, sample_every=4, checkpoint_every=4, train_limit=256, n_fixed=8,
+                    quality_every=4, quality_n=256)
         return dataclasses.replace(small, **overrides)
 
 
@@ -122,6 +125,7 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
     seed_everything(seed)
     data = load_edges2fashion("train", device=device, limit=recipe.train_limit)  # (60000, 1, 32, 32) x 2
     fixed = load_edges2fashion("test", device=device, limit=recipe.n_fixed).inputs  # (16, 1, 32, 32) edges
+    held_out = load_edges2fashion("test", device=device, limit=recipe.quality_n).inputs  # (1000, 1, 32, 32)
     G = UNetGenerator(recipe.generator).to(device)
     D = PatchGANDiscriminator(recipe.discriminator).to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
@@ -134,8 +138,9 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
                        adversarial_weight=recipe.adversarial_weight),
         batches=PairedBatches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(fixed),  # eval mode: dropout off, batch norm on its running statistics
+        quality=quality_probe(recipe, lambda: G(held_out)),  # as `evaluate`: translations vs real test images
         out_dir=out_dir,
         tag="pix2pix",
         hparams=model_hparams(recipe, seed),
@@ -252,7 +257,8 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     test = load_edges2fashion("test", limit=n_eval)
     for name in names:
         recipe = ablation_recipe(name, profile)
-        key = json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=str)
+        key = json.dumps({k: v for k, v in dataclasses.asdict(recipe).items() if k not in QUALITY_FIELDS},
+                         sort_keys=True, default=str)  # the quality record's settings change no trained number
         cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}'.encode()).hexdigest()[:16]}.pt" \
             if cache is not None else None
         if key not in trained and cached is not None and cached.is_file():
