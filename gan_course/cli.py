@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     _harden(sub.choices["bench"], {
         "steps": _count(1, MAX_STEPS), "warmup": _count(0, MAX_STEPS), "batch_size": _count(1, MAX_BATCH),
         "repeats": _count(1, 100), "device": _device, "bar": _positive_float(), "eval_every": _count(1, MAX_STEPS),
-        "n": _count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make FD noise)")})
+        "n": _count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make FD noise)"), "run": _path})
     sub.metavar = "{" + ",".join(sub.choices) + "}"  # every registered subcommand, in the order added
     return parser
 

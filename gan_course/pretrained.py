@@ -19,7 +19,7 @@ from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
 from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
 from .io import to_plain
-from .training import is_learning_rate, load_checkpoint, nonfinite_tensor
+from .training import is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
@@ -105,6 +105,11 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
                           f"{MAX_BYTES / 2**20:.0f} MB limit: shrink the model")
     record = {"file": path.name, "sha256": sha256_of(path), "bytes": size, "step": int(state["step"]),
               "train_seconds": round(float(state.get("train_seconds", 0.0)), 1), "dtype": "float16"}
+    quality = quality_record_of(state)
+    if quality["fd"]:  # the run's FD against training time, for chapters that skip training (and chapter 4)
+        record["quality"] = {"step": quality["step"],
+                             "train_seconds": [round(float(v), 2) for v in quality["train_seconds"]],
+                             "fd": [round(float(v), 3) for v in quality["fd"]]}
     manifest[model] = record
     atomic_write_json(manifest, manifest_path, what="manifest")
     return {**record, "replaced": replaced}
@@ -134,6 +139,26 @@ def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED
     except Exception as exc:  # matches its SHA-256 but does not load: the manifest was updated with it
         raise CourseError(f"{path} does not load as a {model} generator ({type(exc).__name__}): {REMAKE}") from exc
     return G.to(device).eval()
+
+
+def pretrained_quality(model: str, directory: str | Path = PRETRAINED_DIR) -> dict | None:
+    """The quality record (``step``, ``train_seconds``, ``fd``) of the run behind the committed ``model`` generator.
+
+    ``None`` when the generator was exported before runs kept records, or none is shipped.
+    """
+    record = read_manifest(Path(directory) / MANIFEST.name).get(model)
+    quality = record.get("quality") if isinstance(record, dict) else None
+    if not isinstance(quality, dict) or not quality.get("fd"):
+        return None
+    return {k: list(quality.get(k, [])) for k in ("step", "train_seconds", "fd")}
+
+
+def quality_record(trainer, model: str) -> dict | None:
+    """A chapter's quality record: its own run's (``trainer.quality_record``) if it trained, else the one
+    stored with the committed generator (``None`` if neither has one)."""
+    if trainer is not None and trainer.quality_record.get("fd"):
+        return trainer.quality_record
+    return pretrained_quality(model)
 
 
 def use_pretrained_default() -> bool:

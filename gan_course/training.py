@@ -13,6 +13,9 @@ alternates them and adds what every real training run needs:
 * a per-step history (the step functions' values plus each optimiser's
   gradient norm);
 * a grid from fixed noise every ``sample_every`` steps;
+* a quality record: the course FD of fixed samples every ``quality_every``
+  steps, with the training time so far (``trainer.quality_record``; the time
+  spent measuring is not counted);
 * atomic checkpoints (temp file + rename) with models, optimisers, loss scalers,
   RNG states, data position, step, history and sample grids;
 * resume from the latest checkpoint, bitwise identical to an uninterrupted run
@@ -65,6 +68,7 @@ from .runtime import Precision, engine_step, eval_mode, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
+QUALITY_KEYS = ("step", "train_seconds", "fd")  # the columns of a quality record (as in gan_course.metrics.quality)
 
 StepFn = Callable[[tuple, "StepContext"], dict]
 
@@ -127,12 +131,15 @@ class TrainConfig:
     checkpoint_every: int = 1000  # write a checkpoint every N steps (and at the end)
     log_every: int = 25  # copy stats to the CPU, refresh the bar and check for NaN every N steps
     d_wins_patience: int = 300  # warn when D wins outright for this many consecutive steps
+    quality_every: int = 0  # measure the course FD of fixed samples every N steps (and at 0 and the end); 0 = off
 
     def __post_init__(self):
         for name in ("steps", "sample_every", "checkpoint_every", "log_every", "d_wins_patience"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise CourseError(f"{name} must be a positive whole number, got {value!r}")
+        if not isinstance(self.quality_every, int) or self.quality_every < 0:
+            raise CourseError(f"quality_every must be a whole number >= 0 (0 = off), got {self.quality_every!r}")
 
 
 def run_dir(name: str, profile: str | None = None) -> Path:
@@ -258,6 +265,9 @@ class Trainer:
     sample_fn:
         ``() -> images`` drawn from fixed inputs, called in eval mode without
         gradients every ``sample_every`` steps. ``None`` for no grids.
+    quality:
+        A :class:`~gan_course.metrics.QualityProbe` measured every
+        ``config.quality_every`` steps (``None`` or ``quality_every=0``: no record).
     out_dir:
         Folder of the checkpoint (``None``: keep nothing on disk).
     tag, hparams:
@@ -271,7 +281,7 @@ class Trainer:
                  d_step: StepFn, g_step: StepFn, batches: Batches, config: TrainConfig,
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
-                 precision: Precision | None = None):
+                 precision: Precision | None = None, quality=None):
         self.modules, self.optimizers = modules, optimizers
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
@@ -283,6 +293,8 @@ class Trainer:
         self.step = 0
         self.history: dict[str, list[float]] = {"step": []}
         self.samples: list[tuple[int, torch.Tensor]] = []  # (step, images on the CPU)
+        self.quality = quality  # a QualityProbe, or None
+        self.quality_record: dict[str, list] = {k: [] for k in QUALITY_KEYS}  # (step, train_seconds, fd) columns
         self.train_seconds = 0.0  # wall time spent in fit(), summed over resumes
         self._d_wins_run = 0
         self._warned_d_wins = False
@@ -356,6 +368,7 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "history_len": {k: len(v) for k, v in self.history.items()},
             "samples_len": len(self.samples),
+            "quality_len": len(self.quality_record["step"]),
             "d_wins": (self._d_wins_run, self._warned_d_wins),
         })
 
@@ -368,6 +381,7 @@ class Trainer:
         bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step", file=self.progress_file)
         interrupt = _DeferredInterrupt()
         try:
+            start = self._quality_hook(start)  # the untrained networks' FD at step 0
             with interrupt:
                 while self.step < cfg.steps:
                     self._half_step = self.step + 1
@@ -391,6 +405,7 @@ class Trainer:
                         pending = []
                     if sample_now:
                         self.snapshot()
+                    start = self._quality_hook(start, at_end)
                     if save_now or (stop_now and self.checkpoint_path is not None):
                         self.train_seconds += time.perf_counter() - start
                         start = time.perf_counter()
@@ -475,6 +490,28 @@ class Trainer:
                     f"See 'D wins too fast' in {TROUBLESHOOTING}.", stacklevel=3)
                 return
 
+    def _quality_hook(self, start: float, at_end: bool = False) -> float:
+        """Every ``quality_every`` steps (and at the end): record the FD; returns the new start of the timed span.
+
+        The time up to here is added to ``train_seconds`` first, and the clock
+        restarts after the measurement, so measuring is not training time.
+        """
+        every = self.config.quality_every
+        if self.quality is None or not every or not (self.step % every == 0 or at_end):
+            return start
+        if self.quality_record["step"] and self.quality_record["step"][-1] == self.step:
+            return start  # already measured at this step (a resume at a measured step)
+        self.train_seconds += time.perf_counter() - start
+        self.record_quality()
+        return time.perf_counter()
+
+    def record_quality(self) -> float:
+        """Measure the probe now and append ``(step, train_seconds, fd)`` to ``quality_record``."""
+        fd = self.quality.measure(self.modules, self.device)
+        for key, value in zip(QUALITY_KEYS, (self.step, round(self.train_seconds, 3), fd)):
+            self.quality_record[key].append(value)
+        return fd
+
     @torch.no_grad()
     def snapshot(self) -> torch.Tensor | None:
         """Draw ``sample_fn`` in eval mode and keep the images (on the CPU) with the step."""
@@ -502,6 +539,7 @@ class Trainer:
             "batches": self.batches.state_dict(),
             "rng": self._rng_state(),
             "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in self.history.items()},
+            "quality": {k: torch.tensor(v, dtype=torch.float64) for k, v in self.quality_record.items()},
             "samples": {"steps": torch.tensor([s for s, _ in self.samples], dtype=torch.int64),
                         "images": [img.half() for _, img in self.samples]},
         }
@@ -594,12 +632,21 @@ class Trainer:
             self.history = {k: v[:state["history_len"][k]] for k, v in self.history.items()
                             if k in state["history_len"]}
             self.samples = self.samples[:state["samples_len"]]
+            self.quality_record = {k: v[:state["quality_len"]] for k, v in self.quality_record.items()}
             self._d_wins_run, self._warned_d_wins = state["d_wins"]
             return
         self.history = {k: v.long().tolist() if k == "step" else v.tolist()  # steps stay ints
                         for k, v in state["history"].items()}
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
+        self.quality_record = quality_record_of(state)
+
+
+def quality_record_of(state: dict) -> dict[str, list]:
+    """A checkpoint's quality record as lists (steps as ints); empty for a checkpoint made before records."""
+    saved = state.get("quality") or {}
+    return {k: ([int(x) for x in saved[k].tolist()] if k == "step" else saved[k].tolist()) if k in saved else []
+            for k in QUALITY_KEYS}
 
 
 def checkpoint_file(path: str | Path) -> Path:

@@ -93,11 +93,11 @@ def test_time_to_quality_reports_each_check_and_the_result(monkeypatch):
     monkeypatch.setattr(VanillaRecipe, "for_profile", classmethod(lambda cls, profile=None: tiny))
     lines = []
     result = time_to_quality("vanilla", bar=1e6, eval_every=3, n=64, out=lines.append)
-    assert result["reached"]["step"] == 3  # any FD is below a bar of a million
+    assert result["reached"]["step"] == 0  # any FD is below a bar of a million, even the untrained one
     assert "time to FD <= 1e+06" in lines[-1]
     result = time_to_quality("vanilla", bar=0.0, eval_every=3, n=64, out=lines.append)
-    assert result["reached"] is None and [p["step"] for p in result["points"]] == [3, 6]
-    assert "not reached" in lines[-1]
+    assert result["reached"] is None and [p["step"] for p in result["points"]] == [0, 3, 6]
+    assert "not reached" in lines[-1] and "step      3:" in lines[-3]
 
 
 def test_time_to_quality_needs_a_bar_for_models_without_an_fd_goal():

@@ -19,8 +19,9 @@ with the same batch size, optimiser settings and device, in one process:
 
 ``--model dcgan`` runs the same two arms on chapter 4's DCGAN (32x32), and
 ``--model all`` runs both models one after the other (each block ends with its
-own speedup line). ``--time-to-quality MODEL`` instead measures minutes of
-``full`` training until the model's Fréchet distance reaches its chapter's bar
+own speedup line). ``--time-to-quality MODEL`` instead reports the minutes of
+training until the model's quality record (the FD every run keeps) first reaches
+each FD bar, training the ``full`` recipe or reading a run's record
 (:func:`time_to_quality`).
 
 One iteration is one D update and one G update. Each arm runs ``warmup``
@@ -40,6 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -48,7 +50,7 @@ from torch import nn
 from ..data import Batches, find_fashion_mnist_root, load_fashion_mnist
 from ..errors import CourseError
 from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
-from ..runtime import describe_machine, preserved_rng, seed_everything
+from ..runtime import describe_machine, seed_everything
 from ..steps import d_step, g_step
 from ..training import TrainConfig, Trainer
 
@@ -365,54 +367,76 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
 
 
 # ------------------------------------------------------------- time to quality
-def time_to_quality(model: str, bar: float | None = None, eval_every: int = 500, n: int = 5_000,
-                    device=None, seed: int = 0, out=print) -> dict:
-    """Minutes of ``full``-profile training until the FD of ``model``'s samples reaches ``bar``.
-
-    Trains the chapter's own recipe (the same ``build`` as the chapter and
-    ``train``) and, every ``eval_every`` steps, scores ``n`` seeded samples with
-    :func:`~gan_course.metrics.score_images`. Only training time counts: the
-    evaluations are excluded, and the random state is restored around them, so the
-    training run is the one the chapter makes. Stops at the bar or at the end of
-    the recipe's steps.
-    """
+def _fd_bars(model: str, bars) -> list[float]:
+    """The FD bars asked for, or the chapter's FD goal; a clear error when there is neither."""
     from .evaluation import GOALS
-    from ..metrics import score_images
-    from ..recipes import get_model
 
-    entry = get_model(model)
-    if bar is None:
+    if bars is None or bars == []:
         bars = [value for key, op, value in GOALS.get(model, []) if key == "fd"]
         if not bars:
             raise CourseError(f"{model} has no FD goal: pass --bar, e.g. --bar 80")
-        bar = bars[0]
-    if eval_every <= 0 or n < 2:
-        raise CourseError(f"need eval_every > 0 and n >= 2, got {eval_every} and {n}")
-    device = _device(device)
-    recipe = entry.recipe.for_profile("full")
-    trainer = entry.build(recipe, device, None, seed=seed)
-    G = trainer.modules[entry.generator_key]
-    out(f"time to quality: {model}, full recipe ({recipe.steps} steps), FD on {n} samples every {eval_every} "
-        f"steps, bar FD <= {bar:g}; device {device} ({describe_machine(device)})")
-    points, reached = [], None
-    while trainer.step < recipe.steps:
-        trainer.config.steps = min(trainer.step + eval_every, recipe.steps)
-        trainer.fit(resume=False)
-        with preserved_rng(10_000 + seed), torch.no_grad():  # the training run stays the chapter's
-            G.eval()
-            images = entry.sample(G, n, device)["images"]
-            fd = score_images(images, device=device, n=n)["fd"]
-        points.append({"step": trainer.step, "train_seconds": trainer.train_seconds, "fd": fd})
-        out(f"  step {trainer.step:>6}: {trainer.train_seconds / 60:6.2f} min of training, FD {fd:7.2f}")
-        if fd <= bar:
-            reached = points[-1]
-            break
-    if reached:
-        out(f"time to FD <= {bar:g}: {reached['train_seconds'] / 60:.2f} min of training ({reached['step']} steps)")
+    return [float(b) for b in ([bars] if isinstance(bars, (int, float)) else bars)]
+
+
+def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int | None = None,
+                    device=None, seed: int = 0, out=print, profile: str = "full",
+                    run: str | Path | None = None) -> dict:
+    """Minutes of training until ``model``'s quality record first reaches each FD ``bar``.
+
+    Reads the record every training run keeps (``trainer.quality_record``: the
+    course FD of fixed samples every ``quality_every`` steps, with the training
+    time so far, measuring excluded). With ``run`` (a checkpoint or run folder)
+    the record of that run is read; otherwise the ``profile`` recipe (``full``:
+    the chapter's) is trained through the same ``build`` and Trainer as the
+    chapter and ``train``, so the run is the chapter's. ``eval_every`` and ``n``
+    override the recipe's ``quality_every`` and ``quality_n``. ``bar`` is one FD
+    or a list of them (default: the chapter's FD goal).
+    """
+    from ..metrics import minutes_to_reach
+    from ..recipes import get_model
+    from ..training import checkpoint_file, load_checkpoint, quality_record_of
+
+    entry = get_model(model)
+    bars = _fd_bars(model, bar)
+    if run is not None:
+        path = checkpoint_file(run)
+        state = load_checkpoint(path)
+        if state.get("tag") != entry.tag:
+            raise CourseError(f"{path} holds a {state.get('tag')!r} run, not {model}'s: pass a run of {model}")
+        record = quality_record_of(state)
+        if not record["fd"]:
+            raise CourseError(f"{path} has no quality record (trained before runs kept one, or with "
+                              f"quality_every=0): train it again with `python -m gan_course train {model}`")
+        out(f"time to quality: {model}, the record of {path} (step {int(state.get('step', 0))})")
     else:
-        out(f"FD <= {bar:g} not reached within the full recipe's {recipe.steps} steps "
-            f"({trainer.train_seconds / 60:.2f} min; best FD {min(p['fd'] for p in points):.2f})")
-    return {"model": model, "bar": bar, "points": points, "reached": reached}
+        if (eval_every is not None and eval_every <= 0) or (n is not None and n < 2):
+            raise CourseError(f"need eval_every > 0 and n >= 2, got {eval_every} and {n}")
+        import dataclasses
+
+        device = _device(device)
+        recipe = entry.recipe.for_profile(profile)
+        recipe = dataclasses.replace(recipe, quality_every=eval_every or recipe.quality_every or 500,
+                                     quality_n=n or recipe.quality_n)
+        trainer = entry.build(recipe, device, None, seed=seed)
+        out(f"time to quality: {model}, {profile} recipe ({recipe.steps} steps), FD on {recipe.quality_n} fixed "
+            f"samples every {recipe.quality_every} steps; device {device} ({describe_machine(device)})")
+        trainer.fit(resume=False)
+        record = trainer.quality_record
+    points = [{"step": int(s), "train_seconds": float(t), "fd": float(f)}
+              for s, t, f in zip(record["step"], record["train_seconds"], record["fd"])]
+    for p in points:
+        out(f"  step {p['step']:>6}: {p['train_seconds'] / 60:6.2f} min of training, FD {p['fd']:7.2f}")
+    reached = {}
+    for b in bars:
+        reached[b] = minutes_to_reach(record, b)
+        if reached[b]:
+            out(f"time to FD <= {b:g}: {reached[b]['train_seconds'] / 60:.2f} min of training "
+                f"({reached[b]['step']} steps)")
+        else:
+            out(f"FD <= {b:g} not reached within the run's {points[-1]['step']} steps "
+                f"({points[-1]['train_seconds'] / 60:.2f} min; best FD {min(p['fd'] for p in points):.2f})")
+    return {"model": model, "bars": bars, "bar": bars[0], "points": points, "reached": reached[bars[0]],
+            "reached_by_bar": reached}
 
 
 # ------------------------------------------------------------- command line
@@ -434,11 +458,18 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         help="the engine arm uses fused Adam (opt-in, changes the last bits; default: "
                         "$GAN_COURSE_FAST_ADAM)")
     parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
-                        help="instead: minutes of full training until MODEL's FD reaches its chapter's bar")
-    parser.add_argument("--bar", type=float, default=None, help="the FD bar for --time-to-quality "
+                        help="instead: minutes of training until MODEL's quality record reaches each FD bar")
+    parser.add_argument("--bar", type=float, action="append", default=None,
+                        help="an FD bar for --time-to-quality; repeat for several "
                         "(default: the chapter's goal, e.g. 60 for dcgan)")
-    parser.add_argument("--eval-every", type=int, default=500, help="steps between FD checks (default 500)")
-    parser.add_argument("--n", type=int, default=5000, help="samples per FD check (default 5000)")
+    parser.add_argument("--profile", choices=("smoke", "full"), default="full",
+                        help="--time-to-quality: the recipe to train (default full, the chapter's)")
+    parser.add_argument("--run", "--checkpoint", dest="run", type=Path, default=None,
+                        help="--time-to-quality: read the record of this run folder or checkpoint instead of training")
+    parser.add_argument("--eval-every", type=int, default=None,
+                        help="steps between FD checks (default: the recipe's quality_every)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="fixed samples per FD check (default: the recipe's quality_n, 1000 for most)")
     return parser
 
 
@@ -446,7 +477,8 @@ def main_bench(args: argparse.Namespace) -> int:
     """``bench``: run both arms and print; the last line is ``speedup vs seed loop: X.Xx``."""
     if getattr(args, "time_to_quality", None):
         time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
-                        device=getattr(args, "device", None))
+                        device=getattr(args, "device", None), profile=getattr(args, "profile", "full"),
+                        run=getattr(args, "run", None))
         return 0
     choice = getattr(args, "model", "mlp")
     for i, model in enumerate(list(BENCH_MODELS) if choice == "all" else [choice]):

@@ -24,6 +24,7 @@ from ..io import atomic_save, atomic_write_json, to_plain
 from ..metrics import score_images
 from ..metrics.translation import paired_scores
 from ..profiles import check_profile, current_profile
+from ..recipes.common import QUALITY_FIELDS
 from ..recipes.pix2pix import Pix2PixRecipe, build_pix2pix
 from ..runtime import describe_machine, eval_mode
 from . import ABLATIONS_DIR
@@ -83,7 +84,8 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     test = load_edges2fashion("test", limit=n_eval)
     for name in names:
         recipe = ablation_recipe(name, profile)
-        key = json.dumps(to_plain(recipe), sort_keys=True, default=str)
+        key = json.dumps({k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS},
+                         sort_keys=True, default=str)  # the quality record's settings change no trained number
         cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}'.encode()).hexdigest()[:16]}.pt" \
             if cache is not None else None
         if key not in trained and cached is not None and cached.is_file():

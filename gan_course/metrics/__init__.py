@@ -11,6 +11,7 @@
 * :mod:`.health` — collapse symptoms read from a run's history (:func:`check_health`).
 * :mod:`.classifier` — the course's FashionMNIST classifier, whose features the image scores use.
 * :mod:`.table` — the score tables every measure prints.
+* :mod:`.quality` — every training run: the FD of fixed samples every N steps, against wall-clock time.
 """
 
 from .diagnosis import recall_diagnosis
@@ -18,11 +19,13 @@ from .health import check_health
 from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images)
+from .quality import QualityProbe, minutes_to_reach
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
 from .table import ScoreTable
 from .translation import DomainTest, paired_scores, silhouette_area, spread
 
-__all__ = ["DomainTest", "ModeCoverage", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table", "default_n", "format_scores",
-           "frechet_distance", "gaussian_blur", "image_features", "inception_fid", "label_accuracy", "mode_coverage", "paired_scores",
+__all__ = ["DomainTest", "ModeCoverage", "QualityProbe", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table",
+           "default_n", "format_scores", "frechet_distance", "gaussian_blur", "image_features", "inception_fid",
+           "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images", "check_health", "silhouette_area", "spread"]

@@ -13,10 +13,11 @@ from .history import plot_compare, plot_health, plot_losses
 from .images import image_grid, save_grid, show_grid, show_snapshots
 from .metrics import plot_fd_vs_n, plot_precision_recall, show_ladder
 from .translation import plot_cyclegan_losses, show_patches, show_rows, show_translations
+from .quality import plot_quality
 from .toy import (plot_coverage_over_training, plot_densities_1d, plot_final_samples, plot_generator_losses,
                   plot_grad_norms_vs_d, plot_jsd_sweep, plot_points, plot_value_convergence, toy_frame)
 
-__all__ = ["image_grid", "plot_compare", "plot_health", "plot_losses", "save_grid", "show_grid",
+__all__ = ["image_grid", "plot_compare", "plot_health", "plot_losses", "plot_quality", "save_grid", "show_grid",
            "show_snapshots",
            # architecture diagrams (diagrams.py)
            "cyclegan_diagram", "dcgan_diagram", "gan_game_diagram", "infogan_diagram", "unet_patchgan_diagram",

@@ -20,7 +20,7 @@ from ..losses import discriminator_loss, generator_nonsaturating_loss
 from ..models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
+from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_noise, quality_probe, recipe_for
 
 
 @dataclass
@@ -36,6 +36,8 @@ class CGANRecipe:
     sample_every: int = 250  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+    quality_every: int = 150  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "CGANRecipe":
@@ -120,6 +122,8 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     sizes = {"latent_dim": recipe.model.latent_dim, "num_classes": recipe.model.num_classes}
     fixed_z, fixed_y = (t.to(device) for t in fixed_class_inputs(recipe.model, recipe.n_fixed, seed + 1))
+    quality_z = quality_noise(recipe.quality_n, recipe.model.latent_dim, seed + 2, device)  # (1000, latent_dim)
+    quality_y = (torch.arange(recipe.quality_n) % recipe.model.num_classes).to(device)  # (1000,): every class alike
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
@@ -127,8 +131,9 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
         g_step=partial(g_step, G=G, D=D, opt_G=opt_G, **sizes),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(fixed_z, fixed_y),  # (n_fixed * 10, C, H, W): rows = noise, columns = classes
+        quality=quality_probe(recipe, lambda: G(quality_z, quality_y)),
         out_dir=out_dir,
         tag="cgan",
         hparams=model_hparams(recipe, seed),

@@ -18,11 +18,12 @@ from ..profiles import check_profile, current_profile
 # committed pretrained generators load in either profile. A dict value changes fields of a nested config.
 SMOKE: dict[str, dict] = {
     "gan": {"batch_size": 16, "steps": 24, "sample_every": 8, "checkpoint_every": 12,  # chapters 2 to 5
-            "train_limit": 2_048},
+            "train_limit": 2_048, "quality_every": 12, "quality_n": 256},
     "pix2pix": {"discriminator": {"base_channels": 4}, "batch_size": 8, "steps": 8, "sample_every": 4,
-                "checkpoint_every": 4, "train_limit": 256, "n_fixed": 8},
+                "checkpoint_every": 4, "train_limit": 256, "n_fixed": 8, "quality_every": 4, "quality_n": 256},
     "cyclegan": {"discriminator": {"base_channels": 4}, "batch_size": 4, "steps": 6, "sample_every": 3,
-                 "checkpoint_every": 3, "train_limit": 64, "n_show": 4, "pool_size": 6},
+                 "checkpoint_every": 3, "train_limit": 64, "n_show": 4, "pool_size": 6, "quality_every": 3,
+                 "quality_n": 64},
 }
 
 
@@ -40,9 +41,13 @@ def recipe_for(cls, profile: str | None, smoke: dict, **overrides):
     return dataclasses.replace(recipe, **overrides) if overrides else recipe
 
 
+QUALITY_FIELDS = ("quality_every", "quality_n")  # recipe fields of the quality record: they change no training number
+
+
 def model_hparams(recipe, seed: int) -> dict:
-    """What a checkpoint must match to be resumed: everything but the step counts, as plain values."""
-    cadence = {"steps", "sample_every", "checkpoint_every"}
+    """What a checkpoint must match to be resumed: everything but the step counts (and the quality record's
+    cadence, which changes no trained number), as plain values."""
+    cadence = {"steps", "sample_every", "checkpoint_every", *QUALITY_FIELDS}
     return {**{k: v for k, v in to_plain(recipe).items() if k not in cadence}, "seed": seed}
 
 
@@ -54,6 +59,24 @@ def config_from(cls, values: dict):
     """
     fields = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in fields})
+
+
+def quality_probe(recipe, draw: Callable[[], torch.Tensor], reference: torch.Tensor | None = None):
+    """The Trainer's :class:`~gan_course.metrics.QualityProbe` for ``recipe`` (``None`` when ``quality_every`` is 0).
+
+    ``draw`` makes ``recipe.quality_n`` images from fixed inputs; the real side is
+    5 x as many real test images (at most 5,000), or ``reference``.
+    """
+    if not recipe.quality_every:
+        return None
+    from ..metrics import QualityProbe
+
+    return QualityProbe(draw, reference=reference, reference_n=min(5_000, 5 * recipe.quality_n))
+
+
+def quality_noise(n: int, dim: int, seed: int, device) -> torch.Tensor:
+    """(n, dim) standard normal noise from a private generator (the global RNG is not touched)."""
+    return torch.randn(n, dim, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
 @dataclass(frozen=True)

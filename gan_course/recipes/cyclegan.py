@@ -37,7 +37,7 @@ from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
 from ..profiles import check_profile, current_profile, pick
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
+from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -66,6 +66,8 @@ class CycleGANRecipe:
     sample_every: int = 150  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # at most N training images per domain (None: all of the domain)
+    quality_every: int = 100  # steps between measurements of the course FD of G_BA(held-out B items) vs held-out A items (0 = off)
+    quality_n: int = 500  # fixed samples behind each quality measurement
 
     def __post_init__(self):
         check_pair(self.pair)
@@ -141,6 +143,7 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
     test = test_domains(recipe.pair, recipe.generator.image_size)
     show_a = test.a.images[:recipe.n_show].to(device)  # fixed held-out inputs for the sample grids
     show_b = test.b.images[:recipe.n_show].to(device)
+    quality_b = test.b.images[:recipe.quality_n].to(device)  # held-out B items, translated to A for the record
     return Trainer(
         modules={"G": gens, "D_A": D_A, "D_B": D_B, "pool_A": pool_A, "pool_B": pool_B},
         optimizers={"G": opt_G, "D": opt_D},
@@ -149,8 +152,9 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
                        identity_weight=recipe.identity_weight),
         batches=UnpairedBatches(domains, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: translation_rows(gens, show_a, show_b),
+        quality=quality_probe(recipe, lambda: gens.G_BA(quality_b), reference=test.a.images),  # as fd_BtoA
         out_dir=out_dir,
         tag="cyclegan",
         hparams=model_hparams(recipe, seed),

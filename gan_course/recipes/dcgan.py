@@ -32,6 +32,8 @@ class DCGANRecipe:
     sample_every: int = 250  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+    quality_every: int = 150  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "DCGANRecipe":

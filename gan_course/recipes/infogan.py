@@ -20,7 +20,7 @@ from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_l
 from ..models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, sample_codes
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
+from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
 
 
 @dataclass
@@ -39,6 +39,8 @@ class InfoGANRecipe:
     sample_every: int = 500  # steps between sample grids
     checkpoint_every: int = 1_000  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+    quality_every: int = 500  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "InfoGANRecipe":
@@ -94,6 +96,17 @@ def fixed_codes(cfg: InfoGANConfig, per_category: int, seed: int):
     return z, category, continuous
 
 
+def quality_codes_for(recipe: "InfoGANRecipe", seed: int):
+    """Fixed inputs of the quality record, as the model is sampled: noise, every category alike, continuous codes
+    uniform in [-1, 1], all from a private generator. Returns z (n, noise_dim), category (n,), continuous (n, c)."""
+    cfg, n = recipe.model, recipe.quality_n
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, cfg.noise_dim, generator=g)  # (n, 62)
+    category = torch.arange(n) % cfg.n_categories  # (n,)
+    continuous = torch.rand(n, cfg.n_continuous, generator=g) * 2 - 1  # (n, 2)
+    return z, category, continuous
+
+
 def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Path | None,
                   seed: int = 0) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 5, wired into a Trainer."""
@@ -105,6 +118,7 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas)
     weights = {"lambda_cat": recipe.lambda_cat, "lambda_cont": recipe.lambda_cont}
     fixed = [t.to(device) for t in fixed_codes(recipe.model, recipe.n_fixed, seed + 1)]
+    quality_codes = [t.to(device) for t in quality_codes_for(recipe, seed + 2)]
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
@@ -112,8 +126,9 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
         g_step=partial(g_step, G=G, D=D, opt_G=opt_G, **weights),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(*fixed),
+        quality=quality_probe(recipe, lambda: G(*quality_codes)),
         out_dir=out_dir,
         tag="infogan",
         hparams=model_hparams(recipe, seed),

@@ -28,7 +28,7 @@ from ..models.unet import UNetConfig, UNetGenerator
 from ..profiles import check_profile, current_profile
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
+from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
 
 
 def _generator() -> UNetConfig:
@@ -55,6 +55,8 @@ class Pix2PixRecipe:
     sample_every: int = 200  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training pairs (None: all 60,000)
+    quality_every: int = 100  # steps between measurements of the course FD of held-out test edge maps translated (0 = off)
+    quality_n: int = 1_000  # held-out test edge maps translated behind each quality measurement
 
     def __post_init__(self):
         if self.l1_weight < 0 or self.adversarial_weight < 0 or self.l1_weight + self.adversarial_weight == 0:
@@ -110,6 +112,7 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
     seed_everything(seed)
     data = load_edges2fashion("train", device=device, limit=recipe.train_limit)  # (60000, 1, 32, 32) x 2
     fixed = load_edges2fashion("test", device=device, limit=recipe.n_fixed).inputs  # (16, 1, 32, 32) edges
+    held_out = load_edges2fashion("test", device=device, limit=recipe.quality_n).inputs  # (1000, 1, 32, 32)
     G = UNetGenerator(recipe.generator).to(device)
     D = PatchGANDiscriminator(recipe.discriminator).to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
@@ -122,8 +125,9 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
                        adversarial_weight=recipe.adversarial_weight),
         batches=PairedBatches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(fixed),  # eval mode: dropout off, batch norm on its running statistics
+        quality=quality_probe(recipe, lambda: G(held_out)),  # as `evaluate`: translations vs real test images
         out_dir=out_dir,
         tag="pix2pix",
         hparams=model_hparams(recipe, seed),

@@ -14,7 +14,7 @@ from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
 from ..runtime import eval_mode, seed_everything
 from ..steps import d_step, g_step  # this recipe's two steps (the library's, shown in chapter 2)
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, recipe_for
+from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_noise, quality_probe, recipe_for
 
 
 @dataclass
@@ -30,6 +30,8 @@ class VanillaRecipe:
     sample_every: int = 500  # steps between sample grids
     checkpoint_every: int = 2_000  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
+    quality_every: int = 500  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "VanillaRecipe":
@@ -56,6 +58,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
                           generator=torch.Generator().manual_seed(seed + 1)).to(device)  # (64, 100)
+    quality_z = quality_noise(recipe.quality_n, recipe.model.latent_dim, seed + 2, device)  # (1000, 100)
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
@@ -64,8 +67,9 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
                        generator_loss=generator_loss),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(fixed_z),
+        quality=quality_probe(recipe, lambda: G(quality_z)),  # the course FD of 1,000 fixed samples
         out_dir=out_dir,
         tag=tag,
         hparams=model_hparams(recipe, seed),

@@ -1,0 +1,114 @@
+"""Quality as training goes: the course FD of a fixed set of samples, every N steps.
+
+A :class:`QualityProbe` holds a ``draw`` function that makes images from
+*fixed* inputs (noise drawn once from a private ``torch.Generator``, or fixed
+held-out items), and the statistics of a reference set of real images, computed
+once and cached. The :class:`~gan_course.training.Trainer` calls
+:meth:`QualityProbe.measure` every ``quality_every`` steps and keeps
+``(step, train_seconds, fd)`` in ``trainer.quality_record``; the time spent
+measuring is not training time.
+
+The measurement leaves training exactly as it was: it runs without gradients, in
+eval mode (batch norm uses, and does not update, its running statistics), puts
+every network's mode back afterwards, and draws nothing from the global random
+number generators (:func:`~gan_course.runtime.preserved_rng` guards even the first load of
+the classifier, whose construction would otherwise draw initial weights).
+
+The FD is the course's (:func:`~gan_course.metrics.frechet_distance`,
+torchmetrics' formula on the classifier's 128 features). It is measured on fewer
+samples (e.g. 1,000) than ``evaluate`` uses (5,000), and FD is biased upwards for
+small samples, so a record's values sit somewhat above ``evaluate``'s: compare
+records with records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Callable
+
+import torch
+
+from .images import image_features, real_images
+
+from ..runtime import preserved_rng
+from ..training import QUALITY_KEYS  # ("step", "train_seconds", "fd")
+REFERENCE_N = 5_000  # real FashionMNIST test images behind the reference statistics (computed once)
+
+
+def feature_statistics(images: torch.Tensor, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (d,) and covariance (d, d), float64 on the CPU, of the classifier's features of ``images``."""
+    feats = image_features(images, device).double()  # (N, 128)
+    mean = feats.mean(dim=0)
+    centred = feats - mean
+    return mean, centred.t().mm(centred) / (len(feats) - 1)
+
+
+def frechet_from_statistics(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor,
+                            sigma2: torch.Tensor) -> float:
+    """``||mu1 - mu2||² + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^{1/2})``: torchmetrics' formula."""
+    from torchmetrics.image.fid import _compute_fid
+
+    return float(_compute_fid(mu1, sigma1, mu2, sigma2))
+
+
+@functools.lru_cache(maxsize=4)
+def _real_test_statistics(n: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    return feature_statistics(real_images("test", n), device)
+
+
+class QualityProbe:
+    """The course FD of ``draw()``'s images against a fixed reference, measured without side effects.
+
+    ``draw`` makes (N, C, H, W) images in [-1, 1] from fixed inputs (the same on
+    every call); ``reference`` is the real side: ``None`` for ``REFERENCE_N`` real
+    FashionMNIST test images (what ``evaluate`` compares with), or a tensor of
+    real images (e.g. CycleGAN's held-out items of the target domain).
+    """
+
+    def __init__(self, draw: Callable[[], torch.Tensor], reference: torch.Tensor | None = None,
+                 reference_n: int = REFERENCE_N):
+        self.draw = draw
+        self.reference = reference
+        self.reference_n = reference_n
+        self._stats: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def reference_statistics(self, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, covariance) of the reference's features; computed once (per process for real test images)."""
+        device = torch.device(device)
+        if self._stats is None:
+            with preserved_rng():  # loading the classifier builds (randomly initialised) layers
+                if self.reference is None:
+                    self._stats = _real_test_statistics(self.reference_n, str(device))
+                else:
+                    self._stats = feature_statistics(self.reference, device)
+        return self._stats
+
+    @torch.no_grad()
+    def measure(self, modules: dict[str, torch.nn.Module], device="cpu") -> float:
+        """FD of ``draw()`` with every module in eval mode (modes restored); NaN if the images are not finite."""
+        device = torch.device(device)
+        mu_r, sigma_r = self.reference_statistics(device)
+        modes = {name: m.training for name, m in modules.items()}
+        with preserved_rng(), contextlib.ExitStack() as stack:
+            stack.callback(lambda: [m.train(modes[name]) for name, m in modules.items()])
+            for m in modules.values():
+                m.eval()
+            images = self.draw().detach().float()
+            if not bool(torch.isfinite(images).all()):
+                return float("nan")  # the run diverged: the trainer's NaN check stops it at the next flush
+            mu, sigma = feature_statistics(images, device)
+        return frechet_from_statistics(mu_r, sigma_r, mu, sigma)
+
+
+def empty_record() -> dict[str, list]:
+    """A quality record with no measurements: ``{"step": [], "train_seconds": [], "fd": []}``."""
+    return {k: [] for k in QUALITY_KEYS}
+
+
+def minutes_to_reach(record: dict, bar: float) -> dict | None:
+    """The first measurement with ``fd <= bar``, as ``{"step", "train_seconds", "fd"}``; ``None`` if none."""
+    for step, seconds, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS)):
+        if fd <= bar:
+            return {"step": int(step), "train_seconds": float(seconds), "fd": float(fd)}
+    return None

@@ -1,0 +1,64 @@
+"""Quality per minute: the course FD of each run's fixed samples against minutes of training.
+
+A run's record is ``trainer.quality_record`` (or the one stored with a pretrained
+generator, :func:`~gan_course.pretrained.quality_record`): ``{"step": [...],
+"train_seconds": [...], "fd": [...]}``, measured every ``quality_every`` steps.
+Putting several runs on one pair of axes compares what each buys per minute of
+training on this machine, not per step: a step of a convolutional GAN costs far
+more than one of a small fully connected GAN.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import CourseError
+from .images import finish, new_figure
+
+
+def no_record(record) -> bool:
+    """True when ``record`` holds no measurement (``None``, or empty columns)."""
+    return record is None or not record.get("fd")
+
+
+def plot_quality(runs: dict[str, dict | None], ax=None, logy: bool = True, bar: float | None = None,
+                 title: str = "Quality per minute of training"):
+    """One line per run: FD (course classifier, lower is better) against training minutes.
+
+    ``runs`` maps a label to a quality record; a run without one (``None`` or
+    empty, e.g. a pretrained generator exported before records were kept) is
+    left out with one printed line. ``logy`` draws the FD on a log scale (its
+    early values are many times its late ones); ``bar`` adds a dashed target
+    line. Returns the figure, or ``None`` (after a printed line) when no run has
+    a record.
+    """
+    if not runs:
+        raise CourseError("plot_quality needs at least one run: pass {'label': trainer.quality_record}")
+    present = {}
+    for label, record in runs.items():
+        if no_record(record):
+            print(f"no quality record for {label}: it was not trained in this session and its stored "
+                  "generator has none (train it, or re-export it with `export-pretrained`)")
+            continue
+        if not all(len(record.get(k, [])) == len(record["fd"]) for k in ("step", "train_seconds")):
+            raise CourseError(f"the quality record of {label!r} has columns of different lengths: pass "
+                              "trainer.quality_record unchanged")
+        present[label] = record
+    if not present:
+        return None
+    fig = None
+    if ax is None:
+        fig, ax = new_figure(figsize=(7, 3.5))
+    for label, record in present.items():
+        minutes = [s / 60 for s in record["train_seconds"]]
+        ax.plot(minutes, record["fd"], marker="o", ms=3, label=label)
+    if bar is not None:
+        ax.axhline(bar, color="gray", ls="--", lw=1, label=f"FD = {bar:g}")
+    finite = [v for r in present.values() for v in r["fd"] if math.isfinite(v) and v > 0]
+    if logy and finite:
+        ax.set_yscale("log")
+    ax.set_xlabel("minutes of training (measuring excluded)")
+    ax.set_ylabel("FD of fixed samples ↓")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return finish(fig, ax)
