@@ -25,14 +25,14 @@ class DCGANRecipe:
 
     model: DCGANConfig = field(default_factory=DCGANConfig)  # network sizes (latent 100, 32x32, widths 32-128)
     batch_size: int = 64  # images per step (the DCGAN paper uses 128)
-    steps: int = 3_000  # training iterations (one D and one G update each): 3.2 epochs
+    steps: int = 6_000  # training iterations (one D and one G update each): 6.4 epochs
     lr: float = 2e-4  # Adam learning rate for both networks (DCGAN)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 (DCGAN)
     n_fixed: int = 64  # fixed noise vectors behind every sample grid
-    sample_every: int = 250  # steps between sample grids
+    sample_every: int = 500  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints
     train_limit: int | None = None  # use only the first N training images (None: all 60,000)
-    quality_every: int = 150  # steps between measurements of the course FD of fixed samples (0 = off)
+    quality_every: int = 300  # steps between measurements of the course FD of fixed samples (0 = off)
     quality_n: int = 1_000  # fixed samples behind each quality measurement
 
     @classmethod
