@@ -106,38 +106,36 @@ ASSETS_PATH_JS = """\
 """
 
 
+def _badge_svg(label: str, width: int, text_x: int, logo: str, right: str = "#555") -> str:
+    """A 20 px high badge in the style of the remote ones: a dark left part with ``logo`` (SVG
+    elements), a right part from x = 20 coloured ``right``, and ``label`` in white centred at ``text_x``."""
+    return f"""\
+<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{label}">
+  <title>{label}</title>
+  <rect width="{width}" height="20" rx="3" fill="#555"/>
+  <rect x="20" width="{width - 20}" height="20" rx="3" fill="{right}"/>
+{logo}
+  <text x="{text_x}" y="14" fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"
+        text-anchor="middle">{label}</text>
+</svg>
+"""
+
+
 #: The notebooks show Colab's usual badge image (colab.research.google.com/assets/colab-badge.svg,
 #: what GitHub, Jupyter and Colab display). On the site it is swapped for this local drawing of
 #: it, so the badge shows with the network off; the link stays the same.
 BADGE_REMOTE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_FILE = "colab-badge.svg"
-BADGE_SVG = """\
-<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" aria-label="Open in Colab">
-  <title>Open in Colab</title>
-  <rect width="117" height="20" rx="3" fill="#555"/>
-  <rect x="21" width="96" height="20" rx="3" fill="#555"/>
+BADGE_SVG = _badge_svg("Open in Colab", 117, 68, """\
   <circle cx="8" cy="10" r="4.2" fill="none" stroke="#f9ab00" stroke-width="2.4"/>
-  <circle cx="14" cy="10" r="4.2" fill="none" stroke="#e8710a" stroke-width="2.4"/>
-  <text x="68" y="14" fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"
-        text-anchor="middle">Open in Colab</text>
-</svg>
-"""
-
+  <circle cx="14" cy="10" r="4.2" fill="none" stroke="#e8710a" stroke-width="2.4"/>""")
 
 #: The header bar's Kaggle badge (kaggle.com/static/images/open-in-kaggle.svg), drawn the same way.
 KAGGLE_REMOTE = "https://kaggle.com/static/images/open-in-kaggle.svg"
 KAGGLE_FILE = "kaggle-badge.svg"
-KAGGLE_SVG = """\
-<svg xmlns="http://www.w3.org/2000/svg" width="120" height="20" role="img" aria-label="Open in Kaggle">
-  <title>Open in Kaggle</title>
-  <rect width="120" height="20" rx="3" fill="#555"/>
-  <rect x="20" width="100" height="20" rx="3" fill="#20beff"/>
+KAGGLE_SVG = _badge_svg("Open in Kaggle", 120, 70, """\
   <text x="10" y="15" fill="#20beff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="14"
-        font-weight="bold" text-anchor="middle">k</text>
-  <text x="70" y="14" fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"
-        text-anchor="middle">Open in Kaggle</text>
-</svg>
-"""
+        font-weight="bold" text-anchor="middle">k</text>""", right="#20beff")
 
 #: remote badge image -> (local file, its drawing): swapped in every page (same links, local pictures).
 LOCAL_BADGES = {BADGE_REMOTE: (BADGE_FILE, BADGE_SVG), KAGGLE_REMOTE: (KAGGLE_FILE, KAGGLE_SVG)}
