@@ -9,6 +9,7 @@ import platform
 import random
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,10 +224,23 @@ def describe_machine(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()} CPU, {cores} cores, {torch.get_num_threads()} torch threads"
 
 
+_DEFAULT_FORMATWARNING = warnings.formatwarning
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def course_formatwarning(message, category, filename, lineno, line=None) -> str:
+    """A warning raised by the course's own code as one line, ``Category: message``, without the file path and
+    source line of the machine it ran on (what a reader needs is the message); other warnings as usual."""
+    if os.path.abspath(str(filename)).startswith(_PACKAGE_DIR):
+        return f"{category.__name__}: {message}\n"
+    return _DEFAULT_FORMATWARNING(message, category, filename, lineno, line)
+
+
 def notebook_setup(seed: int = 0) -> torch.device:
     """The shared set-up of every chapter: versions, profile, seed, device.
 
-    Prints what a reader needs to reproduce a run and returns the device.
+    Prints what a reader needs to reproduce a run and returns the device. The course's
+    own warnings print as one line without machine paths (:func:`course_formatwarning`).
     """
     import matplotlib
     import torchvision
@@ -235,6 +249,7 @@ def notebook_setup(seed: int = 0) -> torch.device:
 
     seed_everything(seed)
     device = get_device()
+    warnings.formatwarning = course_formatwarning
     print(f"python {sys.version.split()[0]} | torch {torch.__version__} | "
           f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__} | "
           f"gan_course {__version__}")

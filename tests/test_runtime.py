@@ -280,3 +280,23 @@ def test_eval_mode_uses_running_statistics_and_restores_every_submodule():
     with pytest.raises(RuntimeError), eval_mode(net, torch.nn.ReLU()):
         raise RuntimeError("the block fails")
     assert [sub.training for sub in net.modules()] == [True, True, True, False]  # restored after an exception too
+
+
+def test_course_warnings_print_without_machine_paths():
+    import warnings
+
+    import gan_course.training as training
+    from gan_course.runtime import course_formatwarning
+
+    ours = course_formatwarning("D wins", UserWarning, training.__file__, 404, "self._flush()")
+    assert ours == "UserWarning: D wins\n"  # no path, no source line
+    theirs = course_formatwarning("other", DeprecationWarning, "/somewhere/else.py", 7, None)
+    assert "/somewhere/else.py:7" in theirs and "other" in theirs
+    before = warnings.formatwarning
+    try:
+        from gan_course.runtime import notebook_setup
+
+        notebook_setup(seed=0)  # what every chapter's set-up cell runs
+        assert warnings.formatwarning is course_formatwarning
+    finally:
+        warnings.formatwarning = before
