@@ -23,7 +23,6 @@ records with records.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from typing import Callable
 
@@ -31,7 +30,7 @@ import torch
 
 from .images import image_features, real_images
 
-from ..runtime import preserved_rng
+from ..runtime import eval_mode, preserved_rng
 from ..training import QUALITY_KEYS  # ("step", "train_seconds", "fd")
 REFERENCE_N = 5_000  # real FashionMNIST test images behind the reference statistics (computed once)
 
@@ -89,11 +88,7 @@ class QualityProbe:
         """FD of ``draw()`` with every module in eval mode (modes restored); NaN if the images are not finite."""
         device = torch.device(device)
         mu_r, sigma_r = self.reference_statistics(device)
-        modes = {name: m.training for name, m in modules.items()}
-        with preserved_rng(), contextlib.ExitStack() as stack:
-            stack.callback(lambda: [m.train(modes[name]) for name, m in modules.items()])
-            for m in modules.values():
-                m.eval()
+        with preserved_rng(), eval_mode(*modules.values()):
             images = self.draw().detach().float()
             if not bool(torch.isfinite(images).all()):
                 return float("nan")  # the run diverged: the trainer's NaN check stops it at the next flush
