@@ -525,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help: return its status
         return exc.code if isinstance(exc.code, int) else 2
-    lists = _list_options(parser)  # --only, --variants: lists on purpose
+    lists = _list_options(parser)  # --only, --variants, --bar: lists on purpose
     for dest, value in vars(args).items():  # argparse drops a value of "--" (--seed=--) and leaves a list
         if isinstance(value, list) and dest not in lists:
             return _fail(f"argument --{dest.replace('_', '-')}: expected one value, got {value or 'none'} "
@@ -551,13 +551,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _list_options(parser: argparse.ArgumentParser) -> set[str]:
-    """The dests of every option, in any subcommand, that takes several values (nargs * or +)."""
+    """The dests of every option, in any subcommand, that takes several values (nargs * or +, or repeated)."""
     dests = set()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
                 dests |= _list_options(child)
-        elif action.nargs in ("*", "+"):
+        elif action.nargs in ("*", "+") or isinstance(action, argparse._AppendAction):
             dests.add(action.dest)
     return dests
 

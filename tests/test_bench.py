@@ -30,6 +30,26 @@ def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsy
     assert "GFLOP" in floor and "no float32 loop can beat the seed loop by more than" in floor
     ratio = next(line for line in lines if line.startswith("engine / floor"))
     assert re.match(r"engine / floor: \d+\.\d\dx", ratio), ratio
+    bare = next(line for line in lines if line.startswith("bare loop"))
+    assert "ms/iteration" in bare and "fused Adam" in bare
+    split = next(line for line in lines if line.startswith("engine / bare loop"))
+    assert re.match(r"engine / bare loop: \d+\.\d\dx .* bare loop / floor: \d+\.\d\dx", split), split
+
+
+def test_bench_adam_choice_reaches_both_arms(tmp_path, monkeypatch, capsys):
+    """--adam default runs the engine and the bare loop on PyTorch's default Adam, whatever the environment says."""
+    write_fake_fashion_mnist(tmp_path / "fashion", n_train=64, n_test=8)
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "fashion"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "1")
+    assert cli_main(["bench", "--steps", "2", "--warmup", "1", "--batch-size", "16", "--adam", "default"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    arms = [line for line in lines if line.startswith(("course engine", "bare loop "))]
+    assert len(arms) == 2 and all("default Adam" in line for line in arms), arms
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "0")
+    assert cli_main(["bench", "--steps", "2", "--warmup", "1", "--batch-size", "16", "--adam", "fused"]) == 0
+    arms = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("course engine", "bare loop "))]
+    assert all("fused Adam" in line for line in arms), arms
 
 
 def test_iteration_flops_hand_count_for_a_linear_gan():
@@ -74,7 +94,7 @@ def test_bench_on_the_real_data_counts_every_iteration():
     lines = []
     result = run_benchmark(steps=3, warmup=1, batch_size=64, device="cpu", out=lines.append)
     assert LAST_LINE.fullmatch(lines[-1]), lines[-1]
-    for arm in ("seed_loop", "engine"):
+    for arm in ("seed_loop", "engine", "bare_loop"):
         assert result[arm]["iterations"] == 4
         assert result[arm]["ms_mean"] > 0 and result[arm]["ms_median"] > 0
     assert result["speedup"] == pytest.approx(result["seed_loop"]["ms_mean"] / result["engine"]["ms_mean"])
@@ -98,6 +118,19 @@ def test_time_to_quality_reports_each_check_and_the_result(monkeypatch):
     result = time_to_quality("vanilla", bar=0.0, eval_every=3, n=64, out=lines.append)
     assert result["reached"] is None and [p["step"] for p in result["points"]] == [0, 3, 6]
     assert "not reached" in lines[-1] and "step      3:" in lines[-3]
+
+
+def test_time_to_quality_takes_several_bars_on_the_command_line(tmp_path, monkeypatch, capsys):
+    """`--bar 11.4 --bar 15` reports one line per bar (a repeated option is a list on purpose)."""
+    from gan_course.recipes.vanilla import VanillaRecipe
+
+    tiny = VanillaRecipe(batch_size=8, steps=4, sample_every=2, checkpoint_every=4, train_limit=256,
+                         quality_every=2, quality_n=64)
+    monkeypatch.setenv("GAN_COURSE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(VanillaRecipe, "for_profile", classmethod(lambda cls, profile=None: tiny))
+    assert cli_main(["bench", "--time-to-quality", "vanilla", "--bar", "1e6", "--bar", "1e-6"]) == 0
+    out = capsys.readouterr().out
+    assert "time to FD <= 1e+06: 0.00 min" in out and "FD <= 1e-06 not reached" in out, out
 
 
 def test_time_to_quality_needs_a_bar_for_models_without_an_fd_goal():

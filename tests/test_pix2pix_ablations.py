@@ -30,4 +30,7 @@ def test_committed_ablations_are_complete_and_small():
     assert list(results["runs"]) == list(ABLATIONS) and results["meta"]["profile"] == "full"
     folder = Path(__file__).resolve().parents[1] / "gan_course" / "assets" / "ablations"
     assert sum(p.stat().st_size for p in folder.glob("pix2pix*")) < 1_000_000
-    assert json.loads((folder / "pix2pix_ablations.json").read_text())["meta"]["command"].startswith("python -m")
+    meta = json.loads((folder / "pix2pix_ablations.json").read_text())["meta"]
+    assert meta["command"].endswith("python -m gan_course experiment pix2pix-ablations --profile full")
+    assert meta["adam"] in ("fused", "default") and ("GAN_COURSE_FAST_ADAM=0" in meta["command"]) == (
+        meta["adam"] == "default")

@@ -462,19 +462,125 @@ def test_label_value_checks_run_outside_the_engine_and_are_skipped_inside_its_st
     assert not in_engine_step()
 
 
-def test_fast_adam_is_opt_in_and_survives_a_resume(tmp_path, monkeypatch):
-    """GAN_COURSE_FAST_ADAM=1 switches the trainer's Adams to fused=True, kept across a resume; default off."""
-    default = make_trainer(tmp_path / "a", steps=4, checkpoint_every=2)
-    assert not default.fast_adam
-    assert all(not g.get("fused") for o in default.optimizers.values() for g in o.param_groups)
-    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "1")
-    fast = make_trainer(tmp_path / "b", steps=4, checkpoint_every=2)
+def test_fused_adam_is_the_default_can_be_turned_off_and_survives_a_resume(tmp_path, monkeypatch):
+    """Fused Adam by default; GAN_COURSE_FAST_ADAM=0 keeps PyTorch's; a resume keeps this trainer's choice."""
+    from gan_course.training import fused_adam_supported
+
+    if not fused_adam_supported("cpu"):
+        pytest.skip("this PyTorch has no fused Adam on the CPU (torch < 2.4)")
+    monkeypatch.delenv("GAN_COURSE_FAST_ADAM", raising=False)
+    fast = make_trainer(tmp_path / "a", steps=4, checkpoint_every=2)
     assert fast.fast_adam
     assert all(g["fused"] for o in fast.optimizers.values() for g in o.param_groups)
     fast.fit()
     assert all(math.isfinite(v) for v in fast.history["loss_g"])
-    monkeypatch.delenv("GAN_COURSE_FAST_ADAM")
-    resumed = make_trainer(tmp_path / "b", steps=6, checkpoint_every=2)  # a default trainer on the fused run
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "0")
+    resumed = make_trainer(tmp_path / "a", steps=6, checkpoint_every=2)  # a plain-Adam trainer on the fused run
+    assert not resumed.fast_adam
     resumed.fit()
     assert resumed.step == 6
     assert all(not g.get("fused") for o in resumed.optimizers.values() for g in o.param_groups)
+
+
+def test_fused_adam_runs_are_reproducible_and_differ_from_plain_adam_only_in_rounding(tmp_path, monkeypatch):
+    """Same seed, same implementation: the same numbers; fused vs plain: the same algorithm, other last bits."""
+    from gan_course.training import fused_adam_supported
+
+    if not fused_adam_supported("cpu"):
+        pytest.skip("this PyTorch has no fused Adam on the CPU (torch < 2.4)")
+    monkeypatch.delenv("GAN_COURSE_FAST_ADAM", raising=False)
+    runs = []
+    for name in ("a", "b"):
+        t = make_trainer(None, steps=5)
+        t.fit()
+        runs.append(t.history["loss_g"])
+    assert runs[0] == runs[1]
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "0")
+    plain = make_trainer(None, steps=5)
+    plain.fit()
+    assert plain.history["loss_g"] == pytest.approx(runs[0], rel=1e-3, abs=1e-4)
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "fused"])
+def test_a_fast_adam_value_that_is_not_understood_is_refused_with_the_fix(monkeypatch, value):
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", value)
+    with pytest.raises(CourseError, match="GAN_COURSE_FAST_ADAM=1 .*GAN_COURSE_FAST_ADAM=0"):
+        make_trainer(None, steps=2)
+
+
+
+
+# ---------------------------------------------------------- learning-rate decay
+def test_lr_factor_is_flat_then_a_straight_line_down_on_hand_numbers():
+    cfg = TrainConfig(steps=10, lr_decay_from=6)
+    assert [cfg.lr_factor(s) for s in (1, 6)] == [1.0, 1.0]
+    assert [round(cfg.lr_factor(s), 6) for s in (7, 8, 10)] == [0.8, 0.6, 0.2]  # 1 - k / (10 - 6 + 1)
+    assert TrainConfig(steps=10).lr_factor(10) == 1.0  # None: constant
+    assert TrainConfig(steps=4, lr_decay_from=0).lr_factor(1) == pytest.approx(0.8)  # decay from the first step
+
+
+def test_every_step_uses_the_decayed_rate_of_both_optimisers():
+    seen = []
+
+    def recording_d_step(batch, ctx, *, G, D, opt_D, latent_dim):
+        seen.append((opt_D.param_groups[0]["lr"], trainer.optimizers["G"].param_groups[0]["lr"]))
+        return d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=latent_dim)
+
+    trainer = make_trainer(None, steps=8, lr_decay_from=4, d_step_fn=recording_d_step)
+    trainer.fit()
+    expected = [2e-3 * trainer.config.lr_factor(s) for s in range(1, 9)]
+    assert [d for d, _ in seen] == pytest.approx(expected) and [g for _, g in seen] == pytest.approx(expected)
+    assert seen[3][0] == 2e-3 and seen[4][0] < 2e-3 and seen[-1][0] > 0
+    assert trainer.base_lr == {"G": [2e-3], "D": [2e-3]}  # the rates as built stay the reference
+
+
+def test_a_decaying_run_interrupted_and_resumed_matches_the_straight_run_bitwise(tmp_path, capsys):
+    import os
+    import signal
+
+    straight = make_trainer(tmp_path / "a", steps=10, lr_decay_from=5, checkpoint_every=100)
+    straight.fit()
+    calls = {"n": 0}
+
+    def interrupted_at_7(batch, ctx, **kwargs):  # Ctrl-C during step 7, in the middle of the decay
+        calls["n"] += 1
+        if calls["n"] == 7:
+            os.kill(os.getpid(), signal.SIGINT)  # handled at the end of this step: a checkpoint, then a stop
+        return d_step(batch, ctx, **kwargs)
+
+    first = make_trainer(tmp_path / "b", steps=10, lr_decay_from=5, checkpoint_every=100, d_step_fn=interrupted_at_7)
+    with pytest.raises(KeyboardInterrupt, match="after step 7"):
+        first.fit()
+    resumed = make_trainer(tmp_path / "b", seed=1, steps=10, lr_decay_from=5, checkpoint_every=100)  # a new session
+    resumed.fit()
+    assert "resumed from" in capsys.readouterr().out and resumed.step == 10
+    for name in ("G", "D"):
+        assert_same_state(straight.modules[name].state_dict(), resumed.modules[name].state_dict())
+        assert_same_state(straight.optimizers[name].state_dict(), resumed.optimizers[name].state_dict())
+
+
+@pytest.mark.parametrize("value", [10, 11, -1, 2.5, True, "5"])
+def test_an_lr_decay_start_outside_the_run_is_refused(value):
+    with pytest.raises(CourseError, match="lr_decay_from must be a step from 0 to steps - 1 = 9"):
+        TrainConfig(steps=10, lr_decay_from=value)
+
+
+@pytest.mark.parametrize("fraction, start", [(0.0, None), (0.5, 50), (0.35, 65), (1.0, 0)])
+def test_a_recipes_lr_decay_fraction_becomes_the_start_step(fraction, start):
+    import dataclasses
+
+    from gan_course.recipes.common import lr_decay_from
+    from gan_course.recipes.dcgan import DCGANRecipe
+
+    assert lr_decay_from(dataclasses.replace(DCGANRecipe(), steps=100, lr_decay=fraction)) == start
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.5, float("nan"), "half", True])
+def test_a_bad_lr_decay_fraction_is_refused_with_the_fix(fraction):
+    import dataclasses
+
+    from gan_course.recipes.common import lr_decay_from
+    from gan_course.recipes.dcgan import DCGANRecipe
+
+    with pytest.raises(CourseError, match="lr_decay must be a fraction of the steps from 0"):
+        lr_decay_from(dataclasses.replace(DCGANRecipe(), lr_decay=fraction))

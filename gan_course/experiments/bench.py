@@ -15,9 +15,16 @@ with the same batch size, optimiser settings and device, in one process:
    :func:`~gan_course.steps.d_step` / :func:`~gan_course.steps.g_step`, data
    from ``load_fashion_mnist(pad_to=32)`` held as one tensor and sliced by
    :class:`~gan_course.data.Batches`, and the engine's default logging, sample
-   and checkpoint settings (checkpoints go to a temporary folder).
+   and checkpoint settings (checkpoints go to a temporary folder), with fused
+   Adam (the engine's default);
+3. **bare loop**: the same ``d_step`` / ``g_step``, optimisers and batches in a
+   plain ``for`` loop with nothing around them: what PyTorch's kernels cost.
 
-``--model dcgan`` runs the same two arms on chapter 4's DCGAN (32x32), and
+The report ends with the float32 compute floor (the iteration's matrix products
+at this machine's best matrix-product rate) and the ratios engine / floor,
+engine / bare loop (the engine's overhead) and bare loop / floor (the kernels').
+
+``--model dcgan`` runs the same arms on chapter 4's DCGAN (32x32), and
 ``--model all`` runs both models one after the other (each block ends with its
 own speedup line). ``--time-to-quality MODEL`` instead reports the minutes of
 training until the model's quality record (the FD every run keeps) first reaches
@@ -212,7 +219,8 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
     """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations.
 
     ``precision`` (``auto``/``fp32``/``bf16``/``fp16``; default ``$GAN_COURSE_PRECISION``) and
-    ``fast_adam`` (fused Adam; default ``$GAN_COURSE_FAST_ADAM``) are the engine's opt-ins.
+    ``fast_adam`` (fused Adam; default: the engine's, fused unless ``$GAN_COURSE_FAST_ADAM=0``) are the
+    engine's switches.
     """
     from ..runtime import precision_for
     from ..training import use_fused_adam
@@ -244,8 +252,11 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
             batches=Batches(data, batch_size, seed=seed), config=train_cfg,
             sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
             hparams={"model": model.name}, precision=precision_for(device, precision))
-        if fast_adam is not None:
-            trainer.fast_adam = fast_adam and bool(use_fused_adam(trainer.optimizers, trainer.ctx.precision))
+        if fast_adam is not None:  # this arm's choice, whatever $GAN_COURSE_FAST_ADAM says
+            for opt in trainer.optimizers.values():
+                for group in opt.param_groups:
+                    group["fused"] = None
+            trainer.fast_adam = bool(fast_adam and use_fused_adam(trainer.optimizers, trainer.ctx.precision))
         setup = time.perf_counter() - setup
         trainer.fit(resume=False)
         _sync(device)
@@ -253,6 +264,43 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
     return {**_timing(stamps, warmup, steps, end), "setup_seconds": setup, "iterations": len(stamps),
             "train_config": train_cfg, "precision": str(trainer.ctx.precision),
             "adam": "fused Adam" if trainer.fast_adam else "default Adam"}
+
+
+def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
+                  seed: int = 0, precision: str | None = None, fast_adam: bool = True) -> dict:
+    """The kernels alone: the library ``d_step``/``g_step`` called in a plain ``for`` loop.
+
+    The same networks, optimisers (fused Adam unless ``fast_adam=False``), precision
+    and batches as the engine arm, on batches sliced in advance, with nothing else:
+    no progress bar, logging, history, samples or checkpoints. Its time is what
+    PyTorch's own kernels cost at these shapes, so ``engine / bare loop`` is the
+    engine's overhead and ``bare loop / floor`` the kernels' distance from the floor.
+    """
+    from ..runtime import precision_for
+    from ..training import StepContext, use_fused_adam
+
+    model = model or BENCH_MODELS["mlp"]()
+    seed_everything(seed)
+    data = load_fashion_mnist("train", device=device, pad_to=model.image_size)  # (60000, 1, 32, 32)
+    G, D = (m.to(device) for m in model.make())
+    optimizers = {"G": torch.optim.Adam(G.parameters(), lr=SEED_LR, betas=SEED_BETAS),
+                  "D": torch.optim.Adam(D.parameters(), lr=SEED_LR, betas=SEED_BETAS)}
+    ctx = StepContext(precision_for(device, precision), optimizers)
+    fused = bool(fast_adam and use_fused_adam(optimizers, ctx.precision))
+    batches = Batches(data, batch_size, seed=seed)
+    plan = [next(batches) for _ in range(warmup + steps)]  # sliced before the clock starts
+    G.train(), D.train()
+    stamps = []
+    for i, batch in enumerate(plan):
+        if i == warmup:
+            _sync(device)
+        stamps.append(time.perf_counter())
+        d_step(batch, ctx, G=G, D=D, opt_D=optimizers["D"], latent_dim=model.latent_dim)
+        g_step(batch, ctx, G=G, D=D, opt_G=optimizers["G"], latent_dim=model.latent_dim)
+    _sync(device)
+    end = time.perf_counter()
+    return {**_timing(stamps, warmup, steps, end), "iterations": len(stamps),
+            "adam": "fused Adam" if fused else "default Adam", "precision": str(ctx.precision)}
 
 
 # ------------------------------------------------------------- compute floor
@@ -330,12 +378,17 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         "one iteration = one D and one G update")
     if hasattr(os, "getloadavg"):
         out("load average before: %.2f %.2f %.2f (1, 5, 15 min; other processes slow both arms)" % os.getloadavg())
-    seed_runs, engine_runs = [], []
+    from ..training import fast_adam_requested
+
+    fast_adam = fast_adam_requested() if fast_adam is None else fast_adam  # the engine's choice, for both its arms
+    seed_runs, engine_runs, bare_runs = [], [], []
     for _ in range(repeats):
         seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, spec, seed, verbose=verbose))
         engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
+        bare_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
     seed_loop = min(seed_runs, key=lambda r: r["ms_mean"])
     engine = min(engine_runs, key=lambda r: r["ms_mean"])
+    bare = min(bare_runs, key=lambda r: r["ms_mean"])
     tc = engine["train_config"]
     every = (lambda runs: "" if repeats == 1 else
              " | all repeats " + ", ".join(f"{r['ms_mean']:.1f}" for r in runs))
@@ -347,6 +400,9 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         f"log every {tc.log_every}, samples every "
         f"{tc.sample_every}, checkpoints every {tc.checkpoint_every} and at the end | "
         f"setup {engine['setup_seconds']:.1f} s" + every(engine_runs))
+    out(f"bare loop    : {bare['ms_mean']:7.2f} ms/iteration (mean; median {bare['ms_median']:.2f}) | "
+        f"the same d_step/g_step, {bare['precision']}, {bare['adam']}, in a plain for loop on batches sliced in "
+        "advance: no logging, history, samples or checkpoints" + every(bare_runs))
     speedup = seed_loop["ms_mean"] / engine["ms_mean"]
     flops, peak = iteration_flops(spec, batch_size, device), peak_matmul_flops(device)
     floor_ms = 1e3 * flops / peak
@@ -354,13 +410,17 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         f"{peak / 1e9:.0f} GFLOP/s (best {device.type} float32 matrix product) = {floor_ms:.2f} ms/iteration; "
         f"no float32 loop can beat the seed loop by more than {seed_loop['ms_mean'] / floor_ms:.1f}x here")
     out(f"engine / floor: {engine['ms_mean'] / floor_ms:.2f}x (the course engine's time over the float32 "
-        "compute floor; the issue's targets: MLP <= 2.0x, DCGAN <= 1.5x)")
+        "compute floor; targets: MLP <= 2.0x, DCGAN <= 1.5x)")
+    out(f"engine / bare loop: {engine['ms_mean'] / bare['ms_mean']:.2f}x (what the engine adds to the kernels) | "
+        f"bare loop / floor: {bare['ms_mean'] / floor_ms:.2f}x (PyTorch's kernels at these shapes against the "
+        "best matrix product)")
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
     out(f"speedup vs seed loop: {speedup:.1f}x")
-    return {"model": model, "seed_loop": seed_loop, "engine": engine, "speedup": speedup, "steps": steps,
-            "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
-            "engine_over_floor": engine["ms_mean"] / floor_ms,
+    return {"model": model, "seed_loop": seed_loop, "engine": engine, "bare_loop": bare, "speedup": speedup,
+            "steps": steps, "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
+            "engine_over_floor": engine["ms_mean"] / floor_ms, "engine_over_bare": engine["ms_mean"] / bare["ms_mean"],
+            "bare_over_floor": bare["ms_mean"] / floor_ms,
             "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}
@@ -454,9 +514,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
                         help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
                         "on the CPU); bf16 is opt-in and changes results")
-    parser.add_argument("--fast-adam", action="store_true", default=None,
-                        help="the engine arm uses fused Adam (opt-in, changes the last bits; default: "
-                        "$GAN_COURSE_FAST_ADAM)")
+    parser.add_argument("--adam", choices=("fused", "default"), default=None,
+                        help="the engine and bare-loop arms' Adam: fused (the engine's default) or PyTorch's "
+                        "default implementation (default: fused unless $GAN_COURSE_FAST_ADAM=0)")
     parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
                         help="instead: minutes of training until MODEL's quality record reaches each FD bar")
     parser.add_argument("--bar", type=float, action="append", default=None,
@@ -487,5 +547,5 @@ def main_bench(args: argparse.Namespace) -> int:
         run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
                       repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
                       verbose=getattr(args, "verbose", False), precision=getattr(args, "precision", None),
-                      fast_adam=getattr(args, "fast_adam", None))
+                      fast_adam=None if getattr(args, "adam", None) is None else args.adam == "fused")
     return 0

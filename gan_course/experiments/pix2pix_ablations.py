@@ -27,6 +27,7 @@ from ..profiles import check_profile, current_profile
 from ..recipes.common import QUALITY_FIELDS
 from ..recipes.pix2pix import Pix2PixRecipe, build_pix2pix
 from ..runtime import describe_machine, eval_mode
+from ..training import fast_adam_requested
 from . import ABLATIONS_DIR
 
 
@@ -82,11 +83,12 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     out.mkdir(parents=True, exist_ok=True)
     results, outputs, trained = {}, {}, {}
     test = load_edges2fashion("test", limit=n_eval)
+    adam = "fused" if fast_adam_requested() else "default"  # the engine's Adam (GAN_COURSE_FAST_ADAM=0: default)
     for name in names:
         recipe = ablation_recipe(name, profile)
         key = json.dumps({k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS},
                          sort_keys=True, default=str)  # the quality record's settings change no trained number
-        cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}'.encode()).hexdigest()[:16]}.pt" \
+        cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}{adam}'.encode()).hexdigest()[:16]}.pt" \
             if cache is not None else None
         if key not in trained and cached is not None and cached.is_file():
             trained[key] = tuple(torch.load(cached, weights_only=True).values())
@@ -113,8 +115,9 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     meta = {"profile": profile, "n_eval": n_eval, "seed": seed, "steps": base.steps, "batch_size": base.batch_size,
             "generator_base_channels": base.generator.base_channels,
             "discriminator_base_channels": base.discriminator.base_channels,
-            "command": f"python -m gan_course experiment pix2pix-ablations --profile {profile}",
-            "machine": describe_machine(device)}  # where the runs trained (run them all in one process)
+            "command": ("" if adam == "fused" else "GAN_COURSE_FAST_ADAM=0 ")
+            + f"python -m gan_course experiment pix2pix-ablations --profile {profile}",
+            "adam": adam, "machine": describe_machine(device)}  # where the runs trained (run them all in one process)
     # the same JSON and PT formats as ever, written atomically: an interrupted run leaves the committed results intact
     atomic_write_json({"meta": meta, "runs": results}, out / "pix2pix_ablations.json", "ablation results",
                       sort_keys=False)

@@ -44,6 +44,19 @@ def recipe_for(cls, profile: str | None, smoke: dict, **overrides):
 QUALITY_FIELDS = ("quality_every", "quality_n")  # recipe fields of the quality record: they change no training number
 
 
+def lr_decay_from(recipe) -> int | None:
+    """``TrainConfig.lr_decay_from`` of a recipe with an ``lr_decay`` field: its last ``lr_decay`` of the steps decay.
+
+    ``lr_decay`` is a fraction, so the ``smoke`` profile's few steps keep the same schedule's shape.
+    """
+    fraction = recipe.lr_decay
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+        raise CourseError(f"lr_decay must be a fraction of the steps from 0 (constant learning rate) to 1, got "
+                          f"{fraction!r}: e.g. 0.5 for the CycleGAN paper's schedule")
+    n_decay = round(recipe.steps * fraction)
+    return None if n_decay == 0 else recipe.steps - n_decay
+
+
 def model_hparams(recipe, seed: int) -> dict:
     """What a checkpoint must match to be resumed: everything but the step counts (and the quality record's
     cadence, which changes no trained number), as plain values."""

@@ -37,7 +37,7 @@ from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
 from ..profiles import check_profile, current_profile, pick
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
+from .common import SMOKE, ModelEntry, config_from, lr_decay_from, model_hparams, quality_probe, recipe_for
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -58,6 +58,7 @@ class CycleGANRecipe:
     batch_size: int = 8  # images per domain per step (the paper uses 1 at 256x256)
     steps: int = 1_500  # training iterations (one D update and one G update each)
     lr: float = 5e-4  # Adam learning rate of all four networks (the paper: 2e-4 for ~200 epochs; ours is short)
+    lr_decay: float = 0.5  # the last half of the steps: the learning rate falls linearly towards 0 (the paper's)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (the paper's)
     lambda_cycle: float = 10.0  # λ: weight of the cycle-consistency terms (the paper's 10)
     identity_weight: float = 0.5  # μ: identity terms weigh μ·λ (the paper: 0.5·λ); 0 turns them off
@@ -152,7 +153,8 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
                        identity_weight=recipe.identity_weight),
         batches=UnpairedBatches(domains, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every,
+                           lr_decay_from=lr_decay_from(recipe)),  # the paper's linear decay to 0
         sample_fn=lambda: translation_rows(gens, show_a, show_b),
         quality=quality_probe(recipe, lambda: gens.G_BA(quality_b), reference=test.a.images),  # as fd_BtoA
         out_dir=out_dir,

@@ -15,18 +15,20 @@ import torch
 from ..models import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from ..steps import d_step, g_step  # noqa: F401 (this recipe's two steps: chapter 2's)
 from ..training import Trainer
-from .common import SMOKE, ModelEntry, config_from, recipe_for
+from .common import SMOKE, ModelEntry, config_from, lr_decay_from, recipe_for
 from .vanilla import build_vanilla, sample_unconditional
 
 
 @dataclass
 class DCGANRecipe:
-    """Chapter 4: a small DCGAN (4x4 -> 8 -> 16 -> 32) with the paper's optimiser settings."""
+    """Chapter 4: a small DCGAN (4x4 -> 8 -> 16 -> 32); the paper's Adam, G learning 5x faster, then a decay."""
 
     model: DCGANConfig = field(default_factory=DCGANConfig)  # network sizes (latent 100, 32x32, widths 32-128)
     batch_size: int = 64  # images per step (the DCGAN paper uses 128)
-    steps: int = 6_000  # training iterations (one D and one G update each): 6.4 epochs
-    lr: float = 2e-4  # Adam learning rate for both networks (DCGAN)
+    steps: int = 3_600  # training iterations (one D and one G update each): 3.8 epochs
+    lr: float = 2e-4  # D's Adam learning rate (the DCGAN paper's, for both networks)
+    lr_g: float = 1e-3  # G's Adam learning rate: 5x D's, as in chapter 5's InfoGAN (reaches a given FD in fewer steps)
+    lr_decay: float = 0.35  # the last 35% of the steps: both learning rates fall linearly towards 0
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 (DCGAN)
     n_fixed: int = 64  # fixed noise vectors behind every sample grid
     sample_every: int = 500  # steps between sample grids
@@ -47,7 +49,9 @@ def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path |
     return build_vanilla(recipe, device, out_dir, seed,
                          networks=(DCGANGenerator, DCGANDiscriminator),  # initialised from N(0, 0.02)
                          pad_to=recipe.model.image_size,  # (N, 1, 28, 28) -> (N, 1, 32, 32), background-padded
-                         tag="dcgan")
+                         tag="dcgan",
+                         lr_g=recipe.lr_g,  # G learns 5x faster than D
+                         lr_decay_from=lr_decay_from(recipe))  # then both slow down to settle
 
 
 def dcgan_generator(hparams: dict) -> DCGANGenerator:

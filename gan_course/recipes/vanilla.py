@@ -41,12 +41,15 @@ class VanillaRecipe:
 
 def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
                   networks=(MLPGenerator, MLPDiscriminator), pad_to: int | None = None,
-                  tag: str = "vanilla-mlp", generator_loss=generator_nonsaturating_loss) -> Trainer:
+                  tag: str = "vanilla-mlp", generator_loss=generator_nonsaturating_loss,
+                  lr_g: float | None = None, lr_decay_from: int | None = None) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer.
 
     ``networks`` are the classes of G and D, each built from ``recipe.model``;
     ``pad_to`` pads the images (e.g. to 32x32), ``tag`` names the run and
-    ``generator_loss`` is G's loss (the troubleshooting page passes the saturating one).
+    ``generator_loss`` is G's loss (the troubleshooting page passes the saturating one);
+    ``lr_g`` is G's learning rate when it differs from D's ``recipe.lr``, and ``lr_decay_from`` the step
+    after which both rates fall linearly towards 0 (chapter 4's recipe uses both).
     Chapter 4 calls this with its DCGAN networks: the same game, other players.
     """
     seed_everything(seed)
@@ -54,7 +57,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     make_G, make_D = networks
     G = make_G(recipe.model).to(device)
     D = make_D(recipe.model).to(device)
-    opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
+    opt_G = torch.optim.Adam(G.parameters(), lr=lr_g or recipe.lr, betas=recipe.betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     fixed_z = torch.randn(recipe.n_fixed, recipe.model.latent_dim,
                           generator=torch.Generator().manual_seed(seed + 1)).to(device)  # (64, 100)
@@ -67,7 +70,8 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
                        generator_loss=generator_loss),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
-                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
+                           checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every,
+                           lr_decay_from=lr_decay_from),
         sample_fn=lambda: G(fixed_z),
         quality=quality_probe(recipe, lambda: G(quality_z)),  # the course FD of 1,000 fixed samples
         out_dir=out_dir,
