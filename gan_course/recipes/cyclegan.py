@@ -41,7 +41,7 @@ from .common import SMOKE, ModelEntry, config_from, lr_decay_from, model_hparams
 
 
 def _small_generator() -> ResnetGeneratorConfig:
-    return ResnetGeneratorConfig(base_channels=8, n_blocks=3)
+    return ResnetGeneratorConfig(base_channels=16, n_blocks=3)
 
 
 def _small_patchgan() -> PatchGANConfig:
@@ -53,7 +53,7 @@ class CycleGANRecipe:
     """Chapter 7: CycleGAN at 32x32 on a CPU (the paper's losses and weights, smaller networks)."""
 
     pair: str = "negative"  # domains: "negative" (appearance), "shoes" or "trousers_bags" (shape; domains.py)
-    generator: ResnetGeneratorConfig = field(default_factory=_small_generator)  # both G's: width 8, 3 blocks
+    generator: ResnetGeneratorConfig = field(default_factory=_small_generator)  # both G's: width 16, 3 blocks
     discriminator: PatchGANConfig = field(default_factory=_small_patchgan)  # both D's: 1 channel, instance norm
     batch_size: int = 8  # images per domain per step (the paper uses 1 at 256x256)
     steps: int = 1_500  # training iterations (one D update and one G update each)
