@@ -161,6 +161,14 @@ def section_tests(device: torch.device, workers: int, timeout: int) -> dict:
             "tail": tail[-1500:]}
 
 
+def recipe_fingerprint(recipe) -> dict:
+    """The recipe's settings as plain values, without the quality record's cadence (it changes no trained number)."""
+    from gan_course.io import to_plain
+    from gan_course.recipes.common import QUALITY_FIELDS
+
+    return {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
+
+
 def _train_one(model: str, device: torch.device, profile: str, n: int, precision: str | None,
                dry_run: bool) -> dict:
     """Train ``model``'s recipe on ``device`` and score it; ``precision`` forces GAN_COURSE_PRECISION."""
@@ -185,7 +193,8 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
             used = str(trainer.ctx.precision)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
-            row = {"steps": recipe.steps, "batch_size": recipe.batch_size, "precision": used}
+            row = {"steps": recipe.steps, "batch_size": recipe.batch_size, "precision": used,
+                   "recipe": recipe_fingerprint(recipe)}  # which recipe this time belongs to (chapter headers check it)
             try:
                 trainer.fit(resume=False)
             except TrainingDiverged as exc:

@@ -139,13 +139,24 @@ def gpu_time(path: str, gpu_check: Path | None = None) -> str | None:
             chapter = MODELS[name].chapter
         except KeyError:
             continue
-        if chapter == stem and isinstance(row, dict) and isinstance(row.get("train_seconds"), (int, float)):
+        if chapter == stem and isinstance(row, dict) and isinstance(row.get("train_seconds"), (int, float)) \
+                and _measures_current_recipe(row, MODELS[name].recipe.for_profile("full")):
             rows.append(row)
     if not rows:
         return None
     device = next((str(d) for d in (rows[0].get("gpu"), env.get("gpu"), rows[0].get("device"), data.get("device"))
                    if d and not str(d).startswith("cuda")), "a GPU")
     return f"its training {_minutes(sum(r['train_seconds'] for r in rows))} on {device}"
+
+
+def _measures_current_recipe(row: dict, recipe) -> bool:
+    """Whether a GPU row timed today's full recipe: its recorded settings, or (older rows) its steps and batch size."""
+    from gan_course.io import to_plain
+    from gan_course.recipes.common import QUALITY_FIELDS
+
+    if "recipe" in row:
+        return row["recipe"] == {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
+    return row.get("steps") == recipe.steps and row.get("batch_size") == recipe.batch_size
 
 
 def cpu_time(nb_path: Path) -> str:

@@ -136,7 +136,9 @@ def _fit(recipe, out, steps):
 
 
 def test_resume_is_identical_pool_included(tmp_path):
-    recipe = CycleGANRecipe.for_profile("smoke")
+    # a run extended from 3 to 6 steps continues exactly only at a constant rate: the decay's slope depends on the
+    # total number of steps (an interrupted run with the decay resumes bitwise too: tests/test_training.py)
+    recipe = dataclasses.replace(CycleGANRecipe.for_profile("smoke"), lr_decay=0.0)
     straight = _fit(recipe, None, 6)
     _fit(recipe, tmp_path, 3)
     resumed = _fit(recipe, tmp_path, 6)

@@ -58,3 +58,29 @@ def test_dry_run_trains_scores_and_benchmarks_every_model_on_the_cpu(tmp_path):
     assert table in proc.stdout  # printed last
     for model in MODELS.keys():
         assert f"| {model} |" in table
+
+
+def test_a_chapter_header_shows_a_gpu_time_only_for_the_recipe_it_timed(tmp_path):
+    """A GPU row of an earlier recipe (other settings, or other steps in rows without settings) is not shown."""
+    import json
+
+    import sync_setup_cells
+    from gan_course.recipes import MODELS
+
+    recipe = MODELS["dcgan"].recipe.for_profile("full")
+    current = gpu_check.recipe_fingerprint(recipe)
+    rows = {
+        "current": {"steps": recipe.steps, "batch_size": recipe.batch_size, "train_seconds": 30.0, "recipe": current},
+        "other settings": {"steps": recipe.steps, "batch_size": recipe.batch_size, "train_seconds": 30.0,
+                           "recipe": {**current, "lr_g": 2e-4}},
+        "older row, same steps": {"steps": recipe.steps, "batch_size": recipe.batch_size, "train_seconds": 30.0},
+        "older row, other steps": {"steps": recipe.steps - 600, "batch_size": recipe.batch_size, "train_seconds": 30.0},
+    }
+    shown = {}
+    for name, row in rows.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"sections": {"env": {"device": "cuda", "gpu": "NVIDIA H100"},
+                                                 "train": {"models": {"dcgan": row}}}}))
+        shown[name] = sync_setup_cells.gpu_time("notebooks/04_dcgan.ipynb", path)
+    assert shown == {"current": "its training 30 s on NVIDIA H100", "other settings": None,
+                     "older row, same steps": "its training 30 s on NVIDIA H100", "older row, other steps": None}
