@@ -289,7 +289,8 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     fused = bool(fast_adam and use_fused_adam(optimizers, ctx.precision))
     batches = Batches(data, batch_size, seed=seed)
     plan = [next(batches) for _ in range(warmup + steps)]  # sliced before the clock starts
-    G.train(), D.train()
+    G.train()
+    D.train()
     stamps = []
     for i, batch in enumerate(plan):
         if i == warmup:
