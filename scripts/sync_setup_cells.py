@@ -157,7 +157,8 @@ def _measures_current_recipe(row: dict, recipe) -> bool:
 
     if "recipe" in row:
         return row["recipe"] == {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
-    return all(row.get(key, value) == value for key, value in (("steps", recipe.steps), ("batch_size", recipe.batch_size)))
+    recorded = (("steps", recipe.steps), ("batch_size", recipe.batch_size))
+    return all(row.get(key, value) == value for key, value in recorded)
 
 
 def cpu_time(nb_path: Path) -> str:
