@@ -314,13 +314,16 @@ class Trainer:
         values is refused instead of being loaded into the wrong network.
     device, precision:
         Default to the networks' device and :func:`~gan_course.runtime.precision_for` it.
+    fast_adam:
+        Run the Adam optimisers fused where PyTorch can (default: yes, unless
+        ``$GAN_COURSE_FAST_ADAM=0``); ``False`` keeps the optimisers as given.
     """
 
     def __init__(self, *, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
                  d_step: StepFn, g_step: StepFn, batches: Batches, config: TrainConfig,
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
-                 precision: Precision | None = None, quality=None):
+                 precision: Precision | None = None, quality=None, fast_adam: bool | None = None):
         self.modules, self.optimizers = modules, optimizers
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
@@ -328,7 +331,8 @@ class Trainer:
         self.tag, self.hparams = tag, dict(hparams or {})
         self.device = device or next(iter(modules.values())).parameters().__next__().device
         self.ctx = StepContext(precision or precision_for(self.device), optimizers)
-        self.fast_adam = fast_adam_requested() and bool(use_fused_adam(optimizers, self.ctx.precision))
+        fast_adam = fast_adam_requested() if fast_adam is None else fast_adam
+        self.fast_adam = fast_adam and bool(use_fused_adam(optimizers, self.ctx.precision))
         # the learning rates as built: config.lr_decay_from scales these (this trainer's, also after a resume)
         self.base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in optimizers.items()}
         self.step = 0

@@ -161,20 +161,13 @@ def section_tests(device: torch.device, workers: int, timeout: int) -> dict:
             "tail": tail[-1500:]}
 
 
-def recipe_fingerprint(recipe) -> dict:
-    """The recipe's settings as plain values, without the quality record's cadence (it changes no trained number)."""
-    from gan_course.io import to_plain
-    from gan_course.recipes.common import QUALITY_FIELDS
-
-    return {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
-
-
 def _train_one(model: str, device: torch.device, profile: str, n: int, precision: str | None,
                dry_run: bool) -> dict:
     """Train ``model``'s recipe on ``device`` and score it; ``precision`` forces GAN_COURSE_PRECISION."""
     from gan_course.errors import TrainingDiverged
     from gan_course.experiments.evaluation import evaluate_generator
     from gan_course.recipes import get_model
+    from gan_course.recipes.common import recipe_settings
     from gan_course.runtime import Precision
     from gan_course.training import StepContext
 
@@ -194,7 +187,7 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
             row = {"steps": recipe.steps, "batch_size": recipe.batch_size, "precision": used,
-                   "recipe": recipe_fingerprint(recipe)}  # which recipe this time belongs to (chapter headers check it)
+                   "recipe": recipe_settings(recipe)}  # which recipe this time belongs to (chapter headers check it)
             try:
                 trainer.fit(resume=False)
             except TrainingDiverged as exc:

@@ -152,11 +152,10 @@ def gpu_time(path: str, gpu_check: Path | None = None) -> str | None:
 def _measures_current_recipe(row: dict, recipe) -> bool:
     """Whether a GPU row timed today's full recipe: its recorded settings, or (older rows) the steps and batch size
     it records, if any."""
-    from gan_course.io import to_plain
-    from gan_course.recipes.common import QUALITY_FIELDS
+    from gan_course.recipes.common import recipe_settings
 
     if "recipe" in row:
-        return row["recipe"] == {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
+        return row["recipe"] == recipe_settings(recipe)
     recorded = (("steps", recipe.steps), ("batch_size", recipe.batch_size))
     return all(row.get(key, value) == value for key, value in recorded)
 

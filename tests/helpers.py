@@ -34,7 +34,7 @@ def tiny_image_set(n: int = 32, shape: tuple[int, int, int] = (1, 8, 8), seed: i
 
 def make_trainer(out_dir=None, *, seed: int = 0, d_step_fn=None, g_step_fn=None, tag: str = "tiny",
                  hparams: dict | None = None, cfg: MLPConfig = TINY, batch_size: int = 8,
-                 with_samples: bool = True, precision=None, **train_cfg) -> Trainer:
+                 with_samples: bool = True, precision=None, fast_adam=None, **train_cfg) -> Trainer:
     """A fresh seeded tiny MLP GAN wired into the engine.
 
     ``d_step_fn(batch, ctx, *, G, D, opt_D, latent_dim)`` and ``g_step_fn`` replace the
@@ -58,6 +58,7 @@ def make_trainer(out_dir=None, *, seed: int = 0, d_step_fn=None, g_step_fn=None,
         tag=tag,
         hparams={"width": 16} if hparams is None else hparams,
         precision=precision,
+        fast_adam=fast_adam,
     )
 
 

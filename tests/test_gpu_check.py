@@ -66,9 +66,10 @@ def test_a_chapter_header_shows_a_gpu_time_only_for_the_recipe_it_timed(tmp_path
 
     import sync_setup_cells
     from gan_course.recipes import MODELS
+    from gan_course.recipes.common import recipe_settings
 
     recipe = MODELS["dcgan"].recipe.for_profile("full")
-    current = gpu_check.recipe_fingerprint(recipe)
+    current = recipe_settings(recipe)
     rows = {
         "current": {"steps": recipe.steps, "batch_size": recipe.batch_size, "train_seconds": 30.0, "recipe": current},
         "other settings": {"steps": recipe.steps, "batch_size": recipe.batch_size, "train_seconds": 30.0,

@@ -501,6 +501,19 @@ def test_fused_adam_runs_are_reproducible_and_differ_from_plain_adam_only_in_rou
     assert plain.history["loss_g"] == pytest.approx(runs[0], rel=1e-3, abs=1e-4)
 
 
+def test_the_trainers_own_fast_adam_choice_overrides_the_environment(monkeypatch):
+    from gan_course.training import fused_adam_supported
+
+    if not fused_adam_supported("cpu"):
+        pytest.skip("this PyTorch has no fused Adam on the CPU (torch < 2.4)")
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "1")
+    plain = make_trainer(None, steps=2, fast_adam=False)
+    assert not plain.fast_adam and all(not g.get("fused") for o in plain.optimizers.values() for g in o.param_groups)
+    monkeypatch.setenv("GAN_COURSE_FAST_ADAM", "0")
+    fused = make_trainer(None, steps=2, fast_adam=True)
+    assert fused.fast_adam and all(g["fused"] for o in fused.optimizers.values() for g in o.param_groups)
+
+
 @pytest.mark.parametrize("value", ["maybe", "2", "fused"])
 def test_a_fast_adam_value_that_is_not_understood_is_refused_with_the_fix(monkeypatch, value):
     monkeypatch.setenv("GAN_COURSE_FAST_ADAM", value)

@@ -223,7 +223,6 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
     engine's switches.
     """
     from ..runtime import precision_for
-    from ..training import use_fused_adam
 
     model = model or BENCH_MODELS["mlp"]()
     setup = time.perf_counter()
@@ -251,12 +250,8 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
             g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=model.latent_dim),
             batches=Batches(data, batch_size, seed=seed), config=train_cfg,
             sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
-            hparams={"model": model.name}, precision=precision_for(device, precision))
-        if fast_adam is not None:  # this arm's choice, whatever $GAN_COURSE_FAST_ADAM says
-            for opt in trainer.optimizers.values():
-                for group in opt.param_groups:
-                    group["fused"] = None
-            trainer.fast_adam = bool(fast_adam and use_fused_adam(trainer.optimizers, trainer.ctx.precision))
+            hparams={"model": model.name}, precision=precision_for(device, precision),
+            fast_adam=fast_adam)  # None: the engine's default
         setup = time.perf_counter() - setup
         trainer.fit(resume=False)
         _sync(device)

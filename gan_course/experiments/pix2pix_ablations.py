@@ -20,11 +20,11 @@ import torch
 
 from ..data.edges import load_edges2fashion
 from ..errors import CourseError
-from ..io import atomic_save, atomic_write_json, to_plain
+from ..io import atomic_save, atomic_write_json
 from ..metrics import score_images
 from ..metrics.translation import paired_scores
 from ..profiles import check_profile, current_profile
-from ..recipes.common import QUALITY_FIELDS
+from ..recipes.common import recipe_settings
 from ..recipes.pix2pix import Pix2PixRecipe, build_pix2pix
 from ..runtime import describe_machine, eval_mode
 from ..training import fast_adam_requested
@@ -86,8 +86,7 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
     adam = "fused" if fast_adam_requested() else "default"  # the engine's Adam (GAN_COURSE_FAST_ADAM=0: default)
     for name in names:
         recipe = ablation_recipe(name, profile)
-        key = json.dumps({k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS},
-                         sort_keys=True, default=str)  # the quality record's settings change no trained number
+        key = json.dumps(recipe_settings(recipe), sort_keys=True, default=str)  # the quality record's settings change no trained number
         cached = Path(cache) / f"{hashlib.sha1(f'{key}{n_eval}{n_show}{seed}{adam}'.encode()).hexdigest()[:16]}.pt" \
             if cache is not None else None
         if key not in trained and cached is not None and cached.is_file():

@@ -44,6 +44,12 @@ def recipe_for(cls, profile: str | None, smoke: dict, **overrides):
 QUALITY_FIELDS = ("quality_every", "quality_n")  # recipe fields of the quality record: they change no training number
 
 
+def recipe_settings(recipe) -> dict:
+    """Everything in ``recipe`` that can change a trained number, as plain values: all fields but the quality
+    record's cadence. Two runs with equal settings (and seed) train the same networks."""
+    return {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
+
+
 def lr_decay_from(recipe) -> int | None:
     """``TrainConfig.lr_decay_from`` of a recipe with an ``lr_decay`` field: its last ``lr_decay`` of the steps decay.
 
