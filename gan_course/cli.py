@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import shlex
 import sys
 from pathlib import Path
 from typing import Callable
@@ -115,7 +116,7 @@ def _device(text: str) -> str:
 def _generator_options(parser: argparse.ArgumentParser, seed_help: str, device_help: str) -> None:
     """--checkpoint, --seed and --device: how `sample`, `translate` and `evaluate` find and run a generator."""
     parser.add_argument("--checkpoint", type=_path, default=None,
-                        help="a checkpoint or run folder written by `train` (default: the committed pretrained "
+                        help="a checkpoint or run folder written by `train` (default: the shipped pretrained "
                              "generator)")
     parser.add_argument("--seed", type=_seed, default=0, help=seed_help)
     parser.add_argument("--device", type=_device, default=None, help=device_help)
@@ -138,9 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="checkpoint folder (default: $GAN_COURSE_RUNS/PROFILE/MODEL, "
                             "with GAN_COURSE_RUNS=runs when unset)")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    train.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    train.add_argument("--seed", type=_seed, default=None,
+                       help="random seed (default 0; with --resume, the checkpoint's)")
     train.add_argument("--steps", type=_count(1, MAX_STEPS), default=None,
-                       help="train to this many steps instead of the profile's number")
+                       help="train to this many steps instead of the profile's number (with --resume, the "
+                            "checkpoint's target)")
     train.add_argument("--lr-scale", type=_positive_float(10.0), default=None,
                        help="multiply every learning rate of the recipe by this (e.g. 0.5 after a NaN stop); "
                             "a run may be resumed with another value")
@@ -175,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-pretrained", help="store a checkpoint's generator as the pretrained one")
     export.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
     export.add_argument("--checkpoint", type=_path, required=True,
-                        help="a checkpoint or run folder written by `train --profile full`")
+                        help="a run folder written by `train --profile full`, or its checkpoint.pt or best.pt")
+    export.add_argument("--last", action="store_true",
+                        help="export the run's last checkpoint instead of its best (lowest recorded FD)")
     export.add_argument("--force", action="store_true",
                         help="export even a smoke-profile or unfinished checkpoint (replaces the shipped generator)")
 
@@ -185,19 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_classifier_arguments(sub.add_parser(
         "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
     add_bench_arguments(sub.add_parser(
-        "bench", help="time the seed notes' loop against the course's engine, side by side"))
+        "bench", help="time a typical tutorial loop (DataLoader, per-image transforms) against the course's engine, side by side"))
     _add_experiment_parser(sub, device_help)
     _harden(sub.choices["train-classifier"], {"seed": _seed, "out_dir": _path, "device": _device})
     _harden(sub.choices["bench"], {
         "steps": _count(1, MAX_STEPS), "warmup": _count(0, MAX_STEPS), "batch_size": _count(1, MAX_BATCH),
         "repeats": _count(1, 100), "device": _device, "bar": _positive_float(), "eval_every": _count(1, MAX_STEPS),
         "n": _count(MIN_EVAL_N, MAX_EVAL_N, " (fewer images make FD noise)"), "run": _path})
+    progress = sub.add_parser("progress", help="list which exercises and concept questions pass, per chapter, "
+                                              "from your notebooks (read only)")
+    progress.add_argument("folder", nargs="?", type=_path, default=Path("student"),
+                          help="the folder of your chapter notebooks (default: student)")
+    progress.add_argument("--timeout", type=_positive_float(3600), default=60.0,
+                          help="seconds per exercise (default: 60)")
     sub.metavar = "{" + ",".join(sub.choices) + "}"  # every registered subcommand, in the order added
     return parser
 
 
 def _add_experiment_parser(sub, device_help: str) -> None:
-    """``experiment pix2pix-ablations`` and ``experiment cyclegan-variants``: the runs behind the committed results."""
+    """``experiment pix2pix-ablations`` and ``experiment cyclegan-variants``: the runs behind the shipped results."""
     from .profiles import PROFILES
     from .experiments import ABLATIONS_DIR
     from .experiments.cyclegan_variants import VARIANTS
@@ -209,9 +220,9 @@ def _add_experiment_parser(sub, device_help: str) -> None:
     pix2pix = runs.add_parser("pix2pix-ablations", help="train, measure and save chapter 6's pix2pix ablations",
                               description="Run chapter 6's pix2pix ablations and save their results.")
     pix2pix.add_argument("--profile", choices=PROFILES, default=None,
-                         help="smoke (seconds) or full (the committed results); default: $GAN_COURSE_PROFILE or full")
+                         help="smoke (seconds) or full (the shipped results); default: $GAN_COURSE_PROFILE or full")
     pix2pix.add_argument("--out", type=_path, default=ABLATIONS_DIR,
-                         help="where the results go (default: the committed ones, gan_course/assets/ablations)")
+                         help="where the results go (default: the shipped ones, gan_course/assets/ablations)")
     pix2pix.add_argument("--device", type=_device, default="cpu", help="cpu (default), cuda, cuda:N or mps")
     pix2pix.add_argument("--only", nargs="*", default=None, choices=list(ABLATIONS), metavar="NAME",
                          help=f"run only these ablations (by name: {', '.join(repr(a) for a in ABLATIONS)})")
@@ -222,9 +233,9 @@ def _add_experiment_parser(sub, device_help: str) -> None:
     cyclegan.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
                           help="which runs (default: all)")
     cyclegan.add_argument("--profile", choices=PROFILES, default=None,
-                          help="smoke (seconds) or full (the committed results); default: $GAN_COURSE_PROFILE or full")
+                          help="smoke (seconds) or full (the shipped results); default: $GAN_COURSE_PROFILE or full")
     cyclegan.add_argument("--out", type=_path, default=ABLATIONS_DIR,
-                          help="where the results go (default: the committed ones, gan_course/assets/ablations)")
+                          help="where the results go (default: the shipped ones, gan_course/assets/ablations)")
     cyclegan.add_argument("--runs", type=_path, default=None, help="checkpoint folder (default: $GAN_COURSE_RUNS)")
     cyclegan.add_argument("--device", type=_device, default=None, help=device_help)
     runs.metavar = "{" + ",".join(runs.choices) + "}"
@@ -248,7 +259,8 @@ def cmd_train(args) -> int:
     from .profiles import check_profile, current_profile
     from .recipes import get_model
     from .runtime import describe_machine, get_device
-    from .training import CHECKPOINT_NAME, is_learning_rate, load_checkpoint
+    from .recipes.common import scale_learning_rates
+    from .training import CHECKPOINT_NAME, load_checkpoint
 
     entry = get_model(args.model)
     profile = check_profile(args.profile) if args.profile else current_profile()
@@ -263,33 +275,49 @@ def cmd_train(args) -> int:
                 raise CourseError(f"{checkpoint} already exists: pass --resume to continue it, "
                                   "or --out to start a new run elsewhere")
             recipe = entry.recipe.for_profile(profile)
-            if args.steps is not None:
-                recipe = dataclasses.replace(recipe, steps=args.steps)
-            if args.lr_scale is not None:
-                recipe = dataclasses.replace(recipe, **{
-                    f.name: getattr(recipe, f.name) * args.lr_scale for f in dataclasses.fields(recipe)
-                    if is_learning_rate(f.name) and isinstance(getattr(recipe, f.name), float)})
-            trainer = entry.build(recipe, device, out, seed=args.seed)
-            trainer.progress_file = sys.stdout  # stderr is for the one line of an error
-            print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
-                  f"checkpoints in {out}", flush=True)
+            # --resume continues the run the checkpoint describes (seed, step target, learning rates),
+            # unless an option changes one explicitly
+            found = _resume_settings(load_checkpoint(checkpoint), recipe) if args.resume and checkpoint.exists() \
+                else {}
+            seed = args.seed if args.seed is not None else found.get("seed", 0)
+            steps = args.steps if args.steps is not None else found.get("steps")
+            if steps is not None:
+                recipe = dataclasses.replace(recipe, steps=steps)
+            scale = args.lr_scale or 1.0  # the learning rates relative to the recipe's
+            if args.lr_scale is not None:  # the learning rates only (role "lr"), never lr_decay (a fraction)
+                recipe = scale_learning_rates(recipe, args.lr_scale)
+            elif found.get("rates"):
+                name, rate = next(iter(found["rates"].items()))
+                scale = rate / getattr(recipe, name) if getattr(recipe, name) else 1.0
+                recipe = dataclasses.replace(recipe, **found["rates"])
+
+            def command(resume: bool, lr_scale: float | None = args.lr_scale) -> str:
+                """The complete, shell-quoted command that trains this same run (again, or on)."""
+                words = ["python", "-m", "gan_course", "train", args.model, "--profile", profile, "--out", str(out),
+                         "--seed", str(seed), "--steps", str(recipe.steps)]
+                words += ["--lr-scale", repr(float(lr_scale))] if lr_scale is not None else []
+                words += ["--device", args.device] if args.device else []
+                return shlex.join(words + (["--resume"] if resume else []))
+
             try:
+                trainer = entry.build(recipe, device, out, seed=seed)
+                trainer.progress_file = sys.stdout  # stderr is for the one line of an error
+                print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
+                      f"checkpoints in {out}", flush=True)
                 history = trainer.fit(resume=args.resume)
             except KeyboardInterrupt:
-                again = f"python -m gan_course train {args.model} --profile {profile} --out {out} --resume"
-                saved = (f"the checkpoint at step {load_checkpoint(checkpoint)['step']} is kept"
-                         if checkpoint.exists() else "no checkpoint was written yet")
-                raise KeyboardInterrupt(f"{saved}; continue with: {again}") from None
+                if not checkpoint.exists():
+                    raise KeyboardInterrupt(f"no checkpoint was written yet; start again with: "
+                                            f"{command(resume=False)}") from None
+                step = _checkpoint_step(checkpoint)
+                kept = f"the checkpoint at step {step}" if step is not None else f"the checkpoint {checkpoint}"
+                raise KeyboardInterrupt(f"{kept} is kept; continue with: {command(resume=True)}") from None
             except TrainingDiverged as exc:
-                same = "".join(f" {flag} {value}" for flag, value in (
-                    ("--seed", args.seed or None), ("--steps", args.steps), ("--device", args.device)) if value)
-                resume = (f"python -m gan_course train {args.model} --profile {profile} --out {out}{same} --resume "
-                          f"--lr-scale {(args.lr_scale or 1.0) / 2:g}")
                 first = str(exc).split(". Likely cause")[0]
+                lower = command(resume=checkpoint.exists(), lr_scale=float(f"{scale / 2:.6g}"))
                 kept = (f"the last good checkpoint (step {trainer.step}) is kept; resume it with a lower learning "
-                        f"rate: {resume}" if checkpoint.exists()
-                        else "no checkpoint was written yet; start again with a lower learning rate: "
-                        + resume.replace(" --resume", ""))
+                        f"rate: {lower}" if checkpoint.exists()
+                        else f"no checkpoint was written yet; start again with a lower learning rate: {lower}")
                 raise CourseError(f"{first}; {kept}") from None
     except BaseException:
         if created:  # leave no empty folder behind for a run that never started
@@ -301,12 +329,48 @@ def cmd_train(args) -> int:
     last = {k: v[-1] for k, v in history.items() if k != "step" and v}
     print(f"done: step {trainer.step}, {trainer.train_seconds:.1f} s of training; last step: "
           + ", ".join(f"{k}={v:.3f}" for k, v in last.items()))
+    best = trainer.best_summary()
+    if best is not None:
+        print(f"quality: {best}" + (f"; the best is kept in {best.best_path}" if best.best_path else ""))
     print(f"run folder: {out} (pass it to --checkpoint)")
     return 0
 
 
+def _resume_settings(state: dict, recipe) -> dict:
+    """What a checkpoint says about its run, where well-formed: ``seed``, ``steps`` (its target), ``rates``.
+
+    ``rates`` are its learning rates (role ``"lr"``) by recipe field. Anything malformed
+    is left out here: the trainer's own check then refuses the checkpoint with the reason.
+    """
+    from .recipes.common import fields_with_role
+
+    hparams = state.get("hparams") if isinstance(state.get("hparams"), dict) else {}
+    found: dict = {"rates": {}}
+    seed, target = hparams.get("seed"), state.get("target_steps")
+    if type(seed) is int and 0 <= seed <= MAX_SEED:
+        found["seed"] = seed
+    if type(target) is int and 1 <= target <= MAX_STEPS:
+        found["steps"] = target
+    for name in fields_with_role(recipe, "lr"):
+        rate = hparams.get(name)
+        if type(rate) is float and math.isfinite(rate) and rate > 0:
+            found["rates"][name] = rate
+    return found
+
+
+def _checkpoint_step(path: Path) -> int | None:
+    """The step of the checkpoint at ``path``, or ``None`` when there is none (or it cannot be read)."""
+    from .training import load_checkpoint
+
+    try:
+        step = load_checkpoint(path)["step"] if path.is_file() else None
+    except (CourseError, OSError):
+        return None
+    return step if type(step) is int else None
+
+
 def _generator(entry, model: str, checkpoint: Path | None, device) -> torch.nn.Module:
-    """The generator of ``checkpoint``, or the committed pretrained one (SHA-256 checked)."""
+    """The generator of ``checkpoint``, or the shipped pretrained one (SHA-256 checked)."""
     from .training import load_checkpoint
 
     if checkpoint is None:
@@ -417,7 +481,7 @@ def translate(model: str, n: int, direction: str = "AtoB", checkpoint: str | Pat
 
     entry, fn = _translator(model)
     device = torch.device(device)
-    if checkpoint is None:  # the committed generator, checked against its SHA-256
+    if checkpoint is None:  # the shipped generator, checked against its SHA-256
         from .pretrained import load_pretrained
 
         G = load_pretrained(model, device)
@@ -449,7 +513,7 @@ def cmd_evaluate(args) -> int:
     entry = get_model(args.model)
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
-    source = str(args.checkpoint) if args.checkpoint else "the committed pretrained generator"
+    source = str(args.checkpoint) if args.checkpoint else "the shipped pretrained generator"
     report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed, ladder=not args.no_ladder)
     print(f"{args.model} ({source}), {report.n} generated images vs real FashionMNIST test images")
     print(report.table)
@@ -459,9 +523,14 @@ def cmd_evaluate(args) -> int:
 def cmd_export_pretrained(args) -> int:
     from .pretrained import export_generator
 
-    record = export_generator(args.model, args.checkpoint, force=args.force)
+    record = export_generator(args.model, args.checkpoint, force=args.force, last=args.last)
     replaced = f"; it replaced {record['replaced']}" if record["replaced"] else ""
-    print(f"wrote {record['file']} ({record['bytes'] / 2**20:.2f} MB, step {record['step']}, "
+    fd = f", FD {record['fd']:.2f}" if "fd" in record else ""
+    which = f"the run's {record['chosen']} checkpoint, step {record['step']}{fd}"
+    if record["step"] != record["last_step"]:
+        which += f"; the last is step {record['last_step']}" + (
+            f", FD {record['last_fd']:.2f}" if "last_fd" in record else "")
+    print(f"wrote {record['file']} ({record['bytes'] / 2**20:.2f} MB, {which}, "
           f"sha256 {record['sha256'][:12]}…) and updated the manifest{replaced}")
     return 0
 
@@ -513,10 +582,16 @@ def cmd_experiment(args) -> int:
     return 0
 
 
+def cmd_progress(args) -> int:
+    from .exercises.progress import main as progress_main
+
+    return progress_main(args.folder, args.timeout)
+
+
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "translate": cmd_translate,
             "export-pretrained": cmd_export_pretrained,
             "train-classifier": cmd_train_classifier,
-            "bench": cmd_bench, "experiment": cmd_experiment}
+            "bench": cmd_bench, "experiment": cmd_experiment, "progress": cmd_progress}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -531,11 +606,14 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"argument --{dest.replace('_', '-')}: expected one value, got {value or 'none'} "
                          f"(see `python -m gan_course {args.command} --help`)")
     try:
+        from .settings import read_settings
+
+        read_settings()  # every GAN_COURSE_* variable, checked before any work: a bad value is one line
         return COMMANDS[args.command](args)
     except CourseError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt as exc:
-        detail = str(exc) or "the last checkpoint is kept; continue with --resume"
+        detail = str(exc) or "stopped before the command finished: run it again"
         print(f"interrupted: {detail}", file=sys.stderr)
         return 130
     except MemoryError:

@@ -19,7 +19,8 @@ from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
 from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
 from .io import to_plain
-from .training import is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of
+from .training import (is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of,
+                       run_checkpoints)
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
@@ -53,19 +54,31 @@ def _describe(record: dict | None, path: Path) -> str:
 
 
 def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = PRETRAINED_DIR,
-                     force: bool = False) -> dict:
-    """Write ``MODEL.pt`` (G's weights in float16) from a Trainer checkpoint and record it in the manifest.
+                     force: bool = False, last: bool = False) -> dict:
+    """Write ``MODEL.pt`` (G's weights in float16) from a Trainer run and record it in the manifest.
 
-    A checkpoint that is not a finished run of the full recipe (a smoke run, other
-    settings, fewer steps than the recipe's) is refused unless ``force``; one with
-    NaN or infinite weights always. The record returned has ``replaced``: what the
+    ``checkpoint`` is a run folder, its ``checkpoint.pt`` or its ``best.pt``. The
+    run's best checkpoint (lowest recorded FD, ``best.pt``) is exported when it has
+    one, its last with ``last=True``; the manifest records which (``chosen``), its
+    ``step`` and ``fd``, and the last step's (``last_step``, ``last_fd``).
+    A run that is not a finished run of the full recipe (a smoke run, other
+    settings, fewer steps than the recipe's) is refused unless ``force``; NaN or
+    infinite weights always. The record returned has ``replaced``: what the
     export replaced (``None`` if nothing).
     """
     from .recipes import model_hparams
+    from .recipes.common import roles_of
 
     entry = get_model(model)
-    state = load_checkpoint(checkpoint)
-    G = entry.generator_from_checkpoint(state, checkpoint)
+    last_path, best_path = run_checkpoints(checkpoint)
+    state = load_checkpoint(last_path)  # the run as it ended: its settings, step and quality record
+    chosen, source = state, last_path
+    if not last and best_path is not None and best_path != last_path:
+        chosen, source = load_checkpoint(best_path), best_path
+        if not _same_run(chosen, state, roles_of(entry.recipe)):
+            raise CourseError(f"{best_path} is not from the same run as {last_path} (other model or settings): "
+                              "delete it, or pass --last to export the last checkpoint")
+    G = entry.generator_from_checkpoint(chosen, source)
     out_dir = Path(out_dir)
     path = out_dir / f"{model}.pt"
     manifest_path = out_dir / MANIFEST.name
@@ -76,12 +89,13 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
         full = entry.recipe.for_profile("full")
         seed = (state.get("hparams") or {}).get("seed", 0)
         expected = model_hparams(full, seed)
-        theirs = {k: v for k, v in (state.get("hparams") or {}).items() if not is_learning_rate(k)}
-        ours = {k: v for k, v in expected.items() if not is_learning_rate(k)}
+        roles = roles_of(full)  # the learning rates (role "lr") may differ: a resume may have lowered them
+        theirs = {k: v for k, v in (state.get("hparams") or {}).items() if not is_learning_rate(k, roles)}
+        ours = {k: v for k, v in expected.items() if not is_learning_rate(k, roles)}
         problem = None
         if to_plain(theirs) != to_plain(ours):
             smoke = {k: v for k, v in model_hparams(entry.recipe.for_profile("smoke"), seed).items()
-                     if not is_learning_rate(k)}
+                     if not is_learning_rate(k, roles)}
             problem = ("was trained with the smoke profile" if to_plain(theirs) == to_plain(smoke)
                        else "was trained with settings other than the full recipe's")
         elif int(state.get("step", 0)) < full.steps:
@@ -96,16 +110,21 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
     if bad:
         raise CourseError(f"{checkpoint} holds NaN or infinite generator weights ({bad}), or weights too large "
                           "for float16: export a checkpoint of a healthy run")
-    atomic_save({"format": FORMAT, "model": model, "tag": entry.tag, "hparams": state["hparams"],
-                 "step": state["step"], "weights": weights}, path, what="pretrained generator")
+    atomic_save({"format": FORMAT, "model": model, "tag": entry.tag, "hparams": chosen["hparams"],
+                 "step": chosen["step"], "weights": weights}, path, what="pretrained generator")
     size = path.stat().st_size
     if size > MAX_BYTES:
         path.unlink()
         raise CourseError(f"the {model} generator takes {size / 2**20:.1f} MB in float16, over the "
                           f"{MAX_BYTES / 2**20:.0f} MB limit: shrink the model")
-    record = {"file": path.name, "sha256": sha256_of(path), "bytes": size, "step": int(state["step"]),
-              "train_seconds": round(float(state.get("train_seconds", 0.0)), 1), "dtype": "float16"}
+    record = {"file": path.name, "sha256": sha256_of(path), "bytes": size, "step": int(chosen["step"]),
+              "train_seconds": round(float(chosen.get("train_seconds", 0.0)), 1), "dtype": "float16",
+              "chosen": "best" if source == best_path else "last", "last_step": int(state["step"])}
     quality = quality_record_of(state)
+    fds = dict(zip(quality["step"], quality["fd"]))
+    for key, step in (("fd", record["step"]), ("last_fd", record["last_step"])):
+        if step in fds:
+            record[key] = round(float(fds[step]), 3)
     if quality["fd"]:  # the run's FD against training time, for chapters that skip training (and chapter 4)
         record["quality"] = {"step": quality["step"],
                              "train_seconds": [round(float(v), 2) for v in quality["train_seconds"]],
@@ -115,8 +134,17 @@ def export_generator(model: str, checkpoint: str | Path, out_dir: str | Path = P
     return {**record, "replaced": replaced}
 
 
+def _same_run(a: dict, b: dict, roles: dict) -> bool:
+    """Whether two checkpoints come from one run: the same tag and settings (learning rates may differ)."""
+    def settings(state):
+        hparams = state.get("hparams") if isinstance(state.get("hparams"), dict) else {}
+        return to_plain({k: v for k, v in hparams.items() if not is_learning_rate(k, roles)})
+
+    return a.get("tag") == b.get("tag") and settings(a) == settings(b)
+
+
 def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED_DIR) -> torch.nn.Module:
-    """The committed generator for ``model``, verified against the manifest, in eval mode (float32)."""
+    """The shipped generator for ``model``, verified against the manifest, in eval mode (float32)."""
     entry = get_model(model)
     directory = Path(directory)
     manifest_path = directory / MANIFEST.name
@@ -142,7 +170,7 @@ def load_pretrained(model: str, device="cpu", directory: str | Path = PRETRAINED
 
 
 def pretrained_quality(model: str, directory: str | Path = PRETRAINED_DIR) -> dict | None:
-    """The quality record (``step``, ``train_seconds``, ``fd``) of the run behind the committed ``model`` generator.
+    """The quality record (``step``, ``train_seconds``, ``fd``) of the run behind the shipped ``model`` generator.
 
     ``None`` when the generator was exported before runs kept records, or none is shipped.
     """
@@ -155,7 +183,7 @@ def pretrained_quality(model: str, directory: str | Path = PRETRAINED_DIR) -> di
 
 def quality_record(trainer, model: str) -> dict | None:
     """A chapter's quality record: its own run's (``trainer.quality_record``) if it trained, else the one
-    stored with the committed generator (``None`` if neither has one)."""
+    stored with the shipped generator (``None`` if neither has one)."""
     if trainer is not None and trainer.quality_record.get("fd"):
         return trainer.quality_record
     return pretrained_quality(model)
@@ -165,15 +193,15 @@ def use_pretrained_default() -> bool:
     """The chapters' ``USE_PRETRAINED`` switch: ``$GAN_COURSE_PRETRAINED`` set to 1/true/yes.
 
     An instructor sets it once (``%env GAN_COURSE_PRETRAINED=1`` or in the shell)
-    and every chapter loads its committed generator instead of training.
+    and every chapter loads its shipped generator instead of training.
     """
     return os.environ.get("GAN_COURSE_PRETRAINED", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def train_or_load(trainer, model: str, use_pretrained: bool, resume: bool = True):
-    """The chapters' training cell: ``trainer.fit()``, or the committed generator instead.
+    """The chapters' training cell: ``trainer.fit()``, or the shipped generator instead.
 
-    With ``use_pretrained`` the committed weights (SHA-256 checked) are copied
+    With ``use_pretrained`` the shipped weights (SHA-256 checked) are copied
     *into the trainer's own generator*, so every later cell that uses ``G`` works
     unchanged; there is no training history then, and ``None`` is returned.
     Otherwise training runs (resuming from the run's checkpoint when there is

@@ -7,22 +7,21 @@ run exercises every line a ``full`` run does.
 
 from __future__ import annotations
 
-import os
 from typing import TypeVar
 
 from .errors import CourseError
+from .settings import PROFILE, read
 
-ENV_VAR = "GAN_COURSE_PROFILE"
-PROFILES = ("smoke", "full")
-DEFAULT = "full"
+ENV_VAR = PROFILE.name  # "GAN_COURSE_PROFILE"
+PROFILES = PROFILE.values  # ("smoke", "full")
+DEFAULT = PROFILE.default  # "full"
 
 T = TypeVar("T")
 
 
 def current_profile() -> str:
-    """The active profile: ``$GAN_COURSE_PROFILE`` or ``full`` when unset."""
-    value = os.environ.get(ENV_VAR, "").strip() or DEFAULT
-    return check_profile(value)
+    """The active profile: ``$GAN_COURSE_PROFILE`` or ``full`` when unset (read by :mod:`gan_course.settings`)."""
+    return read(PROFILE)
 
 
 def check_profile(value: str) -> str:

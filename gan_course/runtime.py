@@ -17,6 +17,7 @@ import torch
 
 from .errors import CourseError
 from .profiles import current_profile
+from .settings import DEVICE, PRECISION, read
 
 
 def seed_everything(seed: int) -> None:
@@ -55,7 +56,7 @@ def in_engine_step() -> bool:
     return _ENGINE_STEPS > 0
 
 
-DEVICE_ENV = "GAN_COURSE_DEVICE"
+DEVICE_ENV = DEVICE.name  # "GAN_COURSE_DEVICE"
 
 
 def available_devices() -> list[str]:
@@ -133,7 +134,7 @@ def get_device(prefer: str | None = None) -> torch.device:
     """
     if prefer is not None and str(prefer).strip():
         return check_device(prefer, "device")
-    name = os.environ.get(DEVICE_ENV, "").strip()
+    name = read(DEVICE)  # None when unset
     if name:
         return check_device(name, f"device in {DEVICE_ENV}")
     if torch.cuda.is_available():
@@ -174,9 +175,9 @@ class Precision:
         return f"autocast {name}" + (" + GradScaler" if self.use_grad_scaler else "")
 
 
-PRECISION_ENV = "GAN_COURSE_PRECISION"
+PRECISION_ENV = PRECISION.name  # "GAN_COURSE_PRECISION"
 #: What ``$GAN_COURSE_PRECISION`` may say. ``auto`` (the default) is what :func:`precision_for` picks by itself.
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = PRECISION.values  # ("auto", "fp32", "bf16", "fp16")
 
 
 def precision_for(device: torch.device, choice: str | None = None) -> Precision:
@@ -194,10 +195,9 @@ def precision_for(device: torch.device, choice: str | None = None) -> Precision:
     * ``fp16``: float16 autocast with a GradScaler, the path a T4 takes; on a
       newer GPU this reproduces Colab's numerics. CUDA only.
     """
-    choice = (choice or os.environ.get(PRECISION_ENV, "") or "auto").strip().lower()
+    choice = (choice or "").strip().lower() or read(PRECISION)  # the variable: refused there if unknown
     if choice not in PRECISIONS:
-        raise CourseError(f"unknown precision {choice!r} in {PRECISION_ENV}: use one of {', '.join(PRECISIONS)} "
-                          "(or unset it for auto)")
+        raise CourseError(f"unknown precision {choice!r}: use one of {', '.join(PRECISIONS)}")
     if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
         return Precision(device.type, None, use_grad_scaler=False)
     if choice == "bf16":
@@ -258,7 +258,58 @@ def notebook_setup(seed: int = 0) -> torch.device:
     return device
 
 
-def source_markdown(obj, open: bool = False) -> str:
+def without_checks(source: str) -> tuple[str, int]:
+    """``source`` with its argument checks left out, and how many lines were hidden.
+
+    A check is an ``if`` statement (no ``else``) whose body ends by raising, an
+    ``assert``, or a method named ``__post_init__`` or ``_check*``/``_validate*``:
+    the guard rails that give a user one clear line, which a chapter does not need
+    to show. Each run of hidden lines becomes one comment, so the listing still
+    says that something is there.
+    """
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return source, 0
+
+    def is_check(node) -> bool:
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.If) and not node.orelse and node.body and isinstance(node.body[-1], ast.Raise):
+            return True
+        return isinstance(node, ast.FunctionDef) and (node.name == "__post_init__"
+                                                        or node.name.startswith(("_check", "_validate")))
+
+    drop: set[int] = set()  # 0-based line numbers
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            for child in node.body:
+                if is_check(child):
+                    first = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                    drop.update(range(first - 1, child.end_lineno))
+    if not drop:
+        return source, 0
+    lines = source.rstrip("\n").split("\n")
+    out, count, i = [], 0, 0
+    while i < len(lines):
+        if i not in drop:
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (j in drop or (not lines[j].strip() and j + 1 in drop)):
+            j += 1
+        indent = lines[i][:len(lines[i]) - len(lines[i].lstrip())]
+        out.append(f"{indent}# ... {j - i} line{'s' if j - i != 1 else ''} of argument checks (engine appendix)")
+        count += j - i
+        i = j
+    return "\n".join(out), count
+
+
+def source_markdown(obj, open: bool = False, idea_only: bool = False) -> str:
     """The source of ``obj`` as Markdown: a collapsed ``<details>`` block whose one-line summary
     names the object, its length and the first line of its docstring, around a fenced listing.
 
@@ -268,6 +319,8 @@ def source_markdown(obj, open: bool = False) -> str:
     import html
 
     source = inspect.getsource(obj)
+    if idea_only:  # the idea, without the argument checks (see without_checks)
+        source, _ = without_checks(source)
     name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
     lines = source.rstrip("\n").count("\n") + 1
     doc = (inspect.getdoc(obj) or "").strip().split("\n")[0]
@@ -284,19 +337,21 @@ def source_markdown(obj, open: bool = False) -> str:
             f"{fence}python\n{source.rstrip()}\n{fence}\n\n</details>")
 
 
-def show_source(obj, open: bool = False) -> None:
+def show_source(obj, open: bool = False, idea_only: bool = False) -> None:
     """Display the source of a package function or class in a notebook.
 
     The chapters call this instead of copying code: what you read is exactly
     what runs. The listing is collapsed behind a one-line summary (click to
-    read it); ``open=True`` shows it expanded.
+    read it); ``open=True`` shows it expanded. ``idea_only=True``
+    leaves out the argument checks (each run of them becomes one comment line): the
+    chapters show the idea, the engine appendix the guard rails.
     """
     try:
         from IPython.display import Markdown, display
     except ImportError:  # plain Python
-        print(inspect.getsource(obj))
+        print(without_checks(inspect.getsource(obj))[0] if idea_only else inspect.getsource(obj))
         return
-    display(Markdown(source_markdown(obj, open=open)))
+    display(Markdown(source_markdown(obj, open=open, idea_only=idea_only)))
 
 
 DRIVE_MOUNT = "/content/drive"

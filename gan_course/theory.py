@@ -183,6 +183,41 @@ def check_theory(data: Mixture1D, model: Mixture1D, n: int = 20001) -> TheoryChe
     return TheoryCheck(jsd=jsd, value_at_optimum=value, predicted=-LOG4 + 2 * jsd)
 
 
+@dataclass
+class NonSaturatingCheck:
+    """What the non-saturating generator loss measures at the optimal discriminator (quadrature)."""
+
+    loss: float  # E_{p_g}[-log D*(x)]: the non-saturating loss, population version
+    kl_reverse: float  # KL(p_g ‖ p_data) in nats
+    jsd: float  # JSD(p_data ‖ p_g) in nats
+    real_term: float  # E_{p_data}[log D*(x)]: depends on G only through D*, not through G's samples
+
+    @property
+    def predicted(self) -> float:
+        """KL(p_g ‖ p_data) - 2 JSD + log 4 + E_data[log D*]: equal to ``loss``."""
+        return self.kl_reverse - 2 * self.jsd + LOG4 + self.real_term
+
+    @property
+    def gap(self) -> float:
+        return abs(self.loss - self.predicted)
+
+
+def check_nonsaturating(data: Mixture1D, model: Mixture1D, n: int = 20001) -> NonSaturatingCheck:
+    """The non-saturating loss at D* against KL(p_g ‖ p_data) - 2 JSD, for two 1-D mixtures.
+
+    With D* = p_data / (p_data + p_g), log((1 - D*) / D*) = log(p_g / p_data), which gives
+    E_g[-log D*] = KL(p_g ‖ p_data) - 2 JSD(p_data ‖ p_g) + log 4 + E_data[log D*]
+    (Arjovsky & Bottou, 2017). The last term does not move G's samples, so with D held
+    at D* the generator's gradient is that of KL(p_g ‖ p_data) - 2 JSD.
+    """
+    x = quadrature_grid(data, model, n=n)
+    p, q = data.pdf(x), model.pdf(x)
+    d, one_minus_d = optimal_discriminator(p, q), optimal_discriminator(q, p)
+    loss = -integrate(_xlogy(_clean(q), d), x)
+    return NonSaturatingCheck(loss=loss, kl_reverse=kl_divergence(q, p, x), jsd=js_divergence(p, q, x),
+                              real_term=integrate(_xlogy(_clean(p), d), x))
+
+
 def jsd_sweep(data: Mixture1D, shifts: Sequence[float], std: float, n: int = 20001) -> dict[str, np.ndarray]:
     """Move p_g = N(shift, std²) across the axis; JSD and V(G, D*) at each shift.
 

@@ -9,7 +9,8 @@ Each returns a dict of scalar tensors to log (``loss_d_real``, ``loss_d_fake``,
 ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z)), ``loss_g``, ...). The engine
 alternates them and adds what every real training run needs:
 
-* a ``tqdm.auto`` progress bar with the live losses;
+* a ``tqdm.auto`` progress bar with the live losses, which goes away when
+  ``fit()`` ends and leaves one summary line;
 * a per-step history (the step functions' values plus each optimiser's
   gradient norm);
 * a grid from fixed noise every ``sample_every`` steps;
@@ -18,8 +19,12 @@ alternates them and adds what every real training run needs:
   spent measuring is not counted);
 * atomic checkpoints (temp file + rename) with models, optimisers, loss scalers,
   RNG states, data position, step, history and sample grids;
+* the best checkpoint as well: with a quality record, ``best.pt`` beside
+  ``checkpoint.pt`` holds the state at the lowest FD so far
+  (``trainer.best_summary()`` says where it came);
 * resume from the latest checkpoint, bitwise identical to an uninterrupted run
-  on the CPU;
+  on the CPU, and only when every part of it fits this trainer (checked before
+  anything in memory changes);
 * a clear stop when a loss turns NaN or infinite, keeping the last good
   checkpoint and putting the networks in memory back to it;
 * a run lock: one process at a time trains into a run folder;
@@ -70,14 +75,17 @@ from .runtime import Precision, engine_step, eval_mode, precision_for
 
 CHECKPOINT_FORMAT = 1
 CHECKPOINT_NAME = "checkpoint.pt"
+BEST_NAME = "best.pt"  # beside checkpoint.pt: the checkpoint with the lowest recorded FD
 QUALITY_KEYS = ("step", "train_seconds", "fd")  # the columns of a quality record (as in gan_course.metrics.quality)
 
 StepFn = Callable[[tuple, "StepContext"], dict]
 
 
-def is_learning_rate(key: str) -> bool:
-    """Settings a resume may change (``lr``, ``lr_d``, ``lr_g``, ...): lowering one is the fix for a NaN stop."""
-    return key == "lr" or key.startswith("lr_") or key.endswith("_lr")
+def is_learning_rate(key: str, roles: dict[str, str]) -> bool:
+    """Whether setting ``key`` is a learning rate: its declared role in ``roles`` (``{setting: role}``, as
+    :func:`~gan_course.recipes.common.roles_of` gives) is ``"lr"``. The only settings a resume may change:
+    lowering one is the fix for a NaN stop. The name decides nothing (``lr_decay`` is a fraction)."""
+    return roles.get(key) == "lr"
 
 
 def nonfinite_tensor(tree, prefix: str = "") -> str | None:
@@ -312,6 +320,10 @@ class Trainer:
     tag, hparams:
         Identify the model and its configuration; a checkpoint made with other
         values is refused instead of being loaded into the wrong network.
+    roles:
+        The declared role of each ``hparams`` key (``{key: role}``, from the recipe's
+        :func:`~gan_course.recipes.common.roles_of`): a resume may change only those of
+        role ``"lr"``. Without roles, every key must match.
     device, precision:
         Default to the networks' device and :func:`~gan_course.runtime.precision_for` it.
     fast_adam:
@@ -323,12 +335,14 @@ class Trainer:
                  d_step: StepFn, g_step: StepFn, batches: Batches, config: TrainConfig,
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
-                 precision: Precision | None = None, quality=None, fast_adam: bool | None = None):
+                 precision: Precision | None = None, quality=None, fast_adam: bool | None = None,
+                 roles: dict[str, str] | None = None):
         self.modules, self.optimizers = modules, optimizers
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.tag, self.hparams = tag, dict(hparams or {})
+        self.roles = dict(roles or {})  # {hparams key: role}: which settings a resume may change
         self.device = device or next(iter(modules.values())).parameters().__next__().device
         self.ctx = StepContext(precision or precision_for(self.device), optimizers)
         fast_adam = fast_adam_requested() if fast_adam is None else fast_adam
@@ -341,6 +355,7 @@ class Trainer:
         self.quality = quality  # a QualityProbe, or None
         self.quality_record: dict[str, list] = {k: [] for k in QUALITY_KEYS}  # (step, train_seconds, fd) columns
         self.train_seconds = 0.0  # wall time spent in fit(), summed over resumes
+        self._best: dict | None = None  # {"step", "fd"} of best.pt: the lowest FD recorded so far
         self._d_wins_run = 0
         self._warned_d_wins = False
         # What a failed or interrupted fit() goes back to: the checkpoint path this run last wrote
@@ -353,6 +368,19 @@ class Trainer:
     @property
     def checkpoint_path(self) -> Path | None:
         return self.out_dir / CHECKPOINT_NAME if self.out_dir is not None else None
+
+    @property
+    def best_path(self) -> Path | None:
+        """``best.pt`` beside the checkpoint: the state at the lowest FD recorded so far (same format)."""
+        return self.out_dir / BEST_NAME if self.out_dir is not None else None
+
+    def best_summary(self) -> "BestSummary | None":
+        """Where this run's lowest FD came and how the last measurement compares (``None`` without a record).
+
+        ``print(trainer.best_summary())`` gives "best at step S (FD x), last at step T (FD y)";
+        ``.as_dict()`` gives the numbers.
+        """
+        return best_summary(self.quality_record, self.best_path)
 
     # ------------------------------------------------------------------ loop
     def fit(self, resume: bool = True) -> dict[str, list[float]]:
@@ -423,7 +451,11 @@ class Trainer:
 
         pending: list[dict[str, torch.Tensor]] = []
         start = time.perf_counter()
-        bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step", file=self.progress_file)
+        first_step, began = self.step, start
+        # leave=False: the live bar goes away when fit() ends and one summary line stays (none in the command
+        # line, which prints its own); nothing left to train shows no bar at all
+        bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step", file=self.progress_file,
+                   leave=False, disable=self.step >= cfg.steps)
         interrupt = _DeferredInterrupt()
         try:
             start = self._quality_hook(start)  # the untrained networks' FD at step 0
@@ -472,7 +504,18 @@ class Trainer:
         finally:
             bar.close()
         self.train_seconds += time.perf_counter() - start
+        if self.progress_file is None and self.step > first_step:
+            print(self._summary_line(self.step - first_step, time.perf_counter() - began))
         return self.history
+
+    def _summary_line(self, trained: int, seconds: float) -> str:
+        """The one line a finished fit() leaves: steps, time, the last losses and the best FD so far."""
+        last = {k: v[-1] for k, v in self.history.items()
+                if v and k != "step" and not k.startswith(("grad_norm", "amp_skipped"))}
+        line = (f"{self.tag}: step {self.step}/{self.config.steps} ({trained} steps in {seconds:.1f} s); "
+                + ", ".join(f"{k}={v:.3f}" for k, v in last.items()))
+        best = self.best_summary()
+        return line + (f"; {best}" if best is not None else "")
 
     def _set_learning_rates(self, factor: float) -> None:
         """Every optimiser's learning rate = ``factor`` x the rate it was built with."""
@@ -559,10 +602,20 @@ class Trainer:
         return time.perf_counter()
 
     def record_quality(self) -> float:
-        """Measure the probe now and append ``(step, train_seconds, fd)`` to ``quality_record``."""
+        """Measure the probe now and append ``(step, train_seconds, fd)`` to ``quality_record``.
+
+        A finite FD lower than every one before it becomes the best: ``best.pt`` is
+        written beside the checkpoint (atomically, the same format), so a run keeps
+        its best state as well as its last.
+        """
         fd = self.quality.measure(self.modules, self.device)
-        for key, value in zip(QUALITY_KEYS, (self.step, round(self.train_seconds, 3), fd)):
+        seconds = math.floor(self.train_seconds * 1000) / 1000  # ms, rounded down: never past the run's total
+        for key, value in zip(QUALITY_KEYS, (self.step, seconds, fd)):
             self.quality_record[key].append(value)
+        if math.isfinite(fd) and (self._best is None or fd < self._best["fd"]):
+            self._best = {"step": self.step, "fd": float(fd)}
+            if self.best_path is not None:
+                atomic_save(self.state_dict(), self.best_path, what="best checkpoint")
         return fd
 
     @torch.no_grad()
@@ -585,6 +638,8 @@ class Trainer:
             "tag": self.tag,
             "hparams": self.hparams,
             "step": self.step,
+            "target_steps": self.config.steps,  # what --resume continues to, unless told otherwise
+            "best": dict(self._best) if self._best else None,  # the lowest recorded FD: {"step", "fd"}
             "train_seconds": self.train_seconds,
             "modules": {k: m.state_dict() for k, m in self.modules.items()},
             "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
@@ -613,25 +668,36 @@ class Trainer:
         return atomic_save(self.state_dict(), path, what="checkpoint")
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Restore everything :meth:`state_dict` saved; refuse another model's checkpoint.
+        """Restore everything :meth:`state_dict` saved, all or nothing; refuse a checkpoint that does not fit.
 
-        Learning rates may differ from the checkpoint's (lowering them is the fix
+        Every part is checked first (:func:`check_checkpoint_fits`: weights, optimiser
+        states, scalers, random states, step, history, ...): a part that does not fit
+        raises one :class:`CheckpointError` naming it, and the trainer is left as it
+        was. Learning rates may differ from the checkpoint's (lowering them is the fix
         for a NaN stop): the optimisers keep this trainer's learning rates.
         """
         path = checkpoint_file(path)
         state = load_checkpoint(path)
         if state.get("tag") != self.tag:
             raise CheckpointError(
-                f"{path} was made for {state.get('tag')!r}, not {self.tag!r}: "
+                f"{str(path)} was made for {str(state.get('tag'))[:60]!r}, not {self.tag!r}: "
                 "choose another output folder or delete the old checkpoint")
+        if not isinstance(state.get("hparams") or {}, dict):
+            raise CheckpointError(f"{path} does not fit this model: its hparams is a "
+                                  f"{type(state['hparams']).__name__}, not a dict of settings; {CHECKPOINT_FIX}")
+        if any(True for _ in _tensors(state.get("hparams") or {})):
+            raise CheckpointError(f"{path} does not fit this model: its hparams holds tensors, not plain settings; "
+                                  f"{CHECKPOINT_FIX}")
         theirs, ours = to_plain(state.get("hparams") or {}), to_plain(self.hparams)
-        differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
-        blocking = [k for k in differ if not is_learning_rate(k)]
+        differ = sorted((k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)), key=str)
+        blocking = [k for k in differ if not is_learning_rate(k, self.roles)]
         if blocking:
-            diff = "; ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} here" for k in blocking)
+            diff = "; ".join(f"{k}: {str(theirs.get(k))[:60]} there, {str(ours.get(k))[:60]} here"
+                             for k in blocking[:5])
             raise CheckpointError(
                 f"{path} was made with other settings ({diff}): choose another output folder, "
                 "or delete the old checkpoint to start over")
+        check_checkpoint_fits(self, state, path)  # every part, before anything in memory changes
         bad = nonfinite_tensor(state.get("modules"))
         if bad:
             raise CheckpointError(f"{path} holds NaN or infinite weights ({bad}): delete it and train again, "
@@ -676,8 +742,9 @@ class Trainer:
                 f"{path} does not fit this model ({type(exc).__name__}: {str(exc).splitlines()[0]}): "
                 "choose another output folder or delete the old checkpoint") from exc
         torch.set_rng_state(state["rng"]["torch"])
-        if state["rng"]["cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        if state["rng"]["cuda"] and torch.cuda.is_available():  # the GPUs this machine has (a run may move)
+            for i, gpu_state in enumerate(state["rng"]["cuda"][:torch.cuda.device_count()]):
+                torch.cuda.set_rng_state(gpu_state, i)
         random.setstate(_as_tuple(state["rng"]["python"]))
         self.step = int(state["step"])
         self.train_seconds = float(state.get("train_seconds", 0.0))
@@ -690,6 +757,8 @@ class Trainer:
             return
         self.history = {k: v.long().tolist() if k == "step" else v.tolist()  # steps stay ints
                         for k, v in state["history"].items()}
+        best = state.get("best")  # the best so far, if its file is still there to be beaten
+        self._best = dict(best) if best and self.best_path is not None and self.best_path.is_file() else None
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
         self.quality_record = quality_record_of(state)
@@ -700,6 +769,43 @@ def quality_record_of(state: dict) -> dict[str, list]:
     saved = state.get("quality") or {}
     return {k: ([int(x) for x in saved[k].tolist()] if k == "step" else saved[k].tolist()) if k in saved else []
             for k in QUALITY_KEYS}
+
+
+@dataclass(frozen=True)
+class BestSummary:
+    """A run's best and last quality measurements: ``str()`` is the line a chapter prints."""
+
+    best_step: int
+    best_fd: float
+    last_step: int
+    last_fd: float
+    best_path: Path | None = None  # the run's best.pt, when it exists
+
+    def __str__(self) -> str:
+        if self.best_step == self.last_step:
+            return f"best at step {self.best_step} (FD {self.best_fd:.2f}), which is also the last"
+        return (f"best at step {self.best_step} (FD {self.best_fd:.2f}), last at step {self.last_step} "
+                f"(FD {self.last_fd:.2f}, {self.last_fd - self.best_fd:+.2f})")
+
+    def as_dict(self) -> dict:
+        return {"best_step": self.best_step, "best_fd": self.best_fd, "last_step": self.last_step,
+                "last_fd": self.last_fd, "best_path": None if self.best_path is None else str(self.best_path)}
+
+
+def best_summary(record: dict | None, best_path: str | Path | None = None) -> BestSummary | None:
+    """The lowest FD of a quality record (the first, on a tie) and its last one; ``None`` without a finite FD.
+
+    ``record`` is ``{"step": [...], "train_seconds": [...], "fd": [...]}``: a trainer's
+    ``quality_record``, or the one shipped with a pretrained generator.
+    """
+    if not isinstance(record, dict) or not record.get("fd"):
+        return None
+    pairs = [(int(s), float(f)) for s, f in zip(record["step"], record["fd"]) if math.isfinite(float(f))]
+    if not pairs:
+        return None
+    best = min(pairs, key=lambda p: p[1])  # min keeps the first of equal values
+    path = Path(best_path) if best_path is not None and Path(best_path).is_file() else None
+    return BestSummary(best[0], best[1], pairs[-1][0], pairs[-1][1], path)
 
 
 def checkpoint_file(path: str | Path) -> Path:
@@ -721,6 +827,22 @@ def checkpoint_file(path: str | Path) -> Path:
     return path
 
 
+def run_checkpoints(path: str | Path) -> tuple[Path, Path | None]:
+    """``(last, best)`` of a run: ``path`` is its folder, its ``checkpoint.pt`` or its ``best.pt``.
+
+    ``best`` is ``None`` when the run kept none (no quality record, or a run from
+    before best checkpoints); ``last`` is ``best`` itself when only ``best.pt`` is given
+    and no ``checkpoint.pt`` lies beside it.
+    """
+    path = Path(path)
+    if path.name == BEST_NAME and path.is_file():
+        sibling = path.with_name(CHECKPOINT_NAME)
+        return (sibling if sibling.is_file() else path), path
+    last = checkpoint_file(path)
+    best = last.with_name(BEST_NAME) if last.name == CHECKPOINT_NAME else None
+    return last, (best if best is not None and best.is_file() else None)
+
+
 def load_checkpoint(path: str | Path) -> dict:
     """Load a course checkpoint safely (``weights_only=True``) or explain what is wrong.
 
@@ -733,10 +855,308 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(
             f"{path} is truncated or corrupt ({type(exc).__name__}): delete it and train again, "
             "or pass another checkpoint") from exc
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+    if not isinstance(state, dict) or "format" not in state:
         raise CheckpointError(f"{path} is not a gan_course checkpoint (format {CHECKPOINT_FORMAT}): "
                               "pass a file written by the course's Trainer")
+    fmt = state["format"]
+    if not _whole(fmt) or fmt != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} has checkpoint format {str(fmt)[:40]!r}, which this version of the course "
+                              f"does not read (it reads format {CHECKPOINT_FORMAT}): pass a checkpoint written by "
+                              "this version's Trainer, or delete it to train from scratch")
+    check_tensor_layouts(state, path)  # before anything reads the elements of a crafted view
     return state
+
+
+# ------------------------------------------------------------ checkpoint checks
+CHECKPOINT_FIX = "delete it to train from scratch, or choose another output folder"
+MAX_CHECKPOINT_ITEMS = 1_000_000  # containers and values a checkpoint may hold (a real one holds a few thousand)
+
+
+def _tensors(tree, prefix: str = ""):
+    """Every tensor in a nested dict/list/tuple, as ``(name, tensor)``; iterative, so no depth breaks it."""
+    stack, seen = [(prefix, tree)], 0
+    while stack:
+        name, node = stack.pop()
+        seen += 1
+        if seen > MAX_CHECKPOINT_ITEMS:
+            raise CheckpointError(f"it holds more than {MAX_CHECKPOINT_ITEMS:,} values, far more than a course "
+                                  "checkpoint")
+        if torch.is_tensor(node):
+            yield name or "tensor", node
+        elif isinstance(node, dict):
+            stack.extend((f"{name}.{k}" if name else str(k), v) for k, v in node.items())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{name}.{i}" if name else str(i), v) for i, v in enumerate(node))
+
+
+def tensor_layout_problem(t: torch.Tensor) -> str | None:
+    """Why ``t`` is not a plain dense tensor (its storage holds exactly its elements), else ``None``.
+
+    A crafted file can hold a small storage viewed as a huge tensor (stride 0, or
+    overlapping strides) or a small view of a huge storage: both are refused before
+    anything reads the elements, so no allocation follows the declared shape.
+    """
+    if t.layout != torch.strided or t.is_quantized or t.device.type == "meta":
+        return f"a {t.layout} / {t.device.type} tensor, not a plain one"
+    need = t.numel() * t.element_size()
+    have = t.untyped_storage().nbytes()
+    if have != need or (need and t.storage_offset() != 0):
+        return (f"a view of shape {tuple(t.shape)} ({need:,} bytes) over a storage of {have:,} bytes "
+                f"at offset {t.storage_offset()}")
+    expected = 1
+    for stride, size in sorted((st, s) for s, st in zip(t.shape, t.stride()) if s > 1):
+        if stride != expected:
+            return f"a view of shape {tuple(t.shape)} with strides {tuple(t.stride())} (overlapping or zero-stride)"
+        expected *= size
+    return None
+
+
+def check_tensor_layouts(state, path) -> None:
+    """Refuse a checkpoint holding any tensor that is not a plain dense one (see :func:`tensor_layout_problem`)."""
+    try:
+        for name, t in _tensors(state):
+            problem = tensor_layout_problem(t)
+            if problem:
+                raise CheckpointError(f"{path}: {name} is {problem}, not a tensor the course writes (the file is "
+                                      f"damaged or crafted): {CHECKPOINT_FIX}")
+    except CheckpointError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise CheckpointError(f"{path}: {exc}: {CHECKPOINT_FIX}") from None
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shape(t) -> str:
+    return str(tuple(t.shape)) if torch.is_tensor(t) else type(t).__name__
+
+
+class _Refusal(Exception):
+    """One part of a checkpoint that does not fit: (part, problem)."""
+
+
+def _require(ok: bool, part: str, problem: str) -> None:
+    if not ok:
+        raise _Refusal(part, problem)
+
+
+def _check_vector(t, part: str, n: int | None = None, integral: bool = False) -> None:
+    """``t`` is a 1-D numeric tensor (of ``n`` values)."""
+    _require(torch.is_tensor(t) and t.dim() == 1 and t.dtype != torch.bool and not t.is_complex(), part,
+             f"is {_shape(t)}, not a 1-D tensor of numbers")
+    _require(not integral or not t.is_floating_point() or bool((t == t.round()).all()), part,
+             "holds values that are not whole numbers")
+    _require(n is None or t.numel() == n, part, f"has {t.numel()} values where {n} are expected")
+
+
+def _check_like(theirs, ours, part: str) -> None:
+    """Plain values (dicts, ints, floats, strings) shaped as ``ours``: same keys, same kinds, ints >= 0."""
+    if isinstance(ours, dict):
+        _require(isinstance(theirs, dict), part, f"is a {type(theirs).__name__}, not a dict")
+        _require(set(theirs) == set(ours), part, f"has the keys {sorted(map(str, theirs))}, not "
+                 f"{sorted(map(str, ours))}")
+        for k in ours:
+            _check_like(theirs[k], ours[k], f"{part}.{k}")
+    elif _whole(ours):
+        _require(_whole(theirs) and theirs >= 0, part, f"is {theirs!r}, not a whole number >= 0")
+    elif isinstance(ours, float):
+        _require(_number(theirs), part, f"is {theirs!r}, not a finite number")
+    elif torch.is_tensor(ours):
+        _require(torch.is_tensor(theirs) and theirs.shape == ours.shape and theirs.dtype == ours.dtype, part,
+                 f"is {_shape(theirs)} {getattr(theirs, 'dtype', '')}, not {tuple(ours.shape)} {ours.dtype}")
+    else:
+        _require(type(theirs) is type(ours), part, f"is a {type(theirs).__name__}, not a {type(ours).__name__}")
+
+
+def _check_weights(theirs, ours: dict, part: str) -> None:
+    """A network's state dict: the same names, shapes and dtypes as this model's."""
+    _require(isinstance(theirs, dict), part, f"is a {type(theirs).__name__}, not a state dict")
+    missing, extra = sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours), key=str)
+    _require(not missing and not extra, part, "; ".join(x for x in (
+        f"lacks {', '.join(map(str, missing[:3]))}" if missing else "",
+        f"has unexpected {', '.join(map(str, extra[:3]))[:120]}" if extra else "") if x))
+    for k, t in ours.items():
+        v = theirs[k]
+        _require(torch.is_tensor(v) and v.shape == t.shape and v.dtype == t.dtype, f"{part}.{k}",
+                 f"is {_shape(v)} {getattr(v, 'dtype', '')} where this model has {tuple(t.shape)} {t.dtype}")
+
+
+_PER_PARAM_KEYS = {torch.optim.Adam: ("step", "exp_avg", "exp_avg_sq"), torch.optim.AdamW: ("step", "exp_avg",
+                                                                                              "exp_avg_sq")}
+
+
+def _check_optimizer(theirs, opt: torch.optim.Optimizer, part: str) -> None:
+    """An optimiser's state dict: one group per group, one state per parameter in order, each of its shape."""
+    ours = opt.state_dict()
+    _require(isinstance(theirs, dict) and isinstance(theirs.get("state"), dict)
+             and isinstance(theirs.get("param_groups"), (list, tuple)), part,
+             "is not an optimiser state (a dict with 'state' and 'param_groups')")
+    groups = theirs["param_groups"]
+    _require(len(groups) == len(ours["param_groups"]), part,
+             f"has {len(groups)} parameter groups where this optimiser has {len(ours['param_groups'])}")
+    params = {}
+    for i, (g, mine, live) in enumerate(zip(groups, ours["param_groups"], opt.param_groups)):
+        where = f"{part}.param_groups.{i}"
+        _require(isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)), where,
+                 "is not a parameter group (a dict with 'params')")
+        _require(list(g["params"]) == list(mine["params"]), where,
+                 f"lists {len(g['params'])} parameters {list(g['params'])[:4]}..., where this optimiser has "
+                 f"{len(mine['params'])} ({list(mine['params'])[:4]}...)")
+        params.update(zip(mine["params"], live["params"]))
+        for key, value in mine.items():
+            if key == "params" or key not in g:
+                continue
+            if isinstance(value, bool) or value is None:
+                _require(g[key] is None or isinstance(g[key], bool), f"{where}.{key}", f"is {g[key]!r}, not a flag")
+            elif _number(value):
+                _require(_number(g[key]) and g[key] >= 0, f"{where}.{key}", f"is {g[key]!r}, not a number >= 0")
+            elif isinstance(value, (tuple, list)):
+                _require(isinstance(g[key], (tuple, list)) and len(g[key]) == len(value)
+                         and all(_number(x) for x in g[key]), f"{where}.{key}",
+                         f"is {g[key]!r}, not {len(value)} numbers")
+    required = _PER_PARAM_KEYS.get(type(opt), ())
+    amsgrad = any(g.get("amsgrad") for g in opt.param_groups)
+    for index, entry in theirs["state"].items():
+        where = f"{part}.state.{index}"
+        _require(index in params, where, f"belongs to no parameter (this optimiser has {len(params)})")
+        _require(isinstance(entry, dict), where, f"is a {type(entry).__name__}, not a dict")
+        param = params[index]
+        for key in required + (("max_exp_avg_sq",) if amsgrad and required else ()):
+            _require(key in entry, where, f"has no {key!r}")
+        for key, value in entry.items():
+            if key == "step":
+                ok = (_number(value) and value >= 0) or (
+                    torch.is_tensor(value) and value.numel() == 1 and not value.is_complex()
+                    and value.dtype != torch.bool and bool(torch.isfinite(value).all()) and float(value) >= 0)
+                shown = (value.flatten()[0].item() if value.numel() == 1 else _shape(value)) \
+                    if torch.is_tensor(value) else repr(value)[:40]
+                _require(ok, f"{where}.step", f"is {shown}, not a step count >= 0")
+            elif torch.is_tensor(value):
+                _require(value.shape == param.shape and value.dtype == param.dtype, f"{where}.{key}",
+                         f"is {_shape(value)} {value.dtype} where its parameter is {tuple(param.shape)} "
+                         f"{param.dtype}")
+
+
+def _check_data_position(theirs: dict, ours: dict, step: int, part: str) -> None:
+    """The data order's seed is this run's, and no more epochs have passed than steps (nested for paired data)."""
+    for key, value in ours.items():
+        if isinstance(value, dict):
+            _check_data_position(theirs[key], value, step, f"{part}.{key}")
+    if "seed" in ours:
+        _require(theirs["seed"] == ours["seed"], f"{part}.seed", f"is {theirs['seed']}, where this run's data "
+                 f"order has seed {ours['seed']}")
+    if "epoch" in theirs:
+        _require(theirs["epoch"] <= step, f"{part}.epoch", f"is {theirs['epoch']}, more epochs than the {step} "
+                 "steps trained")
+
+
+def _check_rng(theirs, part: str = "rng") -> None:
+    """The random states: a CPU generator state, CUDA states, Python's ``random`` state."""
+    _require(isinstance(theirs, dict) and {"torch", "cuda", "python"} <= set(theirs), part,
+             "is not the random states the course saves (torch, cuda, python)")
+    cpu = theirs["torch"]
+    size = torch.get_rng_state().numel()
+    _require(torch.is_tensor(cpu) and cpu.dtype == torch.uint8 and cpu.dim() == 1 and cpu.numel() == size,
+             f"{part}.torch", f"is {_shape(cpu)} {getattr(cpu, 'dtype', '')}, not {size} bytes (torch.uint8)")
+    try:
+        torch.Generator().set_state(cpu.clone())
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise _Refusal(f"{part}.torch", f"is not a valid generator state ({type(exc).__name__})") from None
+    cuda = theirs["cuda"]
+    _require(isinstance(cuda, (list, tuple)) and all(torch.is_tensor(s) and s.dtype == torch.uint8 and s.dim() == 1
+                                                       for s in cuda), f"{part}.cuda",
+             "is not a list of generator states (torch.uint8)")
+    if cuda and torch.cuda.is_available():  # one state per GPU of the machine that saved it (restored: as many
+        size = torch.cuda.get_rng_state(0).numel()  # as this machine has)
+        _require(all(s.numel() == size for s in cuda), f"{part}.cuda", f"holds states that are not {size} bytes")
+    try:
+        random.Random().setstate(_as_tuple(theirs["python"]))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _Refusal(f"{part}.python", f"is not a state of Python's random module ({type(exc).__name__})") from None
+
+
+def _check_record(theirs, part: str, step: int, required: tuple[str, ...] = (), allowed=None) -> None:
+    """History or quality record: a dict of 1-D tensors, steps whole and not past ``step``."""
+    _require(isinstance(theirs, dict), part, f"is {'missing' if theirs is None else type(theirs).__name__}, "
+             "not a dict of 1-D tensors")
+    for key in required:
+        _require(key in theirs, part, f"has no {key!r} column")
+    steps = theirs.get("step")
+    n = steps.numel() if torch.is_tensor(steps) else None
+    for key, column in theirs.items():
+        _require(isinstance(key, str) and (allowed is None or key in allowed), part, f"has an unknown column {key!r}")
+        _check_vector(column, f"{part}.{key}", n if allowed is not None else None, integral=key == "step")
+        if allowed is None and n is not None:
+            _require(column.numel() <= n, f"{part}.{key}", f"has {column.numel()} values for {n} steps")
+    if n:
+        _require(float(steps.max()) <= step and float(steps.min()) >= 0, f"{part}.step",
+                 f"holds steps outside 0..{step} (the checkpoint's step)")
+
+
+def check_checkpoint_fits(trainer: "Trainer", state: dict, path) -> None:
+    """Check every part of ``state`` against ``trainer`` before anything is restored; one clear error if not.
+
+    Weights (names, shapes, dtypes), optimiser states (one per parameter, in order,
+    of its shape and dtype), loss scalers, data position, random states, step,
+    time, history, quality record and sample grids. Nothing here changes the trainer.
+    """
+    try:
+        for key in ("modules", "optimizers", "batches", "rng", "history", "samples"):
+            _require(key in state, key, "is missing")
+        step = state["step"] if "step" in state else None
+        _require(_whole(step) and step >= 0, "step", f"is {step!r}, not a whole number >= 0")
+        seconds = state.get("train_seconds", 0.0)
+        _require(_number(seconds) and seconds >= 0, "train_seconds", f"is {seconds!r}, not a number >= 0")
+        target = state.get("target_steps")
+        _require(target is None or (_whole(target) and target > 0), "target_steps",
+                 f"is {target!r}, not a positive whole number")
+        modules = state["modules"]
+        _require(isinstance(modules, dict) and set(modules) == set(trainer.modules), "modules",
+                 f"holds the networks {sorted(map(str, modules)) if isinstance(modules, dict) else modules!r}, "
+                 f"not {sorted(trainer.modules)}")
+        for k, m in trainer.modules.items():
+            _check_weights(modules[k], m.state_dict(), f"modules.{k}")
+        optimizers = state["optimizers"]
+        _require(isinstance(optimizers, dict) and set(optimizers) == set(trainer.optimizers), "optimizers",
+                 f"holds the optimisers {sorted(map(str, optimizers)) if isinstance(optimizers, dict) else '?'}, "
+                 f"not {sorted(trainer.optimizers)}")
+        for k, o in trainer.optimizers.items():
+            _check_optimizer(optimizers[k], o, f"optimizers.{k}")
+        scalers = state.get("scalers", {})
+        _require(isinstance(scalers, dict), "scalers", f"is a {type(scalers).__name__}, not a dict")
+        for k, s in trainer.ctx.scalers.items():
+            if k in scalers:
+                _require(isinstance(scalers[k], dict) and all(_number(v) and v >= 0 for v in scalers[k].values()),
+                         f"scalers.{k}", "is not a loss scaler state (a dict of numbers >= 0)")
+        _check_like(state["batches"], trainer.batches.state_dict(), "batches")
+        _check_data_position(state["batches"], trainer.batches.state_dict(), step, "batches")
+        _check_rng(state["rng"])
+        bad = nonfinite_tensor(optimizers)
+        _require(bad is None, f"optimizers.{bad}", "holds NaN or infinite values")
+        _check_record(state["history"], "history", step, required=("step",))
+        if state.get("quality") is not None:
+            _check_record(state["quality"], "quality", step, allowed=QUALITY_KEYS)
+        samples = state["samples"]
+        _require(isinstance(samples, dict) and isinstance(samples.get("images"), (list, tuple)), "samples",
+                 "is not a dict with 'steps' and a list of 'images'")
+        _check_vector(samples.get("steps"), "samples.steps", len(samples["images"]), integral=True)
+        _require(all(torch.is_tensor(x) and x.is_floating_point() for x in samples["images"]),
+                 "samples.images", "holds something other than floating-point sample tensors")
+        best = state.get("best")
+        _require(best is None or (isinstance(best, dict) and _whole(best.get("step")) and 0 <= best["step"] <= step
+                                  and _number(best.get("fd"))), "best",
+                 f"is {best!r}, not {{'step': a step <= {step}, 'fd': a number}}")
+    except _Refusal as refusal:
+        part, problem = refusal.args
+        what = "does not fit this model" if part.startswith(("modules", "optimizers")) else "is damaged"
+        problem = problem if len(problem) <= 300 else problem[:300] + "…"
+        raise CheckpointError(f"{path} {what}: its {part} {problem}; {CHECKPOINT_FIX}") from None
 
 
 def _as_tuple(obj):

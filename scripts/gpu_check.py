@@ -20,7 +20,7 @@ recorded as failed without stopping the others):
    without NaN and land within :data:`TOLERANCES` of the automatic run's scores
    (two runs of one recipe in different arithmetic differ like two seeds do, so
    the tolerance is a seed-to-seed one, not a rounding one).
-5. **bench**: ``bench``'s two arms on the GPU, the seed loop (a DataLoader with
+5. **bench**: ``bench``'s two arms on the GPU, the tutorial loop (a DataLoader with
    per-image PIL transforms, as most tutorials write it) against the course's engine
    (data held on the GPU), for the MLP and the DCGAN. Target: the engine at least
    :data:`BENCH_TARGET` times faster.
@@ -68,7 +68,7 @@ TOLERANCES = {
     "code_purity": (0.10, 0.0),
     "code_nmi": (0.10, 0.0),
 }
-BENCH_TARGET = 8.0  # the engine against the seed loop on the same GPU
+BENCH_TARGET = 8.0  # the engine against the tutorial loop on the same GPU
 DRY_RUN_FP16_STEPS = 2  # steps of the dry run's float16 section (CPU float16 runs ~100x slower than float32)
 SECTIONS = ("env", "tests", "train", "fp16", "bench")
 
@@ -319,7 +319,7 @@ def markdown(data: dict) -> str:
         lines.append("")
     bench = s.get("bench", {}).get("models")
     if bench:
-        lines += ["| bench (same device) | seed loop | engine | speedup | target |", "|---|---|---|---|---|"]
+        lines += ["| bench (same device) | tutorial loop | engine | speedup | target |", "|---|---|---|---|---|"]
         for model, row in bench.items():
             lines.append(f"| {model} | {row['seed_loop_ms']:.2f} ms | {row['engine_ms']:.2f} ms | "
                          f"{row['speedup']:.1f}x | {s['bench']['target']:.0f}x |")

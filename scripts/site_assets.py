@@ -192,6 +192,8 @@ def unpack(pin: Pin, tarball: Path, dest: Path) -> list[Path]:
             for member in matched:
                 target = dest / Path(member.name).name
                 data = tar.extractfile(member).read()
+                if target.name == "embed-amd.js":  # the widget manager, without its ipywidgets 7 models
+                    data = without_v7_modules(data.decode("utf-8")).encode("utf-8")
                 if not target.is_file() or target.read_bytes() != data:
                     target.write_bytes(data)
                 written.append(target)
@@ -211,7 +213,19 @@ def ensure(static: Path = STATIC, cache: Path = CACHE) -> Path:
 
 
 # ------------------------------------------------------------ Sphinx extension
+#: MathJax without its 1.2 MB combined bundle (tex-chtml.js, which also carries the 0.4 MB context
+#: menu): the loader starts the TeX input (with the same packages as the bundle) and the CommonHTML
+#: output, 0.75 MB in all, from the same folder.
+MATHJAX_PATH = "mathjax/startup.js"
+MATHJAX_LOAD = ["input/tex", "output/chtml"]
+
+
 def _config_inited(app, config) -> None:
+    if str(config.mathjax_path).endswith("mathjax/tex-chtml.js"):  # sphinx-mathjax-offline's default
+        config.mathjax_path = MATHJAX_PATH
+        mj = dict(config.mathjax3_config or {})
+        mj["loader"] = {**mj.get("loader", {}), "load": MATHJAX_LOAD}
+        config.mathjax3_config = mj
     static = ensure()
     if str(static) not in config.html_static_path:
         config.html_static_path.append(str(static))
@@ -257,6 +271,245 @@ def _trim_mathjax(app, exception) -> None:
 #: its own Font Awesome 4 font for them). An inline script in the head runs before any deferred
 #: script, so this setting is in place when fontawesome.js reads it.
 FONTAWESOME_CONFIG_JS = "window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, {observeMutations: false});"
+
+#: The course's own script (book/_static/course.js), loaded with ``defer`` in the head: it runs after
+#: the page is parsed and before the theme's deferred scripts, which it must precede (see the file).
+COURSE_JS = "course.js"
+
+
+def _script_key(js) -> tuple:
+    attrs = getattr(js, "attributes", {}) or {}
+    return (getattr(js, "filename", str(js)) or "", tuple(sorted((k, str(v)) for k, v in attrs.items())))
+
+
+_MATH_MARKUP = re.compile(r'class="[^"]*\bmath\b|\\\(|\\\[|\$\$')
+
+
+def _page_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Per page: every script once; no thebe (sphinx-thebe's inline config was added twice, and its
+    second ``const THEBE_JS_URL`` threw "Identifier 'THEBE_JS_URL' has already been declared"; the site
+    has no live-code button); MathJax only where the page has math or saved widgets (whose labels may
+    hold math); sphinx-design's stylesheet and script only where a page uses its components."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    body = context.get("body") or ""
+    needs_math = bool(_MATH_MARKUP.search(body)) or WIDGET_STATE in body
+    needs_design = "sd-" in body  # sphinx-design's cards, grids and tabs
+    seen, kept = set(), []
+    for js in scripts:
+        key = _script_key(js)
+        if key in seen:
+            continue
+        seen.add(key)
+        name = str(getattr(js, "filename", "") or "")
+        attrs = getattr(js, "attributes", {}) or {}
+        if not needs_math and ("mathjax" in name.lower() or "MathJax" in str(attrs.get("body", ""))):
+            continue
+        if not needs_design and name.endswith("design-tabs.js"):
+            continue
+        # thebe (live code on Binder) is not used: the site has no thebe launch button
+        if name.endswith("sphinx-thebe.js") or "THEBE_JS_URL" in str(attrs.get("body", "")):
+            continue
+        kept.append(js)
+    context["script_files"] = kept
+    styles = context.get("css_files")
+    if styles:
+        has_cells = 'class="cell' in body or "cell_output" in body  # myst-nb's code cells and outputs
+        context["css_files"] = [css for css in styles if not (
+            str(getattr(css, "filename", "")).endswith("sphinx-thebe.css")
+            or (not needs_design and str(getattr(css, "filename", "")).endswith("sphinx-design.min.css"))
+            or (not has_cells and re.search(r"(^|/)mystnb\.[0-9a-f]+\.css$", str(getattr(css, "filename", "")))))]
+
+
+# ---------------------------------------------------------------- icons
+#: pydata-sphinx-theme draws its icons (☰, search, colour mode, download, GitHub...) with Font
+#: Awesome's JavaScript, 1.5 MB on every page. The site instead gets a small stylesheet,
+#: _static/icons.css, written after the build with only the icons its pages use (their outlines read
+#: from that same fontawesome.js, drawn as CSS masks), and fontawesome.js is taken out of the pages.
+ICONS_CSS = "icons.css"
+_FA_SCRIPT = re.compile(r'<script[^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*>\s*</script>\s*')
+_FA_PRELOAD = re.compile(r'<link[^>]*href="[^"]*_static/(scripts/fontawesome\.js|vendor/fontawesome/webfonts/)[^"]*"[^>]*/?>\s*')
+_FA_CLASS = re.compile(r'class="([^"]*\bfa(?:s|b|r|-solid|-brands|-regular)\b[^"]*)"')
+_FA_PACKS = {"fas": "fas", "fa-solid": "fas", "fab": "fab", "fa-brands": "fab", "far": "far", "fa-regular": "far"}
+
+
+def fontawesome_icons(js: str) -> dict[str, dict[str, tuple[int, int, str]]]:
+    """Font Awesome's free icons from its fontawesome.js: pack (fas, fab, far) -> name (and every
+    alias) -> (width, height, SVG path)."""
+    packs: dict[str, dict[str, tuple[int, int, str]]] = {}
+    ends = [(m.start(), m.group(1)) for m in re.finditer(r'\(function\(\)\{d\("(fa[sbr])",p\)', js)]
+    icon = re.compile(r'(?:"([\w-]+)"|(?<![\w"-])([a-z0-9][\w]*)):\[(\d+),(\d+),\[([^\]]*)\],"\w+","(M[^"]+)"\]')
+    for end, pack in ends:
+        start = js.rfind("var p={", 0, end)
+        icons = packs.setdefault(pack, {})
+        for m in icon.finditer(js, start, end):
+            name = m.group(1) or m.group(2)
+            value = (int(m.group(3)), int(m.group(4)), m.group(6))
+            icons[name] = value
+            for alias in re.findall(r'"([a-z][\w-]*)"', m.group(5)):
+                icons.setdefault(alias, value)
+    return packs
+
+
+def icons_css(used: set[tuple[str, str]], packs: dict) -> str:
+    import urllib.parse
+
+    lines = ["/* Generated by scripts/site_assets.py: the Font Awesome icons the pages use (Font Awesome",
+             "   Free, icons CC BY 4.0, https://fontawesome.com/license/free), as CSS masks. */",
+             "html body :is(.fa-solid, .fas, .fa-brands, .fab, .fa-regular, .far) { display: inline-block; width: 1em;",
+             "  height: 1em; vertical-align: -0.125em; font-style: normal; font-family: inherit; }",
+             "html body :is(.fa-solid, .fas, .fa-brands, .fab, .fa-regular, .far).fa-lg { font-size: 1.25em; }",
+             "html body :is(.fa-solid, .fas, .fa-brands, .fab, .fa-regular, .far)::before { content: \"\"; display: block;",
+             "  width: 100%; height: 100%; background-color: currentColor; -webkit-mask: var(--gan-icon) center / contain no-repeat;",
+             "  mask: var(--gan-icon) center / contain no-repeat; }"]
+    classes = {"fas": ".fa-solid, .fas", "fab": ".fa-brands, .fab", "far": ".fa-regular, .far"}
+    # "html body" outranks the theme's Font Awesome rules and the widget manager's (Font Awesome 4,
+    # injected later), which would otherwise put a glyph back and download the 0.3 MB of web fonts
+    for pack, name in sorted(used):
+        found = packs.get(pack, {}).get(name) or packs.get("fas", {}).get(name)
+        if not found:
+            continue
+        width, height, path = found
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"><path d="{path}"/></svg>'
+        uri = "data:image/svg+xml," + urllib.parse.quote(svg, safe=" /=:,.-")
+        lines.append(f"html body :is({classes[pack]}).fa-{name} {{ width: {width / height:.4g}em; --gan-icon: url(\"{uri}\"); }}")
+    return "\n".join(lines) + "\n"
+
+
+def _used_icons(html: str) -> set[tuple[str, str]]:
+    used = set()
+    for cls in _FA_CLASS.findall(html):
+        words = cls.split()
+        pack = next(_FA_PACKS[w] for w in words if w in _FA_PACKS)
+        for w in words:
+            if w.startswith("fa-") and w not in _FA_PACKS and w not in ("fa-lg", "fa-fw", "fa-xs", "fa-sm", "fa-2x"):
+                used.add((pack, w[3:]))
+    return used
+
+
+def _replace_fontawesome(app, exception) -> None:
+    """After the build: write icons.css for the icons the pages use; drop fontawesome.js from every page."""
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    fa = out / "_static" / "scripts" / "fontawesome.js"
+    if not fa.is_file():
+        return
+    used: set[tuple[str, str]] = set()
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = _FA_PRELOAD.sub("", _FA_SCRIPT.sub("", text))
+        used |= _used_icons(new)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    # icons the theme's scripts add later (the announcement banner's close button)
+    used |= {("fas", "xmark")}
+    (out / "_static" / ICONS_CSS).write_text(icons_css(used, fontawesome_icons(fa.read_text(encoding="utf-8"))))
+    theme_css = out / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if theme_css.is_file():
+        theme_css.write_text(without_fontawesome_rules(theme_css.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+_CSS_RULE = re.compile(r"[^{}]+\{[^{}]*\}")
+_FA_SELECTOR = re.compile(r"\.(fa|fa-[\w-]+|fas|far|fab|fa-solid|fa-regular|fa-brands|fa-classic|fa-sharp)\b")
+
+
+def without_fontawesome_rules(css: str) -> str:
+    """The theme's stylesheet without Font Awesome 6 (its 2000 icon rules and web fonts, 0.1 MB of CSS):
+    the site draws the theme's icons with icons.css, and the widgets' player buttons with the widget
+    manager's own Font Awesome 4 stylesheet."""
+    def keep(match: re.Match) -> str:
+        rule = match.group(0)
+        head, body = rule.split("{", 1)
+        lead = head[: len(head) - len(head.lstrip())]
+        selectors = [x.strip() for x in head.split(",")]
+        if head.strip() == "@font-face" and "Font Awesome" in body:
+            return lead
+        if selectors and all(_FA_SELECTOR.match(x) for x in selectors):
+            return lead
+        return rule
+    return _CSS_RULE.sub(keep, css)
+
+
+#: The search scripts (the whole site's search index, 0.1 MB, and the code that reads it) are loaded
+#: by every page, but only search.html uses them: the search box sends the reader there.
+_SEARCH_SCRIPTS = re.compile(r'<script src="[^"]*(_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>\s*')
+
+
+def _search_scripts_only_on_search_page(app, exception) -> None:
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        if page.name == "search.html" or page.relative_to(out).parts[0] == "_static":
+            continue
+        text = page.read_text(encoding="utf-8")
+        new = _SEARCH_SCRIPTS.sub("", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+def smaller_png(data: bytes) -> bytes:
+    """``data`` (a PNG) re-encoded in the fewest bytes: with at most 256 colours it becomes a palette
+    PNG (lossless); a figure with more colours is reduced to 256 (no dithering; matplotlib's
+    anti-aliased edges are what carries the extra colours). The original if nothing is smaller."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    if image.mode == "RGBA" and image.getextrema()[3][0] == 255:
+        image = image.convert("RGB")
+    candidates = [image]
+    if image.mode in ("RGB", "RGBA"):
+        method = Image.Quantize.FASTOCTREE if image.mode == "RGBA" else Image.Quantize.MEDIANCUT
+        candidates.append(image.quantize(256, method=method, dither=Image.Dither.NONE))
+    best = data
+    for candidate in candidates:
+        buffer = io.BytesIO()
+        candidate.save(buffer, "PNG", optimize=True)
+        if len(buffer.getvalue()) < len(best):
+            best = buffer.getvalue()
+    return best
+
+
+def _smaller_images(app, exception) -> None:
+    """The figures in _images, re-encoded smaller (:func:`smaller_png`): a third to a half of a page's weight."""
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    cache = ROOT / ".cache" / "png"  # re-encoding takes a while: keep each result, keyed by the original's hash
+    cache.mkdir(parents=True, exist_ok=True)
+    for path in (Path(app.outdir) / "_images").glob("*.png"):
+        data = path.read_bytes()
+        cached = cache / f"{hashlib.sha256(data).hexdigest()}.png"
+        if cached.is_file():
+            smaller = cached.read_bytes()
+        else:
+            try:
+                smaller = smaller_png(data)
+            except Exception:  # noqa: BLE001  (not a PNG Pillow reads: leave it)
+                continue
+            cached.write_bytes(smaller)
+        if len(smaller) < len(data):
+            path.write_bytes(smaller)
+
+
+#: embed-amd.js bundles the widget models of ipywidgets 7 (``@jupyter-widgets/base7`` and
+#: ``controls7``, 0.8 MB) next to those of ipywidgets 8. Every saved widget of the course is an
+#: ipywidgets 8 model (model_module_version 2.x: tests/site checks it), so the site serves the
+#: bundle without the two version-7 modules.
+_V7_MODULES = ("@jupyter-widgets/base7", "@jupyter-widgets/controls7")
+
+
+def without_v7_modules(js: str) -> str:
+    """``embed-amd.js`` without the ``define(...)`` blocks of the ipywidgets 7 modules (each a
+    licence comment, one ``define`` line and a source-map line)."""
+    blocks = re.split(r"(?m)^(?=/\*! For license information)", js)
+    kept = [b for b in blocks if not any(f'define("{m}"' in b[:200] for m in _V7_MODULES)]
+    return "".join(kept)
+
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -344,8 +597,28 @@ def _static_progress_bars(app, docname: str, source: list) -> None:
         return
     changed = static_progress_bars(nb)
     changed = header_after_title(nb) or changed
+    changed = compact_widget_state(nb) or changed
     if changed:
         source[0] = json.dumps(nb, ensure_ascii=False)
+
+
+#: Widget models whose every attribute defaults to null: a null in their saved state says nothing.
+_ALL_NULL_DEFAULTS = {"LayoutModel"}
+
+
+def compact_widget_state(nb: dict) -> bool:
+    """Drop the null attributes of the saved layout models (40 of them per model, most of them null:
+    a fifth of chapter 5's widget state); the widget manager gives a missing attribute its default,
+    which is null. True if anything was dropped."""
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    changed = False
+    for model in state.values():
+        if model.get("model_name") in _ALL_NULL_DEFAULTS and isinstance(model.get("state"), dict):
+            kept = {k: v for k, v in model["state"].items() if v is not None}
+            if len(kept) != len(model["state"]):
+                model["state"] = kept
+                changed = True
+    return changed
 
 
 def header_after_title(nb: dict, tag: str = "colab-badge") -> bool:
@@ -366,6 +639,12 @@ def header_after_title(nb: dict, tag: str = "colab-badge") -> bool:
 
 def setup(app):
     app.add_js_file(None, body=FONTAWESOME_CONFIG_JS, priority=1)
+    app.add_js_file(COURSE_JS, defer="defer")
+    app.add_css_file(ICONS_CSS)
+    app.connect("html-page-context", _page_scripts, priority=900)  # after MathJax's and myst-nb's scripts
+    app.connect("build-finished", _replace_fontawesome, priority=950)
+    app.connect("build-finished", _search_scripts_only_on_search_page, priority=950)
+    app.connect("build-finished", _smaller_images, priority=950)
     app.connect("source-read", _static_progress_bars)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _local_badge)

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from gan_course import REPO_URL  # noqa: E402
+from gan_course.exercises.study import study_line  # noqa: E402  (reading + exercises, a rule of thumb)
 
 import run_times  # noqa: E402  (scripts/run_times.py: the committed run's time and device)
 
@@ -192,6 +193,8 @@ def badge_source(path: str, nb: dict | None = None, nb_path: Path | None = None)
         if gpu:
             times.append(gpu)
         lines.append("**Run time** (measured, top to bottom): " + "; ".join(times))
+    if nb is not None and re.match(r"\d\d_", stem):
+        lines.append(f"**Study time** (estimate): {study_line(nb, int(stem[:2]))}")
     if stem in PREREQUISITES:
         lines.append(f"**Prerequisites:** {PREREQUISITES[stem]}")
     if nb is not None and _has_pretrained_switch(nb):

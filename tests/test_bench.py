@@ -11,7 +11,7 @@ from gan_course.data import find_fashion_mnist_root
 from gan_course.errors import CourseError, DataNotFoundError
 from helpers import write_fake_fashion_mnist
 
-LAST_LINE = re.compile(r"speedup vs seed loop: \d+\.\dx")
+LAST_LINE = re.compile(r"speedup vs tutorial loop: \d+\.\dx")
 
 
 def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsys):
@@ -23,11 +23,11 @@ def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsy
     assert cli_main(["bench", "--steps", "5", "--warmup", "1", "--batch-size", "16"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert LAST_LINE.fullmatch(lines[-1]), lines[-1]
-    assert any(line.startswith("seed loop") and "ms/iteration" in line for line in lines)
+    assert any(line.startswith("tutorial loop") and "ms/iteration" in line for line in lines)
     assert any(line.startswith("course engine") and "ms/iteration" in line for line in lines)
     assert "1x32x32" in lines[0]
     floor = next(line for line in lines if line.startswith("compute floor"))
-    assert "GFLOP" in floor and "no float32 loop can beat the seed loop by more than" in floor
+    assert "GFLOP" in floor and "no float32 loop can beat the tutorial loop by more than" in floor
     ratio = next(line for line in lines if line.startswith("engine / floor"))
     assert re.match(r"engine / floor: \d+\.\d\dx", ratio), ratio
     bare = next(line for line in lines if line.startswith("bare loop"))

@@ -34,6 +34,7 @@ BASE = {  # small, valid, fast: a garbage value is the only thing wrong
     "train-classifier": ["train-classifier", "--profile", "smoke", "--out-dir", "{sandbox}/clf", "--device", "cpu"],
     "bench": ["bench", "--steps", "1", "--warmup", "1", "--batch-size", "2", "--device", "cpu", "--n", "200"],
     # its one positional is the experiment's name (its options: tests/test_cli.py); the base never runs here
+    "progress": ["progress", "{sandbox}", "--timeout", "5"],  # an empty folder: a clean refusal, nothing runs
     "experiment": ["experiment", "cyclegan-variants", "--profile", "smoke", "--out", "{sandbox}/abl",
                    "--runs", "{sandbox}/runs", "--device", "cpu"],
 }

@@ -134,6 +134,22 @@ def test_the_plot_draws_each_run_against_minutes(capsys):
     assert plot_quality({"nothing": None}) is None
 
 
+def test_the_plot_puts_runs_from_different_machines_on_one_clock():
+    """With step_seconds, x = step * seconds per step (measured in one session), not the recorded times."""
+    from gan_course.errors import CourseError
+    from gan_course.plotting import plot_quality
+
+    mlp = {"step": [0, 600, 1200], "train_seconds": [0.0, 90.0, 500.0], "fd": [400.0, 90.0, 50.0]}  # a busy machine
+    dcgan = {"step": [0, 300], "train_seconds": [0.0, 25.0], "fd": [500.0, 30.0]}
+    fig = plot_quality({"MLP": mlp, "DCGAN": dcgan}, step_seconds={"MLP": 0.02, "DCGAN": 0.1})
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert list(lines["MLP"].get_xdata()) == pytest.approx([0.0, 0.2, 0.4])
+    assert list(lines["DCGAN"].get_xdata()) == pytest.approx([0.0, 0.5])
+    assert "measured in this session" in fig.axes[0].get_xlabel()
+    with pytest.raises(CourseError, match="every run"):
+        plot_quality({"MLP": mlp, "DCGAN": dcgan}, step_seconds={"MLP": 0.02})
+
+
 # ------------------------------------------------------------------ pretrained generators and bench
 def test_export_pretrained_keeps_the_record_and_chapters_read_it(tmp_path):
     from gan_course.pretrained import export_generator, pretrained_quality, quality_record

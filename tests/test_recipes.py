@@ -8,6 +8,7 @@ import torch
 
 from gan_course.errors import CourseError
 from gan_course.recipes import MODELS, SMOKE, get_model, model_hparams
+from gan_course.recipes.common import roles_of
 from gan_course.runtime import seed_everything
 
 CPU = torch.device("cpu")
@@ -26,8 +27,10 @@ def test_the_registry_is_a_plain_dict_in_chapter_order_and_unknown_names_list_th
 def test_every_recipe_names_its_steps_d_step_and_g_step_and_builds_with_them(name):
     entry = MODELS[name]
     module = importlib.import_module(f"gan_course.recipes.{name}")
-    trainer = entry.build(entry.recipe.for_profile("smoke"), CPU, None, 0)
+    recipe = entry.recipe.for_profile("smoke")
+    trainer = entry.build(recipe, CPU, None, 0)
     assert trainer.d_step.func is module.d_step and trainer.g_step.func is module.g_step
+    assert trainer.roles == roles_of(recipe)  # what a resume may change comes from the declared roles
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -126,7 +126,8 @@ def test_an_interrupt_mid_step_without_a_folder_restarts_cleanly():
 
 def test_resume_with_a_lower_learning_rate_is_allowed_and_used(tmp_path, capsys):
     make_trainer(tmp_path, steps=3).fit()
-    lower = make_trainer(tmp_path, steps=5, hparams={"width": 16, "lr": 1e-4})
+    roles = {"lr": "lr", "width": "network"}  # as a recipe declares them: only "lr" is a learning rate
+    lower = make_trainer(tmp_path, steps=5, hparams={"width": 16, "lr": 1e-4}, roles=roles)
     for opt in lower.optimizers.values():
         for group in opt.param_groups:
             group["lr"] = 1e-4
@@ -138,7 +139,7 @@ def test_resume_with_a_lower_learning_rate_is_allowed_and_used(tmp_path, capsys)
     assert lower.step == 5
     assert all(g["lr"] == 1e-4 for o in lower.optimizers.values() for g in o.param_groups)
     with pytest.raises(CourseError, match="other settings"):  # anything else must still match
-        make_trainer(tmp_path, steps=6, hparams={"width": 32, "lr": 1e-4}).fit()
+        make_trainer(tmp_path, steps=6, hparams={"width": 32, "lr": 1e-4}, roles=roles).fit()
 
 
 # ------------------------------------------------------------------ devices

@@ -122,3 +122,16 @@ def test_generator_grad_norms_favour_non_saturating_when_d_rejects():
     norms = generator_grad_norms(G, D, torch.randn(64, 2))
     assert norms["d_fake"] < 0.01
     assert norms["non-saturating"] > 50 * norms["saturating"]
+
+
+def test_nonsaturating_loss_at_d_star_is_reverse_kl_minus_twice_jsd():
+    """E_g[-log D*] = KL(p_g‖p_data) - 2 JSD + log 4 + E_data[log D*], by quadrature, for several pairs."""
+    from gan_course.theory import Mixture1D, check_nonsaturating, gaussian
+
+    data = Mixture1D(means=(-2.0, 1.5), stds=(0.6, 0.8), weights=(0.4, 0.6))
+    for model in (gaussian(0.0, 1.2), gaussian(3.0, 0.5), gaussian(-1.0, 2.0)):
+        check = check_nonsaturating(data, model)
+        assert check.gap < 1e-9
+        assert check.kl_reverse > 0 and 0 < check.jsd < np.log(2)
+    same = check_nonsaturating(data, data)  # p_g = p_data: D* = 1/2, KL = JSD = 0, loss = log 2
+    assert abs(same.loss - np.log(2)) < 1e-9 and abs(same.kl_reverse) < 1e-9 and abs(same.jsd) < 1e-9

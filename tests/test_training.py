@@ -597,3 +597,15 @@ def test_a_bad_lr_decay_fraction_is_refused_with_the_fix(fraction):
 
     with pytest.raises(CourseError, match="lr_decay must be a fraction of the steps from 0"):
         lr_decay_from(dataclasses.replace(DCGANRecipe(), lr_decay=fraction))
+
+
+# ------------------------------------------------------------ progress output
+def test_a_finished_fit_leaves_one_summary_line_and_nothing_left_to_do_shows_no_bar(tmp_path, capsys):
+    """The live bar goes away (leave=False) and one line stays; a resumed run that is already done draws no bar."""
+    make_trainer(tmp_path, steps=4, log_every=2).fit()
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 1 and out.startswith("tiny: step 4/4 (4 steps in "), out
+    assert err.split("\r")[-1].strip() == "", err  # the bar erased itself: no finished 100% line is left
+    make_trainer(tmp_path, steps=4).fit()  # resumed at its last step: nothing to do
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("\n") == 1 and "at step 4/4" in out, (out, err)  # no empty [00:00<?] bar

@@ -1,10 +1,10 @@
-"""Benchmark: the seed notes' training loop against the course's engine.
+"""Benchmark: a typical tutorial training loop (a DataLoader with per-image transforms) against the course's engine.
 
 Both arms train the **same** fully connected GAN (``MLPConfig`` with
-``image_shape=(1, 32, 32)``, because the seed notes resize FashionMNIST to 32x32)
+``image_shape=(1, 32, 32)``, because typical tutorials resize FashionMNIST to 32x32)
 with the same batch size, optimiser settings and device, in one process:
 
-1. **seed loop**: the notes' loop, rewritten here: a ``DataLoader`` over
+1. **tutorial loop**: a typical tutorial loop, written here: a ``DataLoader`` over
    torchvision's ``FashionMNIST`` with ``Resize(32)``, ``ToTensor`` and
    ``Normalize((0.5,), (0.5,))`` applied to each image (``num_workers=0``,
    ``shuffle=True``), a discriminator ending in ``nn.Sigmoid`` scored with
@@ -36,7 +36,7 @@ iterations untimed, then ``steps`` timed ones; the time per iteration is the
 timed window's wall time divided by ``steps`` (so periodic work, logging,
 sample grids, checkpoints, counts), and the median of single iterations is
 printed beside it. The last line of the output is the ratio of the two means:
-``speedup vs seed loop: X.Xx``.
+``speedup vs tutorial loop: X.Xx``.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from ..runtime import describe_machine, seed_everything
 from ..steps import d_step, g_step
 from ..training import TrainConfig, Trainer
 
-#: The model both arms train: the seed notes' MLP on 32x32 images.
+#: The model both arms train: a typical tutorial's MLP on 32x32 images.
 BENCH_MLP = MLPConfig(image_shape=(1, 32, 32))
 
 
@@ -72,7 +72,7 @@ class BenchModel:
     name: str  # as given to --model
     description: str  # one line for the report
     latent_dim: int  # size of z
-    image_size: int  # images are (1, S, S): the seed loop resizes 28 -> S, the engine pads
+    image_size: int  # images are (1, S, S): the tutorial loop resizes 28 -> S, the engine pads
     make: Callable[[], tuple[nn.Module, nn.Module]]  # () -> (G, D) freshly initialised
 
 
@@ -95,15 +95,15 @@ def _dcgan_model() -> BenchModel:
 
 
 BENCH_MODELS: dict[str, Callable[[], BenchModel]] = {
-    "mlp": lambda: BenchModel("mlp", "the seed notes' MLP GAN", BENCH_MLP.latent_dim, 32, _mlp_pair),
+    "mlp": lambda: BenchModel("mlp", "a typical tutorial's MLP GAN", BENCH_MLP.latent_dim, 32, _mlp_pair),
     "dcgan": _dcgan_model,
 }
-SEED_LR, SEED_BETAS = 2e-4, (0.5, 0.999)  # the notes' Adam settings, used by both arms
+SEED_LR, SEED_BETAS = 2e-4, (0.5, 0.999)  # the usual tutorial Adam settings (DCGAN's), used by both arms
 SEED_LOG_INTERVAL = 100  # the notes print the losses every 100 batches
 
 
 class SigmoidDiscriminator(nn.Module):
-    """The seed notes' discriminator: the network followed by ``nn.Sigmoid``, (B, 1) probabilities."""
+    """A typical tutorial's discriminator: the network followed by ``nn.Sigmoid``, (B, 1) probabilities."""
 
     def __init__(self, body: nn.Module):
         super().__init__()
@@ -137,7 +137,7 @@ def _timing(stamps: list[float], warmup: int, steps: int, end: float) -> dict:
 
 def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
                   seed: int = 0, verbose: bool = False) -> dict:
-    """The seed notes' loop, faithfully: per-image transforms, Sigmoid + BCELoss, ``.item()`` logging."""
+    """A typical tutorial loop: per-image transforms, Sigmoid + BCELoss, ``.item()`` logging."""
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
@@ -305,7 +305,7 @@ def iteration_flops(model: BenchModel, batch_size: int, device: torch.device) ->
 
     Counted by ``torch.utils.flop_counter.FlopCounterMode`` (matrix products and
     convolutions, forward and backward; element-wise work is not counted), on the
-    same steps and batch size as the timed arms. The seed loop does this work and a
+    same steps and batch size as the timed arms. The tutorial loop does this work and a
     little more: its G update also computes D's weight gradients, which it never uses
     (the engine back-propagates into the stepped network's parameters only).
     """
@@ -388,7 +388,7 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     tc = engine["train_config"]
     every = (lambda runs: "" if repeats == 1 else
              " | all repeats " + ", ".join(f"{r['ms_mean']:.1f}" for r in runs))
-    out(f"seed loop    : {seed_loop['ms_mean']:7.2f} ms/iteration (mean; median {seed_loop['ms_median']:.2f}) | "
+    out(f"tutorial loop: {seed_loop['ms_mean']:7.2f} ms/iteration (mean; median {seed_loop['ms_median']:.2f}) | "
         f"DataLoader + Resize/ToTensor/Normalize per image, Sigmoid + BCELoss, .item() every "
         f"{SEED_LOG_INTERVAL} | setup {seed_loop['setup_seconds']:.1f} s" + every(seed_runs))
     out(f"course engine: {engine['ms_mean']:7.2f} ms/iteration (mean; median {engine['ms_median']:.2f}) | "
@@ -404,7 +404,7 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     floor_ms = 1e3 * flops / peak
     out(f"compute floor: {flops / 1e9:.2f} GFLOP of matrix products per engine iteration at "
         f"{peak / 1e9:.0f} GFLOP/s (best {device.type} float32 matrix product) = {floor_ms:.2f} ms/iteration; "
-        f"no float32 loop can beat the seed loop by more than {seed_loop['ms_mean'] / floor_ms:.1f}x here")
+        f"no float32 loop can beat the tutorial loop by more than {seed_loop['ms_mean'] / floor_ms:.1f}x here")
     out(f"engine / floor: {engine['ms_mean'] / floor_ms:.2f}x (the course engine's time over the float32 "
         "compute floor; targets: MLP <= 2.0x, DCGAN <= 1.5x)")
     out(f"engine / bare loop: {engine['ms_mean'] / bare['ms_mean']:.2f}x (what the engine adds to the kernels) | "
@@ -412,7 +412,7 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         "best matrix product)")
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
-    out(f"speedup vs seed loop: {speedup:.1f}x")
+    out(f"speedup vs tutorial loop: {speedup:.1f}x")
     return {"model": model, "seed_loop": seed_loop, "engine": engine, "bare_loop": bare, "speedup": speedup,
             "steps": steps, "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
             "engine_over_floor": engine["ms_mean"] / floor_ms, "engine_over_bare": engine["ms_mean"] / bare["ms_mean"],
@@ -504,9 +504,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--repeats", type=int, default=1,
                         help="alternate the arms this many times and keep each one's fastest run (default 1)")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--verbose", action="store_true", help="also print the seed loop's log lines")
+    parser.add_argument("--verbose", action="store_true", help="also print the tutorial loop's log lines")
     parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
-                        help="the GAN both arms train: mlp (the seed notes'), dcgan (chapter 4's) or all (default mlp)")
+                        help="the GAN both arms train: mlp (a typical tutorial's), dcgan (chapter 4's) or all (default mlp)")
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
                         help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
                         "on the CPU); bf16 is opt-in and changes results")
@@ -530,7 +530,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
 
 
 def main_bench(args: argparse.Namespace) -> int:
-    """``bench``: run both arms and print; the last line is ``speedup vs seed loop: X.Xx``."""
+    """``bench``: run both arms and print; the last line is ``speedup vs tutorial loop: X.Xx``."""
     if getattr(args, "time_to_quality", None):
         time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
                         device=getattr(args, "device", None), profile=getattr(args, "profile", "full"),

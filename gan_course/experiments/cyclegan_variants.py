@@ -31,7 +31,7 @@ VARIANTS = {  # name -> recipe fields that differ from the appearance run
 
 
 
-MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each committed result (the folder is shared)
+MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each shipped result (the folder is shared)
 
 
 REPRODUCE = "python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations"
@@ -74,9 +74,9 @@ def run_variant(name: str, device, runs_dir: str | Path | None = None, profile: 
 
 def load_or_run_variant(name: str, device, use_committed: bool = True, profile: str | None = None,
                         directory: str | Path = ABLATIONS_DIR) -> dict:
-    """The chapter's cell for an extra run: load its committed result, or (``use_committed=False``) train it.
+    """The chapter's cell for an extra run: load its shipped result, or (``use_committed=False``) train it.
 
-    The committed results were made by ``{REPRODUCE}``
+    The shipped results were made by ``{REPRODUCE}``
     (the full profile); like the pretrained generators they are checked against
     their SHA-256 in ``cyclegan_manifest.json``. Training instead resumes from, or
     writes, a checkpoint in ``run_dir("cyclegan_<name>")``.
@@ -87,13 +87,13 @@ def load_or_run_variant(name: str, device, use_committed: bool = True, profile: 
     record = read_manifest(directory / MANIFEST_NAME).get(f"cyclegan_{name}")
     path = directory / f"cyclegan_{name}.pt"
     if record is None or not path.is_file():
-        raise CourseError(f"no committed result for the {name} run in {directory}: set TRAIN_EXTRA_RUNS = True "
+        raise CourseError(f"no shipped result for the {name} run in {directory}: set TRAIN_EXTRA_RUNS = True "
                           f"to train it, or make it with `{REPRODUCE}`")
     if sha256_of(path) != record["sha256"]:
         raise CourseError(f"{path} does not match its SHA-256 in {MANIFEST_NAME}: restore it with "
                           f"`git checkout {directory}` or remake it with `{REPRODUCE}`")
     result = torch.load(path, map_location="cpu", weights_only=True)
-    print(f"loaded the committed {name} run ({path.name}: {result['step']} steps, "
+    print(f"loaded the shipped {name} run ({path.name}: {result['step']} steps, "
           f"{result['train_seconds']:.0f} s of training; SHA-256 verified)")
     return result
 

@@ -81,7 +81,7 @@ def scores_table(model: str, scores: dict, ladder: bool = True, device="cpu", n:
 
 
 # The goals the chapters set themselves (issue text), on the course classifier's scale:
-# (score, "<=" or ">=", value). Chapter 8 checks the committed generators against them.
+# (score, "<=" or ">=", value). Chapter 8 checks the shipped generators against them.
 GOALS: dict[str, list[tuple[str, str, float]]] = {
     "cgan": [("label_accuracy", ">=", 0.85), ("fd", "<=", 60.0)],
     "dcgan": [("fd", "<=", 60.0)],
@@ -102,7 +102,7 @@ def goal_report(model: str, scores: dict) -> list[str]:
 
 
 def evaluate_committed(device="cpu", n: int | None = None, seed: int = 0) -> dict[str, dict]:
-    """Scores of every committed pretrained generator (in chapter order), each on ``n`` samples."""
+    """Scores of every shipped pretrained generator (in chapter order), each on ``n`` samples."""
     from ..pretrained import load_pretrained, read_manifest
     from ..recipes import MODELS
 

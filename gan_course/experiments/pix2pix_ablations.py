@@ -3,7 +3,7 @@
 The objective (L1 only, cGAN only, both), the generator (U-Net vs the same
 encoder-decoder without skips) and the discriminator (PatchGAN sizes from 1x1 to
 the whole image), each a change of the chapter's main recipe at its full scale.
-Run from the command line; the results are committed and the chapter loads them:
+Run from the command line; the results are shipped and the chapter loads them:
 
     python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations
 """
@@ -117,7 +117,7 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
             "command": ("" if adam == "fused" else "GAN_COURSE_FAST_ADAM=0 ")
             + f"python -m gan_course experiment pix2pix-ablations --profile {profile}",
             "adam": adam, "machine": describe_machine(device)}  # where the runs trained (run them all in one process)
-    # the same JSON and PT formats as ever, written atomically: an interrupted run leaves the committed results intact
+    # the same JSON and PT formats as ever, written atomically: an interrupted run leaves the shipped results intact
     atomic_write_json({"meta": meta, "runs": results}, out / "pix2pix_ablations.json", "ablation results",
                       sort_keys=False)
     atomic_save({"inputs": test.inputs[:n_show].half(), "targets": test.images[:n_show].half(), "outputs": outputs},
@@ -126,7 +126,7 @@ def run_ablations(out: str | Path, profile: str | None = None, device="cpu", n_e
 
 
 def load_ablations(directory: str | Path | None = None) -> tuple[dict, dict]:
-    """The committed ablation results: (the JSON dict, the samples dict with float32 tensors)."""
+    """The shipped ablation results: (the JSON dict, the samples dict with float32 tensors)."""
     directory = Path(directory) if directory is not None else ABLATIONS_DIR
     js, pt = directory / "pix2pix_ablations.json", directory / "pix2pix_ablations.pt"
     if not js.is_file() or not pt.is_file():

@@ -16,7 +16,7 @@ measured on the same 28x28 content the classifier was trained on. (Images
 *resized* to 32, as many tutorials do, should be resized back to 28 with
 ``torch.nn.functional.interpolate`` first.)
 
-The trained weights are committed at ``gan_course/assets/classifier.pt`` with
+The trained weights are shipped at ``gan_course/assets/classifier.pt`` with
 their test accuracy and SHA-256 in ``classifier.json``; :func:`load_classifier`
 checks the hash. ``python -m gan_course train-classifier`` reproduces them.
 """
@@ -44,7 +44,7 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 WEIGHTS_NAME = "classifier.pt"
 RETRAIN_FIX = "run python -m gan_course train-classifier"
 WEIGHTS_FORMAT = 1
-MAX_WEIGHTS_BYTES = 1_000_000  # the committed file must stay under 1 MB
+MAX_WEIGHTS_BYTES = 1_000_000  # the shipped file must stay under 1 MB
 SIZES = (28, 32)  # accepted image sizes; 32 is centre-cropped to 28
 
 
@@ -73,7 +73,7 @@ class ClassifierConfig:
 
 
 def default_config(profile: str | None = None) -> ClassifierConfig:
-    """The committed classifier's settings (``full``) or a seconds-long run (``smoke``)."""
+    """The shipped classifier's settings (``full``) or a seconds-long run (``smoke``)."""
     return ClassifierConfig(epochs=pick(smoke=1, full=6, profile=profile),
                             train_limit=pick(smoke=2048, full=None, profile=profile))
 
@@ -372,7 +372,7 @@ def _restore_advice(path: Path) -> str:
 
 
 def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClassifier:
-    """The committed classifier (eval mode, frozen), after checking its SHA-256.
+    """The shipped classifier (eval mode, frozen), after checking its SHA-256.
 
     ``path`` defaults to ``gan_course/assets/classifier.pt``; its record
     ``classifier.json`` lies beside it. Loaded models are cached per file and
@@ -410,7 +410,7 @@ def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClas
 
 
 def load_record(path: str | Path | None = None) -> dict:
-    """The committed classifier's record (accuracy, config, machine, ...) from its json."""
+    """The shipped classifier's record (accuracy, config, machine, ...) from its json."""
     pt_path = Path(path) if path is not None else ASSETS / WEIGHTS_NAME
     json_path = pt_path.with_suffix(".json")
     if not json_path.is_file():
@@ -433,13 +433,13 @@ def resolve_device(name: str | None) -> torch.device:
 def add_train_classifier_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``train-classifier`` (shared by ``python -m gan_course`` and this module)."""
     parser.add_argument("--profile", choices=("smoke", "full"), default=None,
-                        help="smoke: seconds, 2048 images, 1 epoch; full: the committed classifier "
+                        help="smoke: seconds, 2048 images, 1 epoch; full: the shipped classifier "
                              "(default: $GAN_COURSE_PROFILE, else full)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out-dir", default=None,
                         help="where classifier.pt and classifier.json go (default: gan_course/assets for "
                              "the full profile; runs/smoke/classifier for smoke, so CI never overwrites "
-                             "the committed weights)")
+                             "the shipped weights)")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     return parser
 

@@ -79,10 +79,16 @@ class DCGANConfig:
 class DCGANGenerator(nn.Module):
     """z (B, latent_dim) -> image (B, C, S, S) in [-1, 1], by transposed convolutions."""
 
-    def __init__(self, cfg: DCGANConfig):
+    def __init__(self, cfg: DCGANConfig, layers=None):
+        """``layers(latent_dim, widths, channels) -> [modules]``, when given, builds ``self.net`` instead of the
+        rules below (chapter 4 trains the learner's own layers this way); initialised the same way."""
         super().__init__()
         self.cfg = cfg
         widths = [cfg.g_width * 2 ** j for j in reversed(range(cfg.n_up))]  # e.g. [128, 64, 32]
+        if layers is not None:
+            self.net = nn.Sequential(*layers(cfg.latent_dim, widths, cfg.channels))
+            init_weights(self, cfg.init_std)
+            return
         # 1x1 -> 4x4: a transposed conv with k=4, s=1, p=0 is a fully connected "projection" of z
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(cfg.latent_dim, widths[0], 4, 1, 0, bias=False),  # (B, 100, 1, 1) -> (B, 128, 4, 4)

@@ -137,7 +137,9 @@ def patch_grid_size(image_size: int, n_layers: int) -> int:
 class PatchGANDiscriminator(nn.Module):
     """(B, in_channels, H, W) -> logits (B, 1, H', W'): one logit per receptive-field patch."""
 
-    def __init__(self, cfg: PatchGANConfig):
+    def __init__(self, cfg: PatchGANConfig, layers=None):
+        """``layers(in_channels, base_channels, n_layers, norm) -> [modules]``, when given (and ``n_layers >= 1``),
+        builds ``self.net`` instead of the code below (chapter 6 trains the learner's own PatchGAN this way)."""
         super().__init__()
         self.cfg = cfg
         c, slope = cfg.base_channels, cfg.leaky_slope
@@ -146,7 +148,9 @@ class PatchGANDiscriminator(nn.Module):
         def norm(channels: int) -> nn.Module:  # instance norm without scale and shift, as in pix2pix's PatchGAN
             return norm_layer(cfg.norm, channels, instance_affine=False)
 
-        if cfg.n_layers == 0:  # PixelGAN: every logit sees one pixel
+        if layers is not None and cfg.n_layers >= 1:
+            layers = list(layers(cfg.in_channels, c, cfg.n_layers, cfg.norm))
+        elif cfg.n_layers == 0:  # PixelGAN: every logit sees one pixel
             layers: list[nn.Module] = [
                 nn.Conv2d(cfg.in_channels, c, 1), nn.LeakyReLU(slope),  # (B, in, H, W) -> (B, c, H, W)
                 nn.Conv2d(c, 2 * c, 1, bias=use_bias), norm(2 * c), nn.LeakyReLU(slope),

@@ -34,6 +34,8 @@ class ShownFigure(Figure):
 #: The widest figure, in pixels as drawn (figsize x dpi): the website's text column at 1280 px, where
 #: a figure then shows at its drawn size and its smallest text (7 pt = 9.7 px at 100 dpi) stays legible.
 MAX_FIGURE_PX = 940
+#: show_grid draws each image at least this wide (when the column allows): 28 px FashionMNIST images at 2x.
+MIN_THUMBNAIL_PX = 56
 
 
 def fit_figsize(figsize: tuple[float, float], dpi: float | None = None) -> tuple[float, float]:
@@ -111,6 +113,11 @@ def show_grid(images: torch.Tensor, nrow: int | None = None, title: str | None =
     grid = image_grid(images, nrow)
     fig = None
     if ax is None:
+        # every image at least MIN_THUMBNAIL_PX wide (a 16-per-row grid of 5 inches drew 27 px thumbnails,
+        # too small to see what the text describes): widen the figure up to the column's width
+        per_row = nrow or max(1, int(math.sqrt(images.shape[0])))
+        dpi = plt.rcParams["figure.dpi"]
+        size = max(size, min(MAX_FIGURE_PX, per_row * MIN_THUMBNAIL_PX) / dpi)
         height = size * grid.shape[1] / grid.shape[2] + (0.4 if title else 0.0)
         fig, ax = new_figure(figsize=(size, max(height, 0.8)))
     _imshow(ax, grid)

@@ -6,7 +6,11 @@ from typing import Mapping
 
 import torch
 
+from matplotlib.transforms import Bbox
+from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
 from .images import _imshow, finish, image_grid, new_figure
+from .layout import check_text, label_points
 
 
 def show_ladder(rungs: Mapping[str, torch.Tensor], n_images: int = 16, size: float = 2.4):
@@ -23,37 +27,55 @@ def show_ladder(rungs: Mapping[str, torch.Tensor], n_images: int = 16, size: flo
 def plot_fd_vs_n(curves: Mapping[str, Mapping[int, float]], title: str = "FD depends on the sample size"):
     """FD against the number of images (log x axis), one line per image set."""
     fig, ax = new_figure(figsize=(6, 3.6))
+    every_n = set()
     for name, points in curves.items():
         ns = sorted(points)
+        every_n.update(ns)
         ax.plot(ns, [points[k] for k in ns], marker="o", label=name)
     ax.set_xscale("log")
+    # ticks at the measured sizes only: the log axis's own minor labels (2x10^2, 3x10^2, ...) overprint
+    ax.xaxis.set_major_locator(FixedLocator(sorted(every_n)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("images per set")
     ax.set_ylabel("FD (course classifier)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    check_text(fig)
     return finish(fig, ax)
 
 
 def plot_precision_recall(points: Mapping[str, Mapping[str, float]], title: str = "Precision vs recall",
                           reference: Mapping[str, Mapping[str, float]] | None = None):
     """Each image set as a point (recall, precision); ``reference`` points (the ladder) in grey."""
-    fig, ax = new_figure(figsize=(5.5, 5))
-    if reference:
-        for name, s in reference.items():
-            ax.scatter(s["recall"], s["precision"], color="0.6", marker="s")
-            ax.annotate(name, (s["recall"], s["precision"]), fontsize=8, color="0.4",
-                        xytext=(4, -10), textcoords="offset points")
+    fig, ax = new_figure(figsize=(6.5, 5.5))
     xs = [s["recall"] for s in points.values()]
     ys = [s["precision"] for s in points.values()]
     ax.plot(xs, ys, color="C0", alpha=0.5)
-    for name, s in points.items():
+    for s in points.values():
         ax.scatter(s["recall"], s["precision"], color="C0", zorder=3)
-        ax.annotate(name, (s["recall"], s["precision"]), fontsize=9, xytext=(4, 4), textcoords="offset points")
+    if reference:
+        for s in reference.values():
+            ax.scatter(s["recall"], s["precision"], color="0.6", marker="s")
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.05)
     ax.set_xlabel("recall (coverage of the real data)")
     ax.set_ylabel("precision (realism of the samples)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    # labels next to their points, each on a side where it neither overprints another label nor leaves
+    # the axes (the ψ values lie close together)
+    every = [(s["recall"], s["precision"]) for s in list(points.values()) + list((reference or {}).values())]
+    markers = [Bbox.from_extents(x - 5, y - 5, x + 5, y + 5) for x, y in ax.transData.transform(every)]
+    notes = label_points(ax, [(s["recall"], s["precision"]) for s in points.values()], list(points),
+                         avoid=markers, fontsize=9)
+    if reference:
+        label_points(ax, [(s["recall"], s["precision"]) for s in reference.values()], list(reference),
+                     avoid=markers + [n.get_window_extent(fig.canvas.get_renderer()) for n in notes],
+                     fontsize=8, color="0.4")
+    check_text(fig)
     return finish(fig, ax)

@@ -1,6 +1,8 @@
 """Recipes: one per model, shared by its chapter and by ``python -m gan_course``.
 
-A recipe module holds the model's ``@dataclass`` of every training setting, its two
+A recipe module holds the model's ``@dataclass`` of every training setting (a
+:class:`~gan_course.recipes.common.Recipe`, each field declaring its role with
+``setting(role, default)``: ``--lr-scale``, resumes and checkpoints read the roles), its two
 step functions (always named ``d_step`` and ``g_step``), a ``build`` function that
 turns the recipe into a ready :class:`~gan_course.training.Trainer`, and a sampler.
 The chapter shows the recipe and the step functions, then calls ``build``; the

@@ -8,7 +8,7 @@ The losses are unchanged (``gan_course.losses``); only the inputs differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -20,29 +20,30 @@ from ..losses import discriminator_loss, generator_nonsaturating_loss
 from ..models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_noise, quality_probe, recipe_for
+from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
+                     recipe_for, roles_of, setting)
 
 
 @dataclass
-class CGANRecipe:
+class CGANRecipe(Recipe):
     """Chapter 3: a small convolutional GAN, conditioned on the class, with chapter 2's optimiser settings."""
 
-    model: CGANConfig = field(default_factory=CGANConfig)  # network widths, label embedding, ablation switch
-    batch_size: int = 64  # images per step (as chapter 2)
-    steps: int = 3_000  # training iterations (one D and one G update each): 3.2 epochs
-    lr: float = 2e-4  # Adam learning rate for both networks
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
-    n_fixed: int = 8  # fixed noise vectors behind the sample grids; each is drawn in all classes
-    sample_every: int = 250  # steps between sample grids
-    checkpoint_every: int = 500  # steps between checkpoints
-    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
-    quality_every: int = 150  # steps between measurements of the course FD of fixed samples (0 = off)
-    quality_n: int = 1_000  # fixed samples behind each quality measurement
+    model: CGANConfig = setting("network", factory=CGANConfig)  # network widths, label embedding, ablation switch
+    batch_size: int = setting("size", 64)  # images per step (as chapter 2)
+    steps: int = setting("length", 3_000)  # training iterations (one D and one G update each): 3.2 epochs
+    lr: float = setting("lr", 2e-4)  # Adam learning rate for both networks
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
+    n_fixed: int = setting("size", 8)  # fixed noise vectors behind the sample grids; each is drawn in all classes
+    sample_every: int = setting("cadence", 250)  # steps between sample grids
+    checkpoint_every: int = setting("cadence", 500)  # steps between checkpoints
+    train_limit: int | None = setting("data", None)  # use only the first N training images (None: all 60,000)
+    quality_every: int = setting("quality", 150)  # steps between course-FD measurements of fixed samples (0 = off)
+    quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "CGANRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        # smoke: the same networks (so the committed generator loads in both profiles), far fewer steps
+        # smoke: the same networks (so the shipped generator loads in both profiles), far fewer steps
         return recipe_for(cls, profile, {**SMOKE["gan"], "n_fixed": 2})
 
 
@@ -112,12 +113,19 @@ def class_grid(G: ConditionalGenerator, z: torch.Tensor) -> torch.Tensor:
         return G(z.to(device).repeat_interleave(K, dim=0), y).float().cpu()  # (R * K, C, H, W)
 
 
-def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
-    """Data (with labels), networks, optimisers and step functions for chapter 3, wired into a Trainer."""
+def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
+               d_forward=None) -> Trainer:
+    """Data (with labels), networks, optimisers and step functions for chapter 3, wired into a Trainer.
+
+    ``d_forward(D, x, y) -> logits (B,)``, when given, replaces D's forward pass (the same layers and weights):
+    chapter 3 trains with the learner's own once it passes its check.
+    """
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
     G = ConditionalGenerator(recipe.model).to(device)
     D = ConditionalDiscriminator(recipe.model).to(device)
+    if d_forward is not None:
+        D.forward = partial(d_forward, D)  # D(x, y) now runs d_forward(D, x, y)
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     sizes = {"latent_dim": recipe.model.latent_dim, "num_classes": recipe.model.num_classes}
@@ -137,6 +145,7 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
         out_dir=out_dir,
         tag="cgan",
         hparams=model_hparams(recipe, seed),
+        roles=roles_of(recipe),  # a resume may change the learning rates only
         device=device,
     )
 

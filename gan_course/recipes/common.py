@@ -1,9 +1,10 @@
-"""What every recipe shares: the registry entry, and the settings a checkpoint must match."""
+"""What every recipe shares: each setting's role, the registry entry, the settings a checkpoint must match."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -15,7 +16,7 @@ from ..profiles import check_profile, current_profile
 
 # The smoke profile's settings, one preset per recipe family: seconds-long runs on the same code path.
 # The networks keep their full size (except the translation models' discriminators), so that the
-# committed pretrained generators load in either profile. A dict value changes fields of a nested config.
+# shipped pretrained generators load in either profile. A dict value changes fields of a nested config.
 SMOKE: dict[str, dict] = {
     "gan": {"batch_size": 16, "steps": 24, "sample_every": 8, "checkpoint_every": 12,  # chapters 2 to 5
             "train_limit": 2_048, "quality_every": 12, "quality_n": 256},
@@ -41,13 +42,79 @@ def recipe_for(cls, profile: str | None, smoke: dict, **overrides):
     return dataclasses.replace(recipe, **overrides) if overrides else recipe
 
 
-QUALITY_FIELDS = ("quality_every", "quality_n")  # recipe fields of the quality record: they change no training number
+# ------------------------------------------------------------------ what each setting is for
+# Every recipe field declares one of these roles; the machinery reads the roles, never the field names.
+ROLES: dict[str, str] = {
+    "lr": "an Adam learning rate: --lr-scale multiplies it, and a resume may change it (the fix for a NaN stop)",
+    "optimizer": "another optimiser setting (Adam's betas)",
+    "fraction": "a share of the run's steps, e.g. the last share over which the learning rates decay",
+    "weight": "the weight of a loss term",
+    "network": "the networks' shape: a nested network config, or a width, depth or latent size",
+    "data": "what the model trains on: the domains, the ring, how many training items",
+    "size": "how many items per step or per grid: batch, fixed inputs, history pool, snapshot points",
+    "length": "how many steps the run trains (a resumed run may be longer)",
+    "cadence": "how often the run draws sample grids and writes checkpoints",
+    "quality": "the quality record's cadence and sample count: they change no trained number",
+}
+CHECKPOINT_FREE = frozenset({"length", "cadence", "quality"})  # roles a checkpoint need not match (model_hparams)
+UNTRAINED = frozenset({"quality"})  # roles of settings that change no trained number (recipe_settings)
+
+
+def setting(role: str, default=dataclasses.MISSING, *, factory=dataclasses.MISSING):
+    """A recipe field that declares its role (a key of :data:`ROLES`): ``lr: float = setting("lr", 2e-4)``.
+
+    ``factory`` builds a mutable default (a nested network config), as ``field(default_factory=...)``.
+    """
+    if role not in ROLES:
+        raise CourseError(f"unknown setting role {role!r}: use one of {', '.join(ROLES)}")
+    return field(default=default, default_factory=factory, metadata={"role": role})
+
+
+class Recipe:
+    """Base of every recipe ``@dataclass``: each field is declared with :func:`setting`, which names its role.
+
+    A field without a role is refused when the class is defined, so no setting can
+    reach ``--lr-scale``, a resume or a checkpoint without saying what it is.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        missing = [name for name, kind in inspect.get_annotations(cls).items() if "ClassVar" not in str(kind)
+                   and "role" not in getattr(cls.__dict__.get(name), "metadata", {})]
+        if missing:
+            raise _without_role(cls.__name__, missing)
+
+
+def roles_of(recipe) -> dict[str, str]:
+    """``{field name: role}`` of a recipe (instance or class), in field order; a field without a role is refused."""
+    roles = {f.name: f.metadata.get("role") for f in dataclasses.fields(recipe)}
+    missing = [name for name, role in roles.items() if role is None]
+    if missing:
+        raise _without_role(getattr(recipe, "__name__", type(recipe).__name__), missing)
+    return roles
+
+
+def _without_role(recipe_name: str, missing: list[str]) -> CourseError:
+    return CourseError(f"{recipe_name}: declare the role of {', '.join(missing)} with setting(role, default), "
+                       f"role one of {', '.join(ROLES)}")
+
+
+def fields_with_role(recipe, *roles: str) -> tuple[str, ...]:
+    """The names of ``recipe``'s fields whose role is one of ``roles``, in field order."""
+    return tuple(name for name, role in roles_of(recipe).items() if role in roles)
+
+
+def scale_learning_rates(recipe, factor: float):
+    """A copy of ``recipe`` with every learning rate (role ``"lr"``) times ``factor``; nothing else changes."""
+    return dataclasses.replace(recipe, **{name: getattr(recipe, name) * factor
+                                          for name in fields_with_role(recipe, "lr")})
 
 
 def recipe_settings(recipe) -> dict:
     """Everything in ``recipe`` that can change a trained number, as plain values: all fields but the quality
-    record's cadence. Two runs with equal settings (and seed) train the same networks."""
-    return {k: v for k, v in to_plain(recipe).items() if k not in QUALITY_FIELDS}
+    record's (role ``"quality"``). Two runs with equal settings (and seed) train the same networks."""
+    skip = set(fields_with_role(recipe, *UNTRAINED))
+    return {k: v for k, v in to_plain(recipe).items() if k not in skip}
 
 
 def lr_decay_from(recipe) -> int | None:
@@ -64,10 +131,11 @@ def lr_decay_from(recipe) -> int | None:
 
 
 def model_hparams(recipe, seed: int) -> dict:
-    """What a checkpoint must match to be resumed: everything but the step counts (and the quality record's
-    cadence, which changes no trained number), as plain values."""
-    cadence = {"steps", "sample_every", "checkpoint_every", *QUALITY_FIELDS}
-    return {**{k: v for k, v in to_plain(recipe).items() if k not in cadence}, "seed": seed}
+    """What a checkpoint must match to be resumed: everything but the run's length and cadences (roles
+    ``"length"``, ``"cadence"``, ``"quality"``), as plain values. Of these, a resume may change the learning
+    rates only (the Trainer reads :func:`roles_of` the recipe)."""
+    skip = set(fields_with_role(recipe, *CHECKPOINT_FREE))
+    return {**{k: v for k, v in to_plain(recipe).items() if k not in skip}, "seed": seed}
 
 
 def config_from(cls, values: dict):

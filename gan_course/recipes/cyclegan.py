@@ -10,7 +10,7 @@ PatchGAN discriminators (``D_A`` judges domain A, ``D_B`` domain B), trained wit
 and D trained on a history pool of 50 earlier fakes per domain.
 
 The command-line model ``cyclegan`` (``python -m gan_course train cyclegan``) and
-its committed pretrained generators are the **appearance pair** (``pair =
+its shipped pretrained generators are the **appearance pair** (``pair =
 "negative"``: originals <-> photographic negatives). The shape pairs are recipe
 options: ``CycleGANRecipe.for_profile(pair="shoes")`` (sneakers <-> ankle boots,
 a small change of shape) and ``pair="trousers_bags"`` (a large one).
@@ -19,7 +19,7 @@ a small change of shape) and ``pair="trousers_bags"`` (a large one).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -37,7 +37,8 @@ from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
 from ..profiles import check_profile, current_profile, pick
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, lr_decay_from, model_hparams, quality_probe, recipe_for
+from .common import (SMOKE, ModelEntry, Recipe, config_from, lr_decay_from, model_hparams, quality_probe,
+                     recipe_for, roles_of, setting)
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -49,26 +50,26 @@ def _small_patchgan() -> PatchGANConfig:
 
 
 @dataclass
-class CycleGANRecipe:
+class CycleGANRecipe(Recipe):
     """Chapter 7: CycleGAN at 32x32 on a CPU (the paper's losses and weights, smaller networks)."""
 
-    pair: str = "negative"  # domains: "negative" (appearance), "shoes" or "trousers_bags" (shape; domains.py)
-    generator: ResnetGeneratorConfig = field(default_factory=_small_generator)  # both G's: width 16, 3 blocks
-    discriminator: PatchGANConfig = field(default_factory=_small_patchgan)  # both D's: 1 channel, instance norm
-    batch_size: int = 8  # images per domain per step (the paper uses 1 at 256x256)
-    steps: int = 1_500  # training iterations (one D update and one G update each)
-    lr: float = 5e-4  # Adam learning rate of all four networks (the paper: 2e-4 for ~200 epochs; ours is short)
-    lr_decay: float = 0.5  # the last half of the steps: the learning rate falls linearly towards 0 (the paper's)
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (the paper's)
-    lambda_cycle: float = 10.0  # λ: weight of the cycle-consistency terms (the paper's 10)
-    identity_weight: float = 0.5  # μ: identity terms weigh μ·λ (the paper: 0.5·λ); 0 turns them off
-    pool_size: int = 50  # fakes kept in each history pool (the paper's 50; 0 disables the pool)
-    n_show: int = 8  # held-out test items per domain in the sample grids
-    sample_every: int = 150  # steps between sample grids
-    checkpoint_every: int = 500  # steps between checkpoints
-    train_limit: int | None = None  # at most N training images per domain (None: all of the domain)
-    quality_every: int = 100  # steps between measurements of the course FD of G_BA(held-out B items) vs held-out A items (0 = off)
-    quality_n: int = 500  # fixed samples behind each quality measurement
+    pair: str = setting("data", "negative")  # "negative" (appearance), "shoes" or "trousers_bags" (shape; domains.py)
+    generator: ResnetGeneratorConfig = setting("network", factory=_small_generator)  # both G's: width 16, 3 blocks
+    discriminator: PatchGANConfig = setting("network", factory=_small_patchgan)  # both D's: 1 channel, instance norm
+    batch_size: int = setting("size", 8)  # images per domain per step (the paper uses 1 at 256x256)
+    steps: int = setting("length", 1_500)  # training iterations (one D update and one G update each)
+    lr: float = setting("lr", 5e-4)  # Adam learning rate of all four networks (the paper: 2e-4 over ~200 epochs)
+    lr_decay: float = setting("fraction", 0.5)  # the last half of the steps: the rate falls linearly to 0 (the paper's)
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas (the paper's)
+    lambda_cycle: float = setting("weight", 10.0)  # λ: weight of the cycle-consistency terms (the paper's 10)
+    identity_weight: float = setting("weight", 0.5)  # μ: identity terms weigh μ·λ (the paper's 0.5·λ); 0 = off
+    pool_size: int = setting("size", 50)  # fakes kept in each history pool (the paper's 50; 0 disables the pool)
+    n_show: int = setting("size", 8)  # held-out test items per domain in the sample grids
+    sample_every: int = setting("cadence", 150)  # steps between sample grids
+    checkpoint_every: int = setting("cadence", 500)  # steps between checkpoints
+    train_limit: int | None = setting("data", None)  # at most N training images per domain (None: all of the domain)
+    quality_every: int = setting("quality", 100)  # steps between course FDs of G_BA(held-out B) vs held-out A (0 = off)
+    quality_n: int = setting("quality", 500)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
         check_pair(self.pair)
@@ -109,9 +110,25 @@ def d_step(batch, ctx, *, gens, D_A, D_B, pool_A, pool_B, opt_D) -> dict:
             "d_fake": 0.5 * (fake_a_scores.float().mean() + fake_b_scores.float().mean())}  # mean score, fakes
 
 
-def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_weight: float) -> dict:
-    """One update of both generators: fool the D's, survive the round trip, leave the target domain alone."""
+def _float_scores(D):
+    """``D`` as a function whose scores are float32 (the dtype the course's losses compute in)."""
+    return lambda x: D(x).float()
+
+
+def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_weight: float,
+           objective=None) -> dict:
+    """One update of both generators: fool the D's, survive the round trip, leave the target domain alone.
+
+    ``objective(G_AB, G_BA, D_A, D_B, real_a, real_b, lambda_cycle, identity_weight) -> (total, adversarial,
+    cycle, identity)``, when given, computes the loss instead of the lines below (chapter 7's learner's own).
+    """
     real_a, real_b = batch  # (B, 1, S, S) each
+    if objective is not None:  # the D's scores in float32, as lsgan_generator_loss computes under mixed precision
+        with ctx.autocast():
+            loss, adv, cycle, ident = objective(gens.G_AB, gens.G_BA, _float_scores(D_A), _float_scores(D_B),
+                                                real_a, real_b, lambda_cycle, identity_weight)
+        ctx.backward_step(loss, opt_G)
+        return {"loss_g": adv, "loss_cycle": cycle, "loss_identity": ident, "loss_g_total": loss}
     with ctx.autocast():
         fake_b, fake_a = gens.G_AB(real_a), gens.G_BA(real_b)  # translations A -> B and B -> A
         rec_a, rec_b = gens.G_BA(fake_b), gens.G_AB(fake_a)  # round trips A -> B -> A and B -> A -> B
@@ -128,8 +145,12 @@ def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_w
 
 # ------------------------------------------------------------------ building
 def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | Path | None,
-                   seed: int = 0) -> Trainer:
-    """Domains, the four networks, two pools, optimisers and steps for chapter 7, wired into a Trainer."""
+                   seed: int = 0, *, generator_objective=None) -> Trainer:
+    """Domains, the four networks, two pools, optimisers and steps for chapter 7, wired into a Trainer.
+
+    ``generator_objective``, when given, is ``g_step``'s ``objective``: the generators' loss (chapter 7 trains
+    with the learner's own once it passes its check).
+    """
     seed_everything(seed)
     domains = make_domains(recipe.pair, "train", device=device, pad_to=recipe.generator.image_size,
                            limit=recipe.train_limit)
@@ -150,7 +171,8 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
         optimizers={"G": opt_G, "D": opt_D},
         d_step=partial(d_step, gens=gens, D_A=D_A, D_B=D_B, pool_A=pool_A, pool_B=pool_B, opt_D=opt_D),
         g_step=partial(g_step, gens=gens, D_A=D_A, D_B=D_B, opt_G=opt_G, lambda_cycle=recipe.lambda_cycle,
-                       identity_weight=recipe.identity_weight),
+                       identity_weight=recipe.identity_weight,
+                       **({} if generator_objective is None else {"objective": generator_objective})),
         batches=UnpairedBatches(domains, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every,
@@ -160,6 +182,7 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
         out_dir=out_dir,
         tag="cyclegan",
         hparams=model_hparams(recipe, seed),
+        roles=roles_of(recipe),  # a resume may change the learning rates only
         device=device,
     )
 

@@ -8,7 +8,7 @@ its code readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -20,27 +20,27 @@ from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_l
 from ..models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, sample_codes
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
+from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
 
 
 @dataclass
-class InfoGANRecipe:
+class InfoGANRecipe(Recipe):
     """Chapter 5: InfoGAN with a 10-way categorical code and 2 continuous codes."""
 
-    model: InfoGANConfig = field(default_factory=InfoGANConfig)  # network sizes and the code's layout
-    batch_size: int = 64  # images per step
-    steps: int = 10_000  # training iterations (one D/Q and one G update each): ~11 epochs
-    lr_d: float = 2e-4  # Adam learning rate of D and Q (the paper's value)
-    lr_g: float = 1e-3  # Adam learning rate of G (the paper's value: G learns faster than D)
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (DCGAN)
-    lambda_cat: float = 1.0  # weight λ of the categorical information term (the paper: 1)
-    lambda_cont: float = 0.1  # weight of the continuous term (smaller: its NLL has another scale)
-    n_fixed: int = 10  # fixed noise vectors per category in the sample grids (10 x 10 = 100 images)
-    sample_every: int = 500  # steps between sample grids
-    checkpoint_every: int = 1_000  # steps between checkpoints
-    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
-    quality_every: int = 500  # steps between measurements of the course FD of fixed samples (0 = off)
-    quality_n: int = 1_000  # fixed samples behind each quality measurement
+    model: InfoGANConfig = setting("network", factory=InfoGANConfig)  # network sizes and the code's layout
+    batch_size: int = setting("size", 64)  # images per step
+    steps: int = setting("length", 10_000)  # training iterations (one D/Q and one G update each): ~11 epochs
+    lr_d: float = setting("lr", 2e-4)  # Adam learning rate of D and Q (the paper's value)
+    lr_g: float = setting("lr", 1e-3)  # Adam learning rate of G (the paper's value: G learns faster than D)
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas (DCGAN)
+    lambda_cat: float = setting("weight", 1.0)  # weight λ of the categorical information term (the paper: 1)
+    lambda_cont: float = setting("weight", 0.1)  # weight of the continuous term (smaller: its NLL has another scale)
+    n_fixed: int = setting("size", 10)  # fixed noise vectors per category in the sample grids (10 x 10 = 100 images)
+    sample_every: int = setting("cadence", 500)  # steps between sample grids
+    checkpoint_every: int = setting("cadence", 1_000)  # steps between checkpoints
+    train_limit: int | None = setting("data", None)  # use only the first N training images (None: all 60,000)
+    quality_every: int = setting("quality", 500)  # steps between course-FD measurements of fixed samples (0 = off)
+    quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "InfoGANRecipe":
@@ -55,7 +55,16 @@ def info_terms(out, category, continuous, *, lambda_cat: float, lambda_cont: flo
     return loss_cat, loss_cont, lambda_cat * loss_cat + lambda_cont * loss_cont
 
 
-def d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) -> dict:
+def _info(out, category, continuous, info_losses, **weights):
+    """``info_terms``, or ``info_losses(q, category, continuous, **weights)`` on Q's raw head output q (B, K + 2m)."""
+    if info_losses is None:
+        return info_terms(out, category, continuous, **weights)
+    q = torch.cat([out.cat_logits, out.cont_mean, out.cont_log_std], dim=1).float()  # Q's head output, in float32
+    # (the course's losses also compute in float32 under mixed precision)
+    return info_losses(q, category, continuous, **weights)
+
+
+def d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float, info_losses=None) -> dict:
     """One D/Q update: the usual real-vs-fake loss, plus Q reading the code back from the fakes."""
     real, _ = batch  # (B, 1, 28, 28); the class labels are never used
     z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # (B, 62), (B,), (B, 2)
@@ -63,8 +72,8 @@ def d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) ->
         fake = G(z, category, continuous).detach()  # (B, 1, 28, 28); only D and Q move in this step
         out_real, out_fake = D(real), D(fake)  # one trunk: D's logits and Q's code posterior
         loss_real, loss_fake = discriminator_loss(out_real.logit, out_fake.logit)
-        loss_cat, loss_cont, info = info_terms(out_fake, category, continuous,
-                                               lambda_cat=lambda_cat, lambda_cont=lambda_cont)
+        loss_cat, loss_cont, info = _info(out_fake, category, continuous, info_losses,
+                                          lambda_cat=lambda_cat, lambda_cont=lambda_cont)
     ctx.backward_step(loss_real + loss_fake + info, opt_D)  # opt_D holds D's and Q's parameters
     return {"loss_d_real": loss_real, "loss_d_fake": loss_fake,
             "loss_q_cat": loss_cat, "loss_q_cont": loss_cont,
@@ -73,15 +82,15 @@ def d_step(batch, ctx, *, G, D, opt_D, lambda_cat: float, lambda_cont: float) ->
             "d_fake": torch.sigmoid(out_fake.logit.float()).mean()}
 
 
-def g_step(batch, ctx, *, G, D, opt_G, lambda_cat: float, lambda_cont: float) -> dict:
+def g_step(batch, ctx, *, G, D, opt_G, lambda_cat: float, lambda_cont: float, info_losses=None) -> dict:
     """One G update: fool D *and* make the code readable by Q (minus λ times the bound on I(c; G(z, c)))."""
     real, _ = batch
     z, category, continuous = sample_codes(G.cfg, real.shape[0], real.device)  # fresh noise and codes
     with ctx.autocast():
         out = D(G(z, category, continuous))  # no detach: gradients reach G through D's and Q's heads
         loss_gan = generator_nonsaturating_loss(out.logit)
-        loss_cat, loss_cont, info = info_terms(out, category, continuous,
-                                               lambda_cat=lambda_cat, lambda_cont=lambda_cont)
+        loss_cat, loss_cont, info = _info(out, category, continuous, info_losses,
+                                          lambda_cat=lambda_cat, lambda_cont=lambda_cont)
     ctx.backward_step(loss_gan + info, opt_G)  # steps G only
     return {"loss_g": loss_gan, "loss_g_info": info}
 
@@ -108,8 +117,13 @@ def quality_codes_for(recipe: "InfoGANRecipe", seed: int):
 
 
 def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Path | None,
-                  seed: int = 0) -> Trainer:
-    """Data, networks, optimisers and step functions for chapter 5, wired into a Trainer."""
+                  seed: int = 0, *, info_losses=None) -> Trainer:
+    """Data, networks, optimisers and step functions for chapter 5, wired into a Trainer.
+
+    ``info_losses(q, category, continuous, lambda_cat=, lambda_cont=) -> (loss_cat, loss_cont, weighted sum)``,
+    when given, computes the information terms from Q's raw head output (chapter 5 trains with the learner's own
+    once it passes its check).
+    """
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
     G = InfoGANGenerator(recipe.model).to(device)
@@ -117,6 +131,8 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas)
     weights = {"lambda_cat": recipe.lambda_cat, "lambda_cont": recipe.lambda_cont}
+    if info_losses is not None:
+        weights["info_losses"] = info_losses
     fixed = [t.to(device) for t in fixed_codes(recipe.model, recipe.n_fixed, seed + 1)]
     quality_codes = [t.to(device) for t in quality_codes_for(recipe, seed + 2)]
     return Trainer(
@@ -132,6 +148,7 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
         out_dir=out_dir,
         tag="infogan",
         hparams=model_hparams(recipe, seed),
+        roles=roles_of(recipe),  # a resume may change the learning rates only
         device=device,
     )
 

@@ -4,7 +4,7 @@ The losses and the optimiser are the paper's (Isola et al., 2017): the
 non-saturating cGAN loss on a conditional PatchGAN plus λ·L1 with λ = 100, D's
 loss halved, Adam with lr 2e-4 and β₁ = 0.5. The networks are smaller (32x32
 images, widths 32 to 128 instead of 64 to 512) so that a full run fits in
-minutes on a CPU and the committed generator in a few MB.
+minutes on a CPU and the shipped generator in a few MB.
 
 The chapter's ablations (L1 only, cGAN only, ...) are changes of this recipe,
 run by :mod:`gan_course.experiments.pix2pix_ablations`.
@@ -13,7 +13,7 @@ run by :mod:`gan_course.experiments.pix2pix_ablations`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from ..models.unet import UNetConfig, UNetGenerator
 from ..profiles import check_profile, current_profile
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_probe, recipe_for
+from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
 
 
 def _generator() -> UNetConfig:
@@ -40,23 +40,23 @@ def _discriminator() -> PatchGANConfig:
 
 
 @dataclass
-class Pix2PixRecipe:
+class Pix2PixRecipe(Recipe):
     """Chapter 6: pix2pix, edges -> FashionMNIST at 32x32 (the paper's losses, smaller networks)."""
 
-    generator: UNetConfig = field(default_factory=_generator)  # U-Net 32x32 -> 1x1, widths 32 to 128
-    discriminator: PatchGANConfig = field(default_factory=_discriminator)  # sees (edges, image): 2 channels
-    batch_size: int = 32  # pairs per step (the paper uses 1 to 10 at 256x256)
-    steps: int = 2_000  # training iterations (one D update and one G update each)
-    lr: float = 2e-4  # Adam learning rate of both networks (the paper's)
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (the paper's)
-    l1_weight: float = 100.0  # λ: weight of the L1 term (the paper's 100); 0 gives "cGAN only"
-    adversarial_weight: float = 1.0  # weight of the cGAN term; 0 gives "L1 only"
-    n_fixed: int = 16  # held-out test edge maps behind every sample grid
-    sample_every: int = 200  # steps between sample grids
-    checkpoint_every: int = 500  # steps between checkpoints
-    train_limit: int | None = None  # use only the first N training pairs (None: all 60,000)
-    quality_every: int = 100  # steps between measurements of the course FD of held-out test edge maps translated (0 = off)
-    quality_n: int = 1_000  # held-out test edge maps translated behind each quality measurement
+    generator: UNetConfig = setting("network", factory=_generator)  # U-Net 32x32 -> 1x1, widths 32 to 128
+    discriminator: PatchGANConfig = setting("network", factory=_discriminator)  # sees (edges, image): 2 channels
+    batch_size: int = setting("size", 32)  # pairs per step (the paper uses 1 to 10 at 256x256)
+    steps: int = setting("length", 2_000)  # training iterations (one D update and one G update each)
+    lr: float = setting("lr", 2e-4)  # Adam learning rate of both networks (the paper's)
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas (the paper's)
+    l1_weight: float = setting("weight", 100.0)  # λ: weight of the L1 term (the paper's 100); 0 gives "cGAN only"
+    adversarial_weight: float = setting("weight", 1.0)  # weight of the cGAN term; 0 gives "L1 only"
+    n_fixed: int = setting("size", 16)  # held-out test edge maps behind every sample grid
+    sample_every: int = setting("cadence", 200)  # steps between sample grids
+    checkpoint_every: int = setting("cadence", 500)  # steps between checkpoints
+    train_limit: int | None = setting("data", None)  # use only the first N training pairs (None: all 60,000)
+    quality_every: int = setting("quality", 100)  # steps between course FDs of translated held-out edge maps (0 = off)
+    quality_n: int = setting("quality", 1_000)  # held-out test edge maps translated behind each quality measurement
 
     def __post_init__(self):
         if self.l1_weight < 0 or self.adversarial_weight < 0 or self.l1_weight + self.adversarial_weight == 0:
@@ -74,7 +74,7 @@ class Pix2PixRecipe:
 
         ``overrides`` replace fields, e.g. ``for_profile(l1_weight=0.0)``.
         """
-        # smoke: G keeps the full architecture, so that the committed pretrained weights fit it in either profile
+        # smoke: G keeps the full architecture, so that the shipped pretrained weights fit it in either profile
         return recipe_for(cls, profile, SMOKE["pix2pix"], **overrides)
 
 
@@ -107,14 +107,18 @@ def g_step(batch, ctx, *, G, D, opt_G, l1_weight: float, adversarial_weight: flo
 
 # ------------------------------------------------------------------ building
 def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Path | None,
-                  seed: int = 0) -> Trainer:
-    """Paired data, U-Net, PatchGAN, optimisers and step functions for chapter 6, wired into a Trainer."""
+                  seed: int = 0, *, discriminator_layers=None) -> Trainer:
+    """Paired data, U-Net, PatchGAN, optimisers and step functions for chapter 6, wired into a Trainer.
+
+    ``discriminator_layers(in_channels, base_channels, n_layers, norm) -> [modules]``, when given, builds the
+    PatchGAN's layers (chapter 6 trains with the learner's own once it passes its check).
+    """
     seed_everything(seed)
     data = load_edges2fashion("train", device=device, limit=recipe.train_limit)  # (60000, 1, 32, 32) x 2
     fixed = load_edges2fashion("test", device=device, limit=recipe.n_fixed).inputs  # (16, 1, 32, 32) edges
     held_out = load_edges2fashion("test", device=device, limit=recipe.quality_n).inputs  # (1000, 1, 32, 32)
     G = UNetGenerator(recipe.generator).to(device)
-    D = PatchGANDiscriminator(recipe.discriminator).to(device)
+    D = PatchGANDiscriminator(recipe.discriminator, layers=discriminator_layers).to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=recipe.lr, betas=recipe.betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=recipe.lr, betas=recipe.betas)
     return Trainer(
@@ -131,6 +135,7 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
         out_dir=out_dir,
         tag="pix2pix",
         hparams=model_hparams(recipe, seed),
+        roles=roles_of(recipe),  # a resume may change the learning rates only
         device=device,
     )
 

@@ -23,27 +23,28 @@ from ..models import ToyConfig, ToyDiscriminator, ToyGenerator
 from ..runtime import seed_everything
 from ..steps import d_step, g_step
 from ..training import TrainConfig, Trainer
+from .common import Recipe, roles_of, setting
 
 
 @dataclass
-class ToyGANConfig:
-    modes: int = 8  # number of Gaussians on the ring
-    radius: float = 2.0  # ring radius
-    std: float = 0.02  # std of each Gaussian (the "3σ" of the metric uses it)
-    n_data: int = 20_000  # size of the fixed training set
-    latent_dim: int = 2  # size of z ~ N(0, I): a free choice, unrelated to the data's size
-    g_hidden: int = 128  # G's hidden width
-    g_depth: int = 3  # G's hidden layers
-    d_hidden: int = 128  # D's hidden width
-    d_depth: int = 3  # D's hidden layers
-    pack: int = 1  # PacGAN packing degree m (1 = standard GAN)
-    batch_size: int = 256  # real (and fake) *samples* per step; D sees batch_size / pack packs
-    lr_g: float = 1e-3  # Adam learning rate of G
-    lr_d: float = 1e-3  # Adam learning rate of D
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas (beta1 = 0.5 as in DCGAN)
-    steps: int = 3000  # training iterations (one D and one G update each)
-    sample_every: int = 250  # snapshot G(z_fixed) every N steps
-    n_eval: int = 2500  # generated points per snapshot (the metric is computed on these)
+class ToyGANConfig(Recipe):
+    modes: int = setting("data", 8)  # number of Gaussians on the ring
+    radius: float = setting("data", 2.0)  # ring radius
+    std: float = setting("data", 0.02)  # std of each Gaussian (the "3σ" of the metric uses it)
+    n_data: int = setting("data", 20_000)  # size of the fixed training set
+    latent_dim: int = setting("network", 2)  # size of z ~ N(0, I): a free choice, unrelated to the data's size
+    g_hidden: int = setting("network", 128)  # G's hidden width
+    g_depth: int = setting("network", 3)  # G's hidden layers
+    d_hidden: int = setting("network", 128)  # D's hidden width
+    d_depth: int = setting("network", 3)  # D's hidden layers
+    pack: int = setting("network", 1)  # PacGAN packing degree m (1 = standard GAN)
+    batch_size: int = setting("size", 256)  # real (and fake) *samples* per step; D sees batch_size / pack packs
+    lr_g: float = setting("lr", 1e-3)  # Adam learning rate of G
+    lr_d: float = setting("lr", 1e-3)  # Adam learning rate of D
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas (beta1 = 0.5 as in DCGAN)
+    steps: int = setting("length", 3000)  # training iterations (one D and one G update each)
+    sample_every: int = setting("cadence", 250)  # snapshot G(z_fixed) every N steps
+    n_eval: int = setting("size", 2500)  # generated points per snapshot (the metric is computed on these)
 
     def __post_init__(self):
         if self.batch_size % self.pack:
@@ -103,6 +104,7 @@ def train_toy_gan(cfg: ToyGANConfig, seed: int = 0, out_dir: str | Path | None =
                            checkpoint_every=cfg.steps, log_every=50),
         sample_fn=lambda: G(z_fixed),  # (n_eval, latent) -> (n_eval, 2)
         out_dir=out_dir, tag=tag, hparams={**to_plain(cfg), "seed": seed},
+        roles=roles_of(cfg),  # a resume may change the learning rates only
     )
     trainer.fit()
     return ToyRun(cfg=cfg, seed=seed, G=G, D=D, trainer=trainer, data=data, centers=centers)

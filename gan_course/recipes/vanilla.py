@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -14,24 +14,25 @@ from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
 from ..runtime import eval_mode, seed_everything
 from ..steps import d_step, g_step  # this recipe's two steps (the library's, shown in chapter 2)
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, config_from, model_hparams, quality_noise, quality_probe, recipe_for
+from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
+                     recipe_for, roles_of, setting)
 
 
 @dataclass
-class VanillaRecipe:
+class VanillaRecipe(Recipe):
     """Chapter 2: a fully connected GAN on FashionMNIST."""
 
-    model: MLPConfig = field(default_factory=MLPConfig)  # network sizes (latent 100, 28x28 images)
-    batch_size: int = 64  # images per step
-    steps: int = 12_000  # training iterations (one D and one G update each): ~13 epochs
-    lr: float = 2e-4  # Adam learning rate for both networks
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
-    n_fixed: int = 64  # fixed noise vectors behind every sample grid
-    sample_every: int = 500  # steps between sample grids
-    checkpoint_every: int = 2_000  # steps between checkpoints
-    train_limit: int | None = None  # use only the first N training images (None: all 60,000)
-    quality_every: int = 500  # steps between measurements of the course FD of fixed samples (0 = off)
-    quality_n: int = 1_000  # fixed samples behind each quality measurement
+    model: MLPConfig = setting("network", factory=MLPConfig)  # network sizes (latent 100, 28x28 images)
+    batch_size: int = setting("size", 64)  # images per step
+    steps: int = setting("length", 12_000)  # training iterations (one D and one G update each): ~13 epochs
+    lr: float = setting("lr", 2e-4)  # Adam learning rate for both networks
+    betas: tuple[float, float] = setting("optimizer", (0.5, 0.999))  # Adam betas; beta1 = 0.5 damps momentum (DCGAN)
+    n_fixed: int = setting("size", 64)  # fixed noise vectors behind every sample grid
+    sample_every: int = setting("cadence", 500)  # steps between sample grids
+    checkpoint_every: int = setting("cadence", 2_000)  # steps between checkpoints
+    train_limit: int | None = setting("data", None)  # use only the first N training images (None: all 60,000)
+    quality_every: int = setting("quality", 500)  # steps between course-FD measurements of fixed samples (0 = off)
+    quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     @classmethod
     def for_profile(cls, profile: str | None = None) -> "VanillaRecipe":
@@ -42,7 +43,8 @@ class VanillaRecipe:
 def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
                   networks=(MLPGenerator, MLPDiscriminator), pad_to: int | None = None,
                   tag: str = "vanilla-mlp", generator_loss=generator_nonsaturating_loss,
-                  lr_g: float | None = None, lr_decay_from: int | None = None) -> Trainer:
+                  lr_g: float | None = None, lr_decay_from: int | None = None,
+                  discriminator_loss=None) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer.
 
     ``networks`` are the classes of G and D, each built from ``recipe.model``;
@@ -51,6 +53,8 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     ``lr_g`` is G's learning rate when it differs from D's ``recipe.lr``, and ``lr_decay_from`` the step
     after which both rates fall linearly towards 0 (chapter 4's recipe uses both).
     Chapter 4 calls this with its DCGAN networks: the same game, other players.
+    ``discriminator_loss`` replaces D's loss (``None``: the course's) and ``generator_loss=None`` means the
+    non-saturating one: chapter 2 passes the learner's own losses once they pass their checks.
     """
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=pad_to, limit=recipe.train_limit)  # (N, 1, H, W)
@@ -65,9 +69,10 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     return Trainer(
         modules={"G": G, "D": D},
         optimizers={"G": opt_G, "D": opt_D},
-        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim),
+        d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=recipe.model.latent_dim,
+                       **({} if discriminator_loss is None else {"discriminator_loss": discriminator_loss})),
         g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=recipe.model.latent_dim,
-                       generator_loss=generator_loss),
+                       generator_loss=generator_loss or generator_nonsaturating_loss),
         batches=Batches(data, recipe.batch_size, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every,
@@ -77,6 +82,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
         out_dir=out_dir,
         tag=tag,
         hparams=model_hparams(recipe, seed),
+        roles=roles_of(recipe),  # a resume may change the learning rates only
         device=device,
     )
 

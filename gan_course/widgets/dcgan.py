@@ -85,8 +85,13 @@ def size_calculator(i_values: Sequence[int] = range(1, 9), k_values: Sequence[in
     return W.VBox([W.HBox([s_slider, p_slider]), outer])
 
 
-def transposed_conv_player(configs: Sequence[tuple[int, int, int, int]], dpi: int = 80):
-    """A slider over :func:`plot_transposed_conv_1d` drawings, one per ``(i, k, s, p)``."""
+#: The transposed-convolution player's resolution: its smallest text (8 pt) is then 11 px or more on the page.
+PLAYER_DPI = 100
+
+
+def transposed_conv_player(configs: Sequence[tuple[int, int, int, int]], dpi: int = PLAYER_DPI):
+    """A slider over :func:`plot_transposed_conv_1d` drawings, one per ``(i, k, s, p)``, shown at their
+    drawn size (about 700 px wide at the default ``dpi``, where 8 pt text is 11 px tall)."""
     import matplotlib.pyplot as plt
 
     configs = [tuple(c) for c in configs]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import site_assets  # noqa: E402  (scripts/site_assets.py: which saved widgets the site turns into text)
-SITE = ROOT / "_build" / "html"
+#: The built site: _build/html, or GAN_COURSE_SITE (a build made with `jupyter-book build . --path-output DIR`
+#: is in DIR/_build/html).
+SITE = Path(os.environ["GAN_COURSE_SITE"]) if os.environ.get("GAN_COURSE_SITE") else ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 

@@ -18,9 +18,6 @@ import sync_setup_cells  # noqa: E402  (conftest puts scripts/ on sys.path)
 
 #: Console errors that are known and harmless, each with the reason. Anything else fails.
 KNOWN_CONSOLE_ERRORS = {
-    "Identifier 'THEBE_JS_URL' has already been declared":
-        "sphinx-book-theme and sphinx-thebe both write thebe's settings into every page; the second "
-        "`const` declaration throws. Thebe (live code on Binder) is not used by this site.",
     "Got invalid theme mode: . Resetting to auto.":
         "pydata-sphinx-theme reports with console.error that no light/dark choice was saved yet (a first visit).",
 }
@@ -33,9 +30,17 @@ def _known(message: str) -> bool:
     return any(known in message for known in KNOWN_CONSOLE_ERRORS)
 
 
-def _open(browser, url: str, local_prefix: str):
-    """A new page at ``url``; returns (page, console errors, blocked requests)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+#: The two screens every check runs at: a laptop, and a phone (an iPhone 12-15's CSS pixels).
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+SCREENS = {"1280": DESKTOP, "390": PHONE}
+
+
+def _open(browser, url: str, local_prefix: str, viewport: tuple[int, int] = DESKTOP, requests: list | None = None):
+    """A new page at ``url`` in a fresh browser context (a first visit: empty cache and storage);
+    returns (context, page, console errors, blocked requests). ``requests`` collects every URL asked for."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                  has_touch=viewport[0] < 768, is_mobile=False)
     page = context.new_page()
     errors: list[str] = []
     blocked: list[str] = []
@@ -44,6 +49,8 @@ def _open(browser, url: str, local_prefix: str):
 
     def route(r):
         u = r.request.url
+        if requests is not None:
+            requests.append(u)
         if u.startswith(local_prefix) or u.startswith("data:") or u.startswith("blob:"):
             r.continue_()
         else:  # the network is off: anything else would come from the internet

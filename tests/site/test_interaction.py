@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from site_pages import SITE, Page, notebook_pages
-from test_browser import _known, _open, _wait_for_rendering
+from test_browser import SCREENS, _known, _open, _wait_for_rendering
 
 WIDGET_PAGES = [p for p in notebook_pages() if p.widgets]
 
@@ -99,8 +99,8 @@ def _exercise(page, where: str) -> list[str]:
     return failures
 
 
-def _check(browser, url: str, prefix: str, spec: Page) -> None:
-    context, page, errors, blocked = _open(browser, url, prefix)
+def _check(browser, url: str, prefix: str, spec: Page, viewport=SCREENS["1280"]) -> None:
+    context, page, errors, blocked = _open(browser, url, prefix, viewport)
     try:
         _wait_for_rendering(page, spec)
         failures = _exercise(page, url)
@@ -114,9 +114,11 @@ def _check(browser, url: str, prefix: str, spec: Page) -> None:
     assert not failures and not unexpected, "\n".join(failures + [f"page error: {e}" for e in unexpected])
 
 
+@pytest.mark.parametrize("width", SCREENS)
 @pytest.mark.parametrize("spec", WIDGET_PAGES, ids=lambda p: p.name)
-def test_every_control_responds(browser, server, spec: Page):
-    _check(browser, f"{server}/{spec.html}", f"{server}/", spec)
+def test_every_control_responds(browser, server, spec: Page, width: str):
+    """Every control, on a laptop and on a phone (390 px: selection sliders must keep a usable track)."""
+    _check(browser, f"{server}/{spec.html}", f"{server}/", spec, SCREENS[width])
 
 
 @pytest.mark.parametrize("spec", WIDGET_PAGES, ids=lambda p: p.name)

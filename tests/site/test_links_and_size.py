@@ -107,3 +107,31 @@ def test_site_size(site):
     assert total < MAX_SITE_BYTES, (
         f"the built site takes {total / 2**20:.1f} MB, over {MAX_SITE_BYTES / 2**20:.0f} MB; largest files: "
         + ", ".join(f"{name} ({size / 2**20:.1f} MB)" for size, name in biggest))
+
+
+def test_intro_next_is_chapter_one(site):
+    """The home page's "Next" leads a reader to chapter 1 (not to the instructor guide)."""
+    import re
+
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
+    first = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"][0]["chapters"][0]["file"]
+    page = (site / f"{root}.html").read_text(encoding="utf-8")
+    match = re.search(r'<link rel="next"[^>]*href="([^"]+)"', page)
+    assert match, f"{root}.html has no 'next' link"
+    assert match.group(1).endswith(f"{Path(first).name}.html") and first.startswith("notebooks/01"), (
+        f"{root}.html's Next goes to {match.group(1)}, not to chapter 1")
+
+
+def test_no_fuzzy_autolinks(site):
+    """linkify only links real URLs: a file name such as BENCHMARKS.md is no link to http://BENCHMARKS.md."""
+    bad = [p.relative_to(site).as_posix() for p in _html_files(site)
+           if 'href="http://BENCHMARKS.md' in p.read_text(encoding="utf-8", errors="replace")]
+    assert not bad, f"pages linking http://BENCHMARKS.md: {bad}"
+
+
+def test_favicon(site):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    name = Path(config["html"]["favicon"]).name
+    assert (site / "_static" / name).is_file(), f"_static/{name} (the favicon) is missing"
+    assert f'rel="icon" href="_static/{name}"' in (site / "index.html").read_text() or \
+        f'_static/{name}' in (site / "book" / "intro.html").read_text()

@@ -1,0 +1,185 @@
+"""Chapter 2 (a vanilla GAN): its exercises and concept questions.
+
+``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
+(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import losses
+from .core import Exercise, Question, _m, _randn
+
+
+def _logit_cases():
+    """Logits of an undecided D, of a D that is right, and of a confident D that is completely fooled."""
+    return [
+        (_randn(16, seed=1), _randn(16, seed=2)),
+        (torch.tensor([3.0, 5.0, 2.5, 4.0]), torch.tensor([-3.0, -6.0, -2.0, -4.5])),
+        (torch.tensor([-40.0, -120.0, 2.0, 0.5]), torch.tensor([40.0, 120.0, -1.0, 0.0])),
+        (torch.tensor([0.7]), torch.tensor([-0.2])),  # a batch of one
+    ]
+
+
+def _d_loss_sigmoid_bce(real_logits, fake_logits):
+    bce = nn.BCELoss()
+    return (bce(torch.sigmoid(real_logits), torch.ones_like(real_logits)),
+            bce(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))
+
+
+def _d_loss_swapped_labels(real_logits, fake_logits):
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits)),
+            F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))
+
+
+def _d_loss_value_sign(real_logits, fake_logits):
+    return (-F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)),
+            -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def _g_loss_cases():
+    return [(_randn(16, seed=3),), (torch.tensor([-6.0, -4.0, -5.0, -3.0]),),
+            (torch.tensor([-120.0, -40.0, 1.0, 0.0]),), (_randn(4, 1, seed=4),)]
+
+
+def _g_loss_saturating(fake_logits):
+    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+
+
+def _g_loss_fake_label(fake_logits):
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+
+
+def _g_loss_sigmoid_bce(fake_logits):
+    return nn.BCELoss()(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))
+
+
+def _d_step_nets(seed: int):
+    torch.manual_seed(seed)
+    G = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 6), nn.Tanh())  # z (B, 4) -> x (B, 6)
+    D = nn.Sequential(nn.Linear(6, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0))  # (B, 6) -> (B,)
+    return G, D
+
+
+def _d_step_cases():
+    out = []
+    for seed, batch in ((0, 8), (1, 8), (2, 1)):  # a batch of one too
+        G, D = _d_step_nets(seed)
+        out.append((G, D, _randn(batch, 6, seed=10 + seed).tanh(), _randn(batch, 4, seed=20 + seed)))
+    return out
+
+
+def _d_step_observe(fn, args):
+    G, D, real, z = args
+    loss = fn(G, D, real, z)
+    if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
+        what = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise TypeError(f"return D's loss as one scalar tensor (loss_real + loss_fake), not a {what}")
+    for p in list(G.parameters()) + list(D.parameters()):
+        p.grad = None
+    loss.backward()
+    g_norm = sum(float(p.grad.norm()) for p in G.parameters() if p.grad is not None)
+    return {"D's loss": loss,
+            "the gradient reaching G's weights (its norm)": g_norm,
+            "D's gradients": [p.grad if p.grad is not None else torch.zeros_like(p) for p in D.parameters()]}
+
+
+def d_step_loss(G, D, real, z):
+    """D's loss for one step, with G's fakes detached (what :func:`gan_course.steps.d_step` minimises)."""
+    loss_real, loss_fake = losses.discriminator_loss(D(real), D(G(z).detach()))
+    return loss_real + loss_fake
+
+
+def _d_step_no_detach(G, D, real, z):
+    loss_real, loss_fake = losses.discriminator_loss(D(real), D(G(z)))
+    return loss_real + loss_fake
+
+
+def _d_step_swapped(G, D, real, z):
+    real_logits, fake_logits = D(real), D(G(z).detach())
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))
+
+
+def _d_step_real_only(G, D, real, z):
+    return losses.discriminator_loss(D(real), D(G(z).detach()))[0]
+
+
+
+
+def _d_step_freezes_g(G, D, real, z):
+    G.requires_grad_(False)  # keeps the gradient off G, but G stays frozen for the G step
+    loss_real, loss_fake = losses.discriminator_loss(D(real), D(G(z)))
+    return loss_real + loss_fake
+
+
+SIGMOID_BCE = ("sigmoid followed by BCELoss on logits: for a confident D, sigmoid rounds to exactly 0 or 1 "
+               "in float32 and BCELoss clips log 0 at -100, so the loss is wrong; compute the "
+               "cross-entropy from the logits with the loss made for logits")
+
+
+EXERCISES: dict[str, Exercise] = {
+    "ch2.discriminator_loss": Exercise(
+        2, "D's loss from logits, real and fake terms apart", losses.discriminator_loss,
+        [_m(_d_loss_sigmoid_bce, SIGMOID_BCE, "sigmoid then BCE"),
+         _m(_d_loss_swapped_labels, "the labels are swapped: D must call real images 1 and fakes 0", "swapped labels"),
+         _m(_d_loss_value_sign, "sign error: you returned the value function's terms, which D maximises; a loss "
+                                "to minimise is their negative, the binary cross-entropy", "value, not loss")],
+        _logit_cases,
+        hint="each term is a binary cross-entropy averaged over the batch: real logits against the label 'real', "
+             "fake logits against the label 'fake', computed from the logits themselves",
+        hints=("Which target does D want for a real image, and which for a fake?",
+               "Compute the cross-entropy from the logits with PyTorch's numerically stable loss for logits, not "
+               "from probabilities: reread “Logits, not probabilities”"),
+        section="Binary cross-entropy is the GAN loss"),
+    "ch2.d_step_loss": Exercise(
+        2, "D's loss in a D step that leaves G untouched", d_step_loss,
+        [_m(_d_step_no_detach, "the fakes still carry G's graph: D's loss back-propagates into G. Cut the "
+                               "graph at the fakes so that the D step leaves G's weights alone", "no detach"),
+         _m(_d_step_swapped, "the labels are swapped: D must call real images 1 and fakes 0", "swapped labels"),
+         _m(_d_step_real_only, "only the real term: D's loss in a step is the sum of its real and fake terms",
+            "real term only"),
+         _m(_d_step_freezes_g, "G is frozen (requires_grad switched off) and never switched back, so the next G "
+                               "step cannot train it; a D step should cut the graph at the fakes instead of "
+                               "changing G's settings", "G left frozen")],
+        _d_step_cases, observe=_d_step_observe,
+        hint="a D step scores a real batch and a batch of G's fakes, sums D's two loss terms, and must not send "
+             "any gradient into G",
+        hints=("Reuse your discriminator loss: it gives the real and the fake term",
+               "The fakes are an input to D here, not something to improve: separate them from the graph that "
+               "produced them, without changing G itself"),
+        section="One iteration: a discriminator step, then a generator step",
+        reveals=("d_step",)),
+    "ch2.generator_loss": Exercise(
+        2, "the non-saturating generator loss", losses.generator_nonsaturating_loss,
+        [_m(_g_loss_saturating, "that is the saturating loss, whose gradient vanishes when D rejects the fakes; "
+                                "the non-saturating loss maximises the log-probability that D calls them real",
+            "saturating loss"),
+         _m(_g_loss_fake_label, "G is trained with the fake label, which helps D; G wants its fakes called real",
+            "fake label"),
+         _m(_g_loss_sigmoid_bce, SIGMOID_BCE, "sigmoid then BCE")],
+        _g_loss_cases,
+        hint="G wants D to call its fakes real: the non-saturating loss is a cross-entropy of the fake logits "
+             "against the label 'real'",
+        hints=("Compare the two generator losses' gradients in “The generator's loss: saturating and "
+               "non-saturating”: which one stays large when D rejects the fakes?",
+               "Work from the logits with the numerically stable cross-entropy, and average over the batch"),
+        section="The generator's loss: saturating and non-saturating"),
+}
+
+QUESTIONS: dict[str, Question] = {
+    "ch2.why_detach": Question(
+        2, "In the D step, why are G's fakes detached before D scores them?",
+        "b", "The D step must only change D: detaching cuts the graph so no gradient reaches G's weights "
+             "(and no time is spent computing it).",
+        choices={"a": "to stop D's gradients from exploding",
+                 "b": "so that D's loss sends no gradient into G",
+                 "c": "because D cannot take a tensor that requires gradients",
+                 "d": "to save the fakes for the G step"},
+        wrong={"a": "Detaching does not change D's own gradients at all.",
+               "c": "D takes such tensors without complaint: the G step feeds it exactly those.",
+               "d": "The G step needs fakes that are NOT detached, or G would get no gradient."},
+        section="One iteration: a discriminator step, then a generator step"),
+}

@@ -1,0 +1,392 @@
+"""The build exercises (one per chapter), their wiring into training, and the extra concept questions.
+
+* every build exercise: the reference passes, at least four recorded mistakes fail with their own name, a stub
+  reads "not done yet", and the reference agrees with the package's own code;
+* every wiring (chapters 2 to 7): training with the worked solution of the instructor edition's solution cell
+  gives bitwise the same weights and history as the package's code path, on a few seeded steps;
+* every concept question is well formed, and the numeric ones agree with the package.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from gan_course import exercises, losses
+from gan_course.exercises import builds
+from gan_course.exercises.questions_content import QUESTIONS as MORE_QUESTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = torch.device("cpu")
+
+BUILD_IDS = sorted(builds.BUILD_EXERCISES)
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+# ------------------------------------------------------------------ the exercises
+def test_there_is_a_build_exercise_for_every_chapter_from_2_to_8():
+    assert sorted({builds.BUILD_EXERCISES[k].chapter for k in BUILD_IDS}) == list(range(2, 9))
+    assert all(k in exercises.EXERCISES for k in BUILD_IDS)
+
+
+@pytest.mark.parametrize("key", BUILD_IDS)
+def test_the_reference_passes_and_a_stub_is_not_done(key):
+    ex = exercises.get(key)
+    assert exercises.diagnose(key, ex.reference) == ("pass", None)
+    assert exercises.diagnose(key, _stub)[0] == "not done"
+
+
+@pytest.mark.parametrize("key", BUILD_IDS)
+def test_at_least_four_recorded_mistakes_are_caught_by_name(key):
+    ex = exercises.get(key)
+    assert len(ex.mistakes) >= 4
+    for mistake in ex.mistakes:
+        assert exercises.diagnose(key, mistake.fn) == ("fail", mistake.name), mistake.name
+
+
+@pytest.mark.parametrize("key", BUILD_IDS)
+def test_a_hint_names_a_concept_not_the_code(key):
+    ex = exercises.get(key)
+    import inspect
+    body = [line.strip() for line in inspect.getsource(ex.reference).splitlines()[1:]
+            if line.strip() and not line.strip().startswith(('"', "#", "def ", "return"))]
+    code = {line.split("#")[0].strip() for line in body} - {""}
+    for text in [*ex.all_hints(), *(m.hint for m in ex.mistakes)]:
+        assert not any(c in text for c in code if len(c) > 12), (key, text)
+
+
+def test_a_failed_build_check_says_where_and_names_the_mistake(capsys):
+    ex = exercises.get("ch2.gan_step")
+    assert not exercises.check("ch2.gan_step", ex.mistakes[0].fn)
+    out = capsys.readouterr().out
+    assert "G's weights after two iterations" in out and "Recorded mistake" in out and "Hint:" in out
+
+
+# ------------------------------------------------------------------ the references agree with the package
+def test_gan_step_is_the_package_d_step_then_g_step():
+    from gan_course.runtime import precision_for
+    from gan_course.steps import d_step, g_step
+    from gan_course.training import StepContext
+
+    for seed in (0, 1):
+        G1, D1, oG1, oD1 = builds._step_nets(seed)
+        G2, D2 = copy.deepcopy(G1), copy.deepcopy(D1)
+        oG2 = torch.optim.Adam(G2.parameters(), lr=1e-2, betas=(0.5, 0.999))
+        oD2 = torch.optim.Adam(D2.parameters(), lr=1e-2, betas=(0.5, 0.999))
+        real = torch.randn(8, 6).tanh()
+        for _ in range(3):
+            torch.manual_seed(seed + 10)
+            z_d, z_g = torch.randn(8, 4), torch.randn(8, 4)  # what d_step, then g_step draw
+            builds.gan_step(G1, D1, oG1, oD1, real, z_d, z_g)
+            torch.manual_seed(seed + 10)
+            ctx = StepContext(precision_for(CPU), {"G": oG2, "D": oD2})
+            d_step((real, None), ctx, G=G2, D=D2, opt_D=oD2, latent_dim=4)
+            g_step((real, None), ctx, G=G2, D=D2, opt_G=oG2, latent_dim=4)
+        for a, b in zip([*G1.parameters(), *D1.parameters()], [*G2.parameters(), *D2.parameters()]):
+            assert torch.allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_conditional_logit_is_the_models_forward():
+    for D, x, y in builds._conditional_cases():
+        assert torch.equal(builds.conditional_logit(D, x, y), D(x, y))
+
+
+def test_the_layer_builders_give_the_packages_networks():
+    from gan_course.models import DCGANConfig, DCGANGenerator
+    from gan_course.models.patchgan import PatchGANConfig, PatchGANDiscriminator
+
+    for cfg in (DCGANConfig(), DCGANConfig(image_size=16, channels=3, latent_dim=7)):
+        torch.manual_seed(0)
+        a = DCGANGenerator(cfg).state_dict()
+        torch.manual_seed(0)
+        b = DCGANGenerator(cfg, layers=builds.dcgan_generator_layers).state_dict()
+        assert list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
+    for cfg in (PatchGANConfig(), PatchGANConfig(n_layers=1, base_channels=32),
+                PatchGANConfig(n_layers=4, norm="instance"), PatchGANConfig(n_layers=2, norm="none")):
+        torch.manual_seed(0)
+        a = PatchGANDiscriminator(cfg).state_dict()
+        torch.manual_seed(0)
+        b = PatchGANDiscriminator(cfg, layers=builds.patchgan_layers).state_dict()
+        assert list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_info_terms_agree_with_the_recipes():
+    from gan_course.models.infogan import InfoGANOutput
+    from gan_course.recipes.infogan import info_terms
+
+    for q, category, continuous, lam_cat, lam_cont in builds._info_cases():
+        m = continuous.shape[1]
+        k = q.shape[1] - 2 * m
+        out = InfoGANOutput(q[:, 0], q[:, :k], q[:, k:k + m], q[:, k + m:])
+        ours = builds.info_terms(q, category, continuous, lam_cat, lam_cont)
+        theirs = info_terms(out, category, continuous, lambda_cat=lam_cat, lambda_cont=lam_cont)
+        assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+
+
+def test_the_stable_frechet_distance_agrees_with_the_course_fd():
+    from gan_course.exercises import frechet_distance_from_features
+
+    for a, b in builds._stable_fd_cases():
+        ours = float(builds.stable_frechet_distance(a, b))
+        theirs = float(frechet_distance_from_features(a, b))
+        assert math.isclose(ours, theirs, rel_tol=1e-6, abs_tol=1e-6), (ours, theirs)
+
+
+# ------------------------------------------------------------------ wiring: the worked solutions train bitwise alike
+def _solution(notebook: str, cell_id: str, name: str):
+    """Run the instructor edition's solution cell ``cell_id`` and return the function ``name`` it defines."""
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    cells = [c for c in nb.cells if c.get("id") == cell_id]
+    assert len(cells) == 1, f"{notebook} has no cell {cell_id!r}"
+    assert "solution" in cells[0].metadata.get("tags", [])
+    namespace: dict = {}
+    exec(compile(cells[0].source, f"{notebook}:{cell_id}", "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.fixture(params=["fp32", "bf16"])
+def precision(request, monkeypatch):
+    """Each wiring on the CPU's float32 path and under bfloat16 autocast (the path of a recent GPU)."""
+    monkeypatch.setenv("GAN_COURSE_PRECISION", request.param)
+    return request.param
+
+
+def _few_steps(recipe, steps=3):
+    return dataclasses.replace(recipe, steps=steps, sample_every=steps, checkpoint_every=steps, quality_every=0)
+
+
+def _train(build, recipe, **kwargs):
+    import os
+
+    trainer = build(recipe, CPU, out_dir=None, seed=0, **kwargs)
+    expected = {"fp32": "float32", "bf16": "autocast bfloat16"}[os.environ.get("GAN_COURSE_PRECISION", "fp32")]
+    assert str(trainer.ctx.precision) == expected
+    history = trainer.fit()
+    return trainer, history
+
+
+def _counted(fn, calls):
+    """fn, counting its calls in ``calls``: proves a training run used the injected function at all."""
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return fn(*args, **kwargs)
+    return counted
+
+
+def _assert_same_run(a, b):
+    (ta, ha), (tb, hb) = a, b
+    assert ha.keys() == hb.keys()
+    for key in ha:
+        assert ha[key] == hb[key], key
+    for name, module in ta.modules.items():
+        sa, sb = module.state_dict(), tb.modules[name].state_dict()
+        assert list(sa) == list(sb)
+        for key in sa:
+            assert torch.equal(sa[key], sb[key]), (name, key)
+
+
+def test_chapter_2_trains_bitwise_alike_with_the_worked_losses(precision):
+    from gan_course.recipes import VanillaRecipe, build_vanilla
+
+    nb = "02_vanilla_gan.ipynb"
+    d_loss = _solution(nb, "your-turn-ch2-discriminator-loss-solution", "my_discriminator_loss")
+    g_loss = _solution(nb, "your-turn-ch2-generator-loss-solution", "my_generator_loss")
+    assert exercises.diagnose("ch2.discriminator_loss", d_loss)[0] == "pass"
+    recipe = _few_steps(VanillaRecipe.for_profile("smoke"))
+    calls = []
+    _assert_same_run(_train(build_vanilla, recipe),
+                     _train(build_vanilla, recipe, discriminator_loss=_counted(d_loss, calls),
+                            generator_loss=_counted(g_loss, calls)))
+    assert len(calls) == 2 * recipe.steps
+
+
+def test_chapter_2_the_worked_gan_step_reproduces_the_hand_written_loop():
+    step = _solution("02_vanilla_gan.ipynb", "your-turn-ch2-gan-step-solution", "my_gan_step")
+    assert exercises.diagnose("ch2.gan_step", step)[0] == "pass"
+    for seed in (0, 3):
+        nets_a, nets_b = builds._step_nets(seed), builds._step_nets(seed)
+        for i in range(3):
+            real, z_d, z_g = torch.randn(8, 6).tanh(), torch.randn(8, 4), torch.randn(8, 4)
+            builds.gan_step(*nets_a, real, z_d, z_g)
+            step(*nets_b, real, z_d, z_g)
+        for a, b in zip([*nets_a[0].parameters(), *nets_a[1].parameters()],
+                        [*nets_b[0].parameters(), *nets_b[1].parameters()]):
+            assert torch.equal(a, b)
+
+
+def test_chapter_3_trains_bitwise_alike_with_the_worked_forward(precision):
+    from gan_course.recipes.cgan import CGANRecipe, build_cgan
+
+    fn = _solution("03_conditional_gan.ipynb", "your-turn-ch3-conditional-logit-solution", "my_conditional_logit")
+    recipe = _few_steps(CGANRecipe.for_profile("smoke"))
+    calls = []
+    _assert_same_run(_train(build_cgan, recipe), _train(build_cgan, recipe, d_forward=_counted(fn, calls)))
+    assert calls
+
+
+def test_chapter_4_trains_bitwise_alike_with_the_worked_generator(precision):
+    from gan_course.recipes.dcgan import DCGANRecipe, build_dcgan
+
+    fn = _solution("04_dcgan.ipynb", "your-turn-ch4-dcgan-generator-solution", "my_dcgan_generator_layers")
+    recipe = _few_steps(DCGANRecipe.for_profile("smoke"))
+    calls = []
+    _assert_same_run(_train(build_dcgan, recipe), _train(build_dcgan, recipe, generator_layers=_counted(fn, calls)))
+    assert calls
+
+
+def test_chapter_5_trains_bitwise_alike_with_the_worked_info_terms(precision):
+    from gan_course.recipes.infogan import InfoGANRecipe, build_infogan
+
+    fn = _solution("05_infogan.ipynb", "your-turn-ch5-info-terms-solution", "my_info_terms")
+    recipe = _few_steps(InfoGANRecipe.for_profile("smoke"))
+    calls = []
+    _assert_same_run(_train(build_infogan, recipe), _train(build_infogan, recipe, info_losses=_counted(fn, calls)))
+    assert len(calls) == 2 * recipe.steps
+
+
+def test_chapter_6_trains_bitwise_alike_with_the_worked_patchgan(precision):
+    from gan_course.recipes.pix2pix import Pix2PixRecipe, build_pix2pix
+
+    fn = _solution("06_pix2pix.ipynb", "your-turn-ch6-patchgan-solution", "my_patchgan_layers")
+    recipe = _few_steps(Pix2PixRecipe.for_profile("smoke"), steps=2)
+    calls = []
+    _assert_same_run(_train(build_pix2pix, recipe), _train(build_pix2pix, recipe, discriminator_layers=_counted(fn, calls)))
+    assert calls
+
+
+def test_chapter_7_trains_bitwise_alike_with_the_worked_objective(precision):
+    from gan_course.recipes.cyclegan import CycleGANRecipe, build_cyclegan
+
+    fn = _solution("07_cyclegan.ipynb", "your-turn-ch7-generator-objective-solution", "my_generator_objective")
+    recipe = _few_steps(CycleGANRecipe.for_profile("smoke"), steps=2)
+    calls = []
+    _assert_same_run(_train(build_cyclegan, recipe), _train(build_cyclegan, recipe, generator_objective=_counted(fn, calls)))
+    assert len(calls) == recipe.steps
+
+
+def test_yours_or_course_says_which_version_trains(capsys):
+    ref = exercises.get("ch5.info_terms").reference
+    assert builds.yours_or_course("ch5.info_terms", ref) is None
+    assert "course's version" in capsys.readouterr().out
+
+    def mine(q, category, continuous, lambda_cat, lambda_cont):
+        return ref(q, category, continuous, lambda_cat, lambda_cont)
+
+    assert builds.yours_or_course("ch5.info_terms", mine) is mine
+    assert "training with your mine" in capsys.readouterr().out
+    assert builds.yours_or_course("ch5.info_terms", _stub) is None
+    assert "is not written yet" in capsys.readouterr().out
+    wrong = exercises.get("ch5.info_terms").mistakes[0].fn
+    assert builds.yours_or_course("ch5.info_terms", wrong) is None
+    assert "does not pass the check" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the concept questions
+def test_at_least_three_questions_per_chapter_are_registered():
+    for chapter in range(1, 9):
+        ours = [k for k, q in MORE_QUESTIONS.items() if q.chapter == chapter]
+        assert len(ours) >= 3, chapter
+        assert all(k in exercises.QUESTIONS for k in ours)
+        assert all(q.explanation and q.section for q in MORE_QUESTIONS.values())
+
+
+def test_the_numeric_answers_agree_with_the_package():
+    from gan_course import theory
+    from gan_course.models import DCGANConfig
+    from gan_course.models import patchgan, sizes
+    from gan_course.recipes.pix2pix import Pix2PixRecipe
+
+    assert exercises.grade("ch1.d_star_ratio", float(theory.optimal_discriminator(torch.tensor(3.0).numpy(),
+                                                                                  torch.tensor(1.0).numpy())))
+    zero = torch.zeros(4)
+    assert exercises.grade("ch2.coin_flip_loss", float(sum(losses.discriminator_loss(zero, zero))))
+    assert exercises.grade("ch4.tconv_doubles", sizes.transposed_conv_output_size(4, 4, 2, 1))
+    assert exercises.grade("ch4.n_up_64", DCGANConfig(image_size=64).n_up)
+    assert exercises.grade("ch5.guessing_q", float(losses.categorical_info_loss(torch.zeros(5, 10),
+                                                                                 torch.arange(5))))
+    assert exercises.grade("ch5.gaussian_nll_floor", float(losses.gaussian_info_loss(
+        torch.zeros(3, 1), torch.zeros(3, 1), torch.zeros(3, 1))))
+    d = Pix2PixRecipe.for_profile("full").discriminator
+    assert d.n_layers == 1 and exercises.grade("ch6.patch_grid", patchgan.patch_grid_size(32, d.n_layers))
+    half = torch.full((4,), 0.5)
+    assert all(exercises.grade("ch7.lsgan_constant_d", float(t)) for t in losses.lsgan_discriminator_loss(half, half))
+    a = torch.randn(200, 3, dtype=torch.float64)
+    shift = torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64)
+    assert exercises.grade("ch8.fd_shifted_means", float(builds.stable_frechet_distance(a, a + shift)))
+
+
+def test_the_instructor_question_cells_hold_the_right_answers():
+    import re
+
+    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if "question" not in cell.metadata.get("tags", []) or cell.cell_type != "code":
+                continue
+            for qid, answer in re.findall(r'exercises\.ask\("([^"]+)",\s*([^)]+)\)', cell.source):
+                if qid in MORE_QUESTIONS:
+                    assert exercises.grade(qid, eval(answer, {"math": math})), (path.name, qid)
+
+
+def test_the_exercise_outcome_numbers_agree_with_the_package():
+    import numpy as np
+    from gan_course import theory
+    from gan_course.models import DCGANConfig, DCGANGenerator
+    from gan_course.models import patchgan, sizes
+
+    mu, x = 1.5, np.linspace(-4, 4, 9)
+    d = theory.optimal_discriminator(theory.gaussian(0, 1).pdf(x), theory.gaussian(mu, 1).pdf(x))
+    b = 1.125
+    assert np.abs(d - 1 / (1 + np.exp(-(-mu * x + b)))).max() < 1e-12
+    assert exercises.grade("ch1.ex1_bias", b)
+    curves = theory.generator_loss_curves(np.array([0.5]))
+    assert abs(curves["saturating"]["grad_logit"][0]) == abs(curves["non-saturating"]["grad_logit"][0])
+    assert exercises.grade("ch1.ex3_equal_gradients", 0.5)
+    t, dim = 0.25, 100
+    assert exercises.grade("ch2.ex4_quarter_norm", ((1 - t) ** 2 + t ** 2) * dim)
+    assert exercises.grade("ch4.ex1_first_kernel", 7) and sizes.transposed_conv_output_size(1, 7, 1, 0) == 7
+    G, macs = DCGANGenerator(DCGANConfig()), []
+
+    def count(module, inputs, output):
+        h, w = inputs[0].shape[2:]
+        macs.append(h * w * module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1])
+
+    for m in G.modules():
+        if isinstance(m, torch.nn.ConvTranspose2d):
+            m.register_forward_hook(count)
+    G.eval()
+    G(torch.zeros(1, 100))
+    assert exercises.grade("ch4.ex3_generator_macs", sum(macs))
+    assert exercises.grade("ch5.ex3_fixed_sigma_nll", float(losses.gaussian_info_loss(
+        torch.zeros(1, 1), torch.zeros(1, 1), torch.ones(1, 1))))
+    assert exercises.grade("ch6.ex1_receptive_field_4", patchgan.receptive_field(4))
+    r = 1
+    for k, s in reversed([(5, 2), (5, 1), (5, 1)]):
+        r = (r - 1) * s + k
+    assert exercises.grade("ch6.ex5_kernel5", r)
+
+
+def test_every_end_of_chapter_exercise_states_an_expected_outcome():
+    import re
+
+    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        text = "\n\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        start = [m.end() for m in re.finditer(r"^## Exercises\s*$", text, re.M)]
+        if not start:  # chapters whose exercise list starts in the summary cell
+            start = [text.index("**1. ")]
+        body = text[start[-1] if start else 0:]
+        body = re.sub(r"```\{admonition\} Solution.*?\n```", "", body, flags=re.S)
+        statements = re.split(r"\n\s*(?=\*\*\d+\. )", "\n" + body[body.index("**1. "):])
+        statements = [s for s in statements if s.strip().startswith("**")]
+        assert statements, path.name
+        for s in statements:
+            assert "Expected outcome" in s, (path.name, s[:80])
