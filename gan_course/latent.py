@@ -16,10 +16,33 @@ from .errors import CourseError
 
 
 def _check(z0: torch.Tensor, z1: torch.Tensor, t) -> torch.Tensor:
+    """The positions ``t`` shaped to broadcast against the end points, after checking all three."""
+    from . import arguments
+
+    for name, z in (("z0", z0), ("z1", z1)):
+        arguments.tensor(name, z, what="a noise tensor (D,) or (N, D)", floating=True)
+        if not bool(torch.isfinite(z).all()):
+            raise CourseError(f"{name} holds NaN or infinite values: draw it again with torch.randn")
+    if z0.device != z1.device:
+        raise CourseError(f"z0 and z1 must be on the same device, got {z0.device} and {z1.device}: "
+                          "move one with .to(...)")
     if z0.shape != z1.shape or z0.dim() == 0:
         raise CourseError(f"the two end points must have the same shape (D,) or (N, D), got "
                           f"{tuple(z0.shape)} and {tuple(z1.shape)}: draw both with the same torch.randn call")
-    t = torch.as_tensor(t, dtype=z0.dtype, device=z0.device).reshape(-1)  # (T,)
+    if isinstance(t, (bool, str)) or not isinstance(t, (int, float, list, tuple, torch.Tensor)) \
+            or (isinstance(t, torch.Tensor) and (t.is_meta or t.is_complex())):
+        raise CourseError(f"t must be positions in [0, 1]: a number or a tensor such as torch.linspace(0, 1, 9), "
+                          f"got {arguments.shown(t)} ({type(t).__name__})")
+    try:
+        t = torch.as_tensor(t, dtype=z0.dtype, device=z0.device).reshape(-1)  # (T,)
+    except (TypeError, ValueError, RuntimeError):
+        raise CourseError(f"t must be positions in [0, 1]: a number or a tensor such as torch.linspace(0, 1, 9), "
+                          f"got {arguments.shown(t)}") from None
+    if t.numel() == 0:
+        raise CourseError("t is empty: pass at least one position in [0, 1], e.g. torch.linspace(0, 1, 9)")
+    if not bool(torch.isfinite(t).all()) or float(t.min()) < 0 or float(t.max()) > 1:
+        raise CourseError(f"t must be positions in [0, 1], got values from {float(t.min()):g} to "
+                          f"{float(t.max()):g}: use e.g. torch.linspace(0, 1, 9)")
     return t.reshape(-1, *([1] * z0.dim()))  # (T, 1, ..., 1): broadcasts against (..., D)
 
 
@@ -62,7 +85,8 @@ def typical_norm(latent_dim: int) -> tuple[float, float]:
     shell, which is why a path through the inside of the ball leaves the data G
     was trained on.
     """
-    if latent_dim <= 0:
-        raise CourseError(f"latent_dim must be positive, got {latent_dim}")
+    from . import arguments
+
+    latent_dim = arguments.whole("latent_dim", latent_dim, 1, 10**9, example=64)
     mean = math.sqrt(2) * math.exp(math.lgamma((latent_dim + 1) / 2) - math.lgamma(latent_dim / 2))
     return mean, math.sqrt(max(latent_dim - mean**2, 0.0))

@@ -24,8 +24,12 @@ def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and PyTorch (CPU and every GPU).
 
     On the CPU this makes a run bitwise reproducible: the course's code draws
-    every random number from these generators.
+    every random number from these generators. ``seed`` is a whole number from 0 to
+    2**64 - 1 (PyTorch's range; NumPy is seeded with it modulo 2**32).
     """
+    from .arguments import MAX_SEED, whole
+
+    seed = whole("seed", seed, 0, MAX_SEED, example=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -67,7 +67,7 @@ import torch
 from torch import nn
 
 from .data import Batches
-from .errors import TROUBLESHOOTING, CheckpointError, CourseError, TrainingDiverged
+from .errors import TROUBLESHOOTING, CheckpointError, CourseError, OutputError, TrainingDiverged
 from .io import (atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of,  # noqa: F401 (re-exported)
                  to_plain)
 from .profiles import current_profile
@@ -615,7 +615,15 @@ class Trainer:
         if math.isfinite(fd) and (self._best is None or fd < self._best["fd"]):
             self._best = {"step": self.step, "fd": float(fd)}
             if self.best_path is not None:
-                atomic_save(self.state_dict(), self.best_path, what="best checkpoint")
+                try:
+                    atomic_save(self.state_dict(), self.best_path, what="best checkpoint")
+                except OutputError as exc:  # a full disk, ...: say that the run's last checkpoint is untouched
+                    last = self.checkpoint_path
+                    if last is None or not last.is_file() or "previous file is kept" in str(exc):
+                        raise
+                    error = OutputError(f"{exc} (the previous file is kept: the run's last checkpoint {last})")
+                    error.errno = getattr(exc, "errno", None)
+                    raise error from exc
         return fd
 
     @torch.no_grad()

@@ -126,3 +126,32 @@ def test_gan_game_and_cyclegan_diagrams_name_their_losses():
     assert "|G_BA(G_AB(a)) - a|_1" in cycle and "|G_AB(G_BA(b)) - b|_1" in cycle
     assert "|G_AB(b) - b|_1" in cycle and "|G_BA(a) - a|_1" in cycle
     assert "D_A" in cycle and "D_B" in cycle
+
+
+def test_the_alternating_update_diagram_marks_both_backward_passes():
+    from gan_course.plotting import alternating_update_diagram
+
+    fig = alternating_update_diagram()
+    labels = " | ".join(fig.diagram_labels)
+    assert "detach()" in labels and "backward stops here" in labels and "through D into G" in labels
+    assert "D's loss → step opt_D" in labels and "G's loss −log D(G(z)) → step opt_G" in labels
+
+
+def test_the_conditional_diagram_takes_its_shapes_from_the_config():
+    from gan_course.models.cgan import CGANConfig
+    from gan_course.plotting import conditional_diagram
+
+    cfg = CGANConfig()
+    labels = " | ".join(conditional_diagram(cfg).diagram_labels)
+    assert f"(B, {cfg.latent_dim + cfg.label_dim})" in labels
+    assert f"(B, {cfg.image_shape[0] + cfg.label_dim}, {cfg.image_shape[1]}, {cfg.image_shape[2]})" in labels
+
+
+def test_the_knn_ball_diagram_shows_a_collapsed_generator_with_zero_recall():
+    from gan_course.plotting import knn_balls_diagram
+
+    fig = knn_balls_diagram()
+    p_spread, r_spread = fig.knn_scores["spread"]
+    p_collapsed, r_collapsed = fig.knn_scores["collapsed"]
+    assert p_spread > 0.7 and r_spread > 0.7  # spread over every cluster: realistic and covering
+    assert p_collapsed > 0.9 and r_collapsed < 0.1  # realistic points, tiny balls: recall near 0

@@ -450,7 +450,8 @@ def test_a_question_is_well_formed_and_its_answer_is_right(key, capsys, monkeypa
     shown = capsys.readouterr().out
     assert shown.startswith(f"{key}: {q.prompt}") and q.explanation not in shown
     assert exercises.ask(key, q.answer) is True
-    assert capsys.readouterr().out == f"✓ {key}: right. {q.explanation}\n"
+    out = capsys.readouterr().out  # the question again, then the verdict
+    assert out.startswith(f"{key}: {q.prompt}") and out.splitlines()[-1] == f"✓ {key}: right. {q.explanation}"
 
 
 @pytest.mark.parametrize("key", QIDS)
@@ -460,6 +461,8 @@ def test_a_wrong_answer_gets_the_explanation_only_on_the_second_try(key, capsys,
     wrong = next(c for c in q.choices if c != str(q.answer)) if q.choices else float(q.answer) * 2 + 1
     assert exercises.ask(key, wrong) is False
     first = capsys.readouterr().out
+    assert first.startswith(f"{key}: {q.prompt}")  # the question, then the verdict
+    first = first[first.index("✗"):]
     assert first.startswith(f"✗ {key}: not quite.") and q.explanation not in first
     if q.choices and wrong in q.wrong:
         assert q.wrong[wrong] in first
@@ -506,3 +509,18 @@ def test_register_refuses_duplicates_and_wrong_chapters():
     with pytest.raises(CourseError, match="not one of its choices"):
         exercises.register(questions={"ch2.bad_question": dataclasses.replace(q, answer="e")})
     assert "ch5.conv_output_size_again" not in EXERCISES and "ch2.bad_question" not in QUESTIONS
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_a_failed_check_shows_no_code_of_the_answer(key, capsys):
+    code = reference_code(key)
+    for mistake in EXERCISES[key].mistakes:
+        check(key, mistake)
+        flat = re.sub(r"\s+", "", capsys.readouterr().out)
+        assert not [line for line in code if line in flat], f"{key}: the verdict on {mistake.name} shows the answer"
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_every_exercise_has_a_worked_solution_to_print(key):
+    text = exercises.solution_text(key)
+    assert "def " in text or "class " in text or EXERCISES[key].solution, key

@@ -144,8 +144,11 @@ def test_transposed_conv_player_text_is_at_least_11_px():
     smallest_pt = min(t.get_fontsize() for t in ax.texts + [ax.title])
     assert smallest_pt * PLAYER_DPI / 72 >= 11, f"smallest text {smallest_pt * PLAYER_DPI / 72:.1f} px"
     player = transposed_conv_player([(4, 4, 2, 1), (4, 3, 2, 1)])
+    from gan_course.widgets.players import TEXT_FRAME_CLASS
+
     for image in _image_widgets(player):
         assert image.layout.width == f"{Image.open(io.BytesIO(image.value)).width}px", "frame not at its drawn size"
+        assert TEXT_FRAME_CLASS in image._dom_classes  # what the site's browser test looks for
 
 
 def test_translation_player_rows_are_labelled_and_not_shrunk():
@@ -163,6 +166,7 @@ def test_translation_player_rows_are_labelled_and_not_shrunk():
     for image in images:
         frame = Image.open(io.BytesIO(image.value)).convert("L")
         assert image.layout.width == f"{frame.width}px"
+        assert "gan-text-frame" in image._dom_classes
         # the left margin holds dark text (the row names); the all-black/white grid starts after it
         margin = frame.width - n_show * (28 + 2) * 3 - 2 * 3
         assert margin > 40, f"no room for row labels ({margin} px)"

@@ -146,3 +146,29 @@ def test_the_check_catches_a_number_and_a_spelled_duration(tmp_path, monkeypatch
     found = "\n".join(problems("x.ipynb"))
     assert "21.93" not in found and "614 s" not in found
     assert "six to seven minutes" in found and "11.11" in found
+
+
+# ------------------------------------------------------- nothing the reader cannot see
+REPO_FILE = re.compile(r"BENCHMARKS\.md|(?<![\w/.])(?:tests|scripts|benchmarks)/[\w./-]+|\bseed notes\b|"
+                       r"\bthe (?:study )?notes\b", re.I)
+
+
+def _reader_pages() -> list[Path]:
+    pages = [*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("book/*.ipynb"), *ROOT.glob("book/*.md"),
+             *ROOT.glob("book/answers/*.md")]
+    return sorted(p for p in pages if p.name != "README.md")
+
+
+@pytest.mark.parametrize("page", _reader_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_reader_facing_page_names_a_repository_file(page):
+    """The book stands alone: a reader never sees the tests, scripts, benchmarks file or study notes."""
+    if page.suffix == ".ipynb":
+        nb = json.loads(page.read_text())
+        texts = [source(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    else:
+        texts = [page.read_text()]
+    found = []
+    for text in texts:
+        text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # HTML comments are not shown
+        found += [m.group(0) for m in REPO_FILE.finditer(text)]
+    assert not found, f"{page.relative_to(ROOT)} names what a reader of the book never sees: {found}"

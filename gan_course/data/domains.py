@@ -85,6 +85,17 @@ def check_direction(direction: str) -> str:
     return direction
 
 
+def _check_domain_arguments(pair, device, limit) -> tuple[torch.device, int | None]:
+    """make_domains' arguments, checked before anything is loaded: (device, limit)."""
+    from ..arguments import optional_whole
+    from ..runtime import check_device
+
+    if not isinstance(pair, str):
+        raise CourseError(f"pair must be one of {', '.join(PAIRS)}, got {type(pair).__name__}")
+    check_pair(pair)
+    return check_device(device), optional_whole("limit", limit, 1, 10**9, example=1000)
+
+
 def make_domains(pair: str, split: str = "train", device="cpu", pad_to: int = 32,
                  limit: int | None = None) -> DomainPair:
     """Domains A and B of ``pair`` from one FashionMNIST split, from disjoint halves.
@@ -93,7 +104,7 @@ def make_domains(pair: str, split: str = "train", device="cpu", pad_to: int = 32
     image appears in both domains. ``limit`` keeps at most that many images per
     domain (for quick runs); ``pad_to=32`` pads 28x28 to 32x32 with background.
     """
-    check_pair(pair)
+    device, limit = _check_domain_arguments(pair, device, limit)
     data = load_fashion_mnist(split, pad_to=pad_to)  # (N, 1, S, S) on the CPU
     n = len(data)
     index = torch.arange(n)
@@ -107,8 +118,6 @@ def make_domains(pair: str, split: str = "train", device="cpu", pad_to: int = 32
         b_idx = second[data.labels[second] == class_b]
         names = (CLASSES[class_a].lower(), CLASSES[class_b].lower())
     if limit is not None:
-        if limit <= 0:
-            raise CourseError(f"limit must be positive, got {limit}: use None for all images")
         a_idx, b_idx = a_idx[:limit], b_idx[:limit]
     a = ImageSet(data.images[a_idx], data.labels[a_idx])
     b_images = data.images[b_idx]

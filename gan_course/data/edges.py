@@ -87,6 +87,11 @@ class PairedImageSet:
 def load_edges2fashion(split: str = "train", device="cpu", limit: int | None = None,
                        threshold: float = EDGE_THRESHOLD) -> PairedImageSet:
     """FashionMNIST ``split`` ("train" or "test") as (edge map, image) pairs, 32x32, in [-1, 1]."""
+    from ..arguments import number
+    from ..runtime import check_device
+
+    device = check_device(device)
+    threshold = number("threshold", threshold, minimum=0.0)
     data = load_fashion_mnist(split, device="cpu", pad_to=IMAGE_SIZE, limit=limit)  # (N, 1, 32, 32)
     edges = sobel_edges(data.images, threshold)  # (N, 1, 32, 32) in {-1, +1}
     return PairedImageSet(edges, data.images, data.labels).to(device)

@@ -77,6 +77,44 @@ IDX_SHAPES = {  # the trailing dimensions of each file; the first is the number 
     "t10k-images-idx3-ubyte": (28, 28),
     "t10k-labels-idx1-ubyte": (),
 }
+
+@dataclass(frozen=True)
+class KnownFile:
+    """One of the four files of FashionMNIST (Xiao, Rasul and Vollgraf, 2017, arXiv:1708.07747) as distributed."""
+
+    items: int  # images or labels it holds
+    size: int  # bytes, unpacked
+    sha256: str  # of the unpacked idx file: the same whatever the compression of the copy
+    gz_sha256: str  # of the .gz file that Debian's dataset-fashion-mnist (0.0~git20200523.55506a9-1) ships
+    gz_md5: str  # of the .gz file that Zalando publishes (the README of zalandoresearch/fashion-mnist)
+
+
+#: The published files, by name. The SHA-256 values were computed from the files of the Debian package
+#: dataset-fashion-mnist (/usr/share/datasets/fashion-mnist), which packages the files of Xiao et al. 2017
+#: as distributed by Zalando Research (github.com/zalandoresearch/fashion-mnist, data/fashion/). Debian's
+#: .gz files are compressed anew (their MD5 is not the published one), but they unpack to the same bytes
+#: as the published downloads (whose MD5, from the data set's README, torchvision checks): other
+#: projects record the same SHA-256 for the unpacked files. A copy whose content hashes otherwise is not
+#: these files.
+KNOWN_FILES = {
+    "train-images-idx3-ubyte": KnownFile(
+        60_000, 47_040_016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    "train-labels-idx1-ubyte": KnownFile(
+        60_000, 60_008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056", "25c81989df183df01b3e8a0aad5dffbe"),
+    "t10k-images-idx3-ubyte": KnownFile(
+        10_000, 7_840_016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa", "bef4ecab320f06d8554ea6380940ec79"),
+    "t10k-labels-idx1-ubyte": KnownFile(
+        10_000, 10_008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05", "bb300cfdad3c16e7a12a480ee83cd310"),
+}
+#: SHA-256 (of an unpacked file or of Debian's .gz) -> the name of the published file it is
+_KNOWN_DIGESTS = {digest: name for name, known in KNOWN_FILES.items() for digest in (known.sha256, known.gz_sha256)}
+SWAP_FIX = ("name each file after what it holds (the train files hold 60,000 items, the t10k files 10,000), "
+            "or reinstall the Debian package dataset-fashion-mnist")
+
 DATA_FIX = ("replace it with a good copy (reinstall the Debian package dataset-fashion-mnist, or download the "
             f"file again), or point {ENV_VAR} at a folder of good files")
 
@@ -100,7 +138,51 @@ def check_idx(path: Path, name: str, source: Path | None = None) -> int:
     if size != expected:
         raise DataNotFoundError(f"{shown} is truncated or corrupt ({size} bytes unpacked, its header promises "
                                 f"{expected}): {DATA_FIX}")
+    if not IDX_SHAPES[name]:  # a labels file (small): every label must be a class 0..9
+        try:
+            labels = path.read_bytes()[4 + 4 * dims:]
+        except OSError as exc:
+            raise DataNotFoundError(f"cannot read {shown} ({exc.strerror or exc}): {DATA_FIX}") from None
+        top = max(labels, default=0)
+        if top > 9:
+            bad = sum(1 for v in labels if v > 9)
+            raise DataNotFoundError(f"{shown} holds {bad:,} labels above 9 (up to {top}), but FashionMNIST's "
+                                    f"classes are 0 to 9: {DATA_FIX}")
     return shape[0]
+
+
+def check_known(path: Path, name: str, source: Path | None = None, strict: bool = False) -> None:
+    """Check an unpacked idx file against the published files (:data:`KNOWN_FILES`), by size and SHA-256.
+
+    Refused: another published file under this name (the train and test files swapped), and a file of the
+    published size whose content differs (damaged in place). With ``strict`` (the Debian package, the
+    download) every file must be the published one; otherwise a file of another size is someone's own
+    copy (a subset, or the test suite's small fakes) and only its content checks apply.
+    """
+    shown = source or path
+    known = KNOWN_FILES[name]
+    digest = _digest_of(path, shown)
+    size = path.stat().st_size
+    owner = _KNOWN_DIGESTS.get(digest)
+    if owner == name:
+        return
+    if owner is not None:
+        raise DataNotFoundError(f"{shown} is FashionMNIST's {owner} file, not {name}: the train and test files "
+                                f"are swapped or misnamed; {SWAP_FIX}")
+    if strict or size == known.size:
+        raise DataNotFoundError(f"{shown} is not the published FashionMNIST {name} file ({size:,} bytes "
+                                f"unpacked, SHA-256 {digest[:12]}..., expected {known.size:,} bytes, SHA-256 "
+                                f"{known.sha256[:12]}...): it was damaged or changed; {DATA_FIX}")
+
+
+def check_splits(counts: dict[str, int], files: dict[str, Path]) -> None:
+    """The train split must be the larger one (FashionMNIST: 60,000 train and 10,000 test items)."""
+    for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"):
+        train, test = counts[f"train-{kind}"], counts[f"t10k-{kind}"]
+        if train < test:
+            raise DataNotFoundError(f"{files[f'train-{kind}']} holds {train:,} items but {files[f't10k-{kind}']} "
+                                    f"{test:,}: the train and test files look swapped (the train split is the "
+                                    f"larger one); {SWAP_FIX}")
 
 
 @lru_cache(maxsize=64)
@@ -108,6 +190,15 @@ def _source_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
     from ..io import sha256_of
 
     return sha256_of(path)
+
+
+def _digest_of(path: Path, shown: Path) -> str:
+    """SHA-256 of ``path``, computed once per version of the file (its size, time and inode)."""
+    try:
+        st = path.stat()
+        return _source_digest(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError as exc:
+        raise DataNotFoundError(f"cannot read {shown} ({exc.strerror or exc}): {DATA_FIX}") from None
 
 
 def _unpack(src: Path, dst: Path, name: str) -> None:
@@ -134,11 +225,12 @@ def _unpack(src: Path, dst: Path, name: str) -> None:
 def _prepare_root(files: dict[str, Path], key: str) -> Path:
     """Lay the raw files out as torchvision expects, under the cache folder.
 
-    Each unpacked file is checked by content (header and exact size), and a
-    record (``sources.json``) keeps the SHA-256 of the file it came from: a
-    replaced source (a bad file swapped for a good one, whatever its date) is
-    unpacked again; a damaged cache file is too. Temp files of killed unpackers
-    are removed.
+    Each unpacked file is checked by content (header, exact size, labels 0..9) and
+    against the published files (:func:`check_known`: swapped or damaged copies are
+    refused), and a record (``sources.json``) keeps the SHA-256 of the file it came
+    from and of the unpacked copy: a replaced source (a bad file swapped for a good
+    one, whatever its date) is unpacked again; a cache file changed in any way, even
+    in place at the same size, is too. Temp files of killed unpackers are removed.
     """
     from ..io import atomic_write_json, remove_stale_temps
 
@@ -158,25 +250,35 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
     except (OSError, ValueError):
         stamps = {}
     counts, changed = {}, False
+    strict = key == "debian"  # the system's files must be the published ones; $GAN_COURSE_DATA may hold a copy
     for name, src in files.items():
         dst = raw / name
-        try:
-            st = src.stat()
-            digest = _source_digest(str(src), st.st_size, st.st_mtime_ns, st.st_ino)
-        except OSError as exc:
-            raise DataNotFoundError(f"cannot read {src} ({exc.strerror or exc}): {DATA_FIX}") from None
-        if stamps.get(name) == digest and dst.is_file():
+        digest = _digest_of(src, src)
+        owner = _KNOWN_DIGESTS.get(digest)
+        if owner is not None and owner != name:
+            raise DataNotFoundError(f"{src} is FashionMNIST's {owner} file, not {name}: the train and test files "
+                                    f"are swapped or misnamed; {SWAP_FIX}")
+        stamp = stamps.get(name)
+        if isinstance(stamp, dict) and stamp.get("source") == digest and dst.is_file():
             try:
                 counts[name] = check_idx(dst, name, src)
-                continue
+                if _digest_of(dst, src) == stamp.get("unpacked"):  # the cache, checked by hash (not only size)
+                    check_known(dst, name, src, strict)
+                    continue
             except DataNotFoundError:
-                pass  # a damaged cache file: unpack it again
+                pass  # a damaged or changed cache file: unpack it again
         stamps.pop(name, None)
         _unpack(src, dst, name)
         counts[name] = check_idx(dst, name, src)
-        stamps[name], changed = digest, True
+        try:
+            check_known(dst, name, src, strict)
+        except DataNotFoundError:
+            dst.unlink(missing_ok=True)  # never keep a bad copy in the cache
+            raise
+        stamps[name], changed = {"source": digest, "unpacked": _digest_of(dst, src)}, True
     if changed:
         atomic_write_json(stamps, stamps_path, what="data cache record")
+    check_splits(counts, files)
     for split in ("train", "t10k"):
         images, labels = counts[f"{split}-images-idx3-ubyte"], counts[f"{split}-labels-idx1-ubyte"]
         if images != labels:
@@ -206,6 +308,7 @@ def find_fashion_mnist_root(download: bool = True) -> Path:
     if found is not None and all(not p.name.endswith(".gz") for p in found.values()):
         for name, path in found.items():
             check_idx(path, name)
+            check_known(path, name, strict=True)  # torchvision's download: the published files, by hash
         return root
     if not download:
         raise DataNotFoundError(f"FashionMNIST is not on this machine: {OFFLINE_FIX}")
@@ -260,26 +363,32 @@ class ImageSet:
         return ImageSet(self.images.to(device), self.labels.to(device))
 
 
+MAX_PAD = 256  # the largest pad_to: a 60,000-image split padded to 256x256 is already 15 GB of floats
+
+
 def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = None,
                        limit: int | None = None) -> ImageSet:
     """FashionMNIST as an :class:`ImageSet` scaled to [-1, 1].
 
     ``pad_to=32`` pads the 28x28 images with background (-1) to 32x32, so that
     convolutional networks can halve them cleanly (32 -> 16 -> 8 -> 4).
-    ``limit`` keeps the first ``limit`` images (for quick experiments).
+    ``limit`` keeps the first ``limit`` images (for quick experiments). Both are
+    whole numbers (``pad_to`` from 28 to :data:`MAX_PAD`, ``limit`` at least 1),
+    checked before anything is loaded.
     """
+    from ..arguments import optional_whole, shown
     from ..runtime import check_device
 
     if split not in ("train", "test"):
-        raise CourseError(f"unknown split {split!r}: use 'train' or 'test'")
+        raise CourseError(f"split must be 'train' or 'test', got {shown(split)}")
     device = check_device(device)
+    pad_to = optional_whole("pad_to", pad_to, 28, MAX_PAD, example=32)
+    limit = optional_whole("limit", limit, 1, 10**9, example=1000)
     data, labels = _load_uint8(str(find_fashion_mnist_root()), split == "train")
     if limit is not None:
         data, labels = data[:limit], labels[:limit]
     images = data.unsqueeze(1).float().div_(127.5).sub_(1.0)  # (N, 28, 28) -> (N, 1, 28, 28)
     if pad_to is not None and pad_to != images.shape[-1]:
-        if pad_to < images.shape[-1]:
-            raise CourseError(f"pad_to={pad_to} is smaller than the images ({images.shape[-1]}): use 28 or more")
         before, after = _border(pad_to - images.shape[-1])
         images = torch.nn.functional.pad(images, (before, after, before, after), value=-1.0)
     return ImageSet(images, labels).to(device)
@@ -315,8 +424,13 @@ class Batches:
     """
 
     def __init__(self, data: ImageSet, batch_size: int, seed: int = 0):
-        if batch_size <= 0:
-            raise CourseError(f"batch_size must be positive, got {batch_size}: use e.g. 64")
+        from ..arguments import MAX_SEED, shown, whole
+
+        if not isinstance(getattr(data, "images", None), torch.Tensor) or not hasattr(data, "__len__"):
+            raise CourseError(f"data must be an ImageSet, e.g. load_fashion_mnist('train'), got {shown(data)} "
+                              f"({type(data).__name__})")
+        batch_size = whole("batch_size", batch_size, 1, example=64)
+        seed = whole("seed", seed, 0, MAX_SEED // 1_000_004, example=0)  # the epochs' seeds stay in range
         if batch_size > len(data):
             raise CourseError(f"batch_size={batch_size} exceeds the {len(data)} images: use a smaller batch size")
         self.data, self.batch_size, self.seed = data, batch_size, seed

@@ -25,7 +25,7 @@ def _ch1_d_star_cases():
     p, q, _ = _grid_densities()
     sparse_p = np.array([0.0, 0.2, 0.0, 0.5, 1.0, 0.0])
     sparse_q = np.array([0.0, 0.0, 0.3, 0.5, 0.25, 0.0])  # both vanish at 0 and 5
-    return [(p, q), (sparse_p, sparse_q)]
+    return [(p, q), (sparse_p, sparse_q), (sparse_p.reshape(2, 3), sparse_q.reshape(2, 3))]  # any shape
 
 
 def _d_star_swapped(p_data, p_g):

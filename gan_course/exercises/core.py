@@ -487,7 +487,7 @@ def grade(question_id: str, answer: Any) -> bool | None:
 
 
 def ask(question_id: str, answer: Any = None) -> bool | None:
-    """Answer a concept question: ``ask(id)`` prints it; ``ask(id, "b")`` or ``ask(id, 0.69)`` grades an answer.
+    """Answer a concept question: ``ask(id)`` prints it; ``ask(id, "b")`` or ``ask(id, 0.69)`` prints it and grades an answer.
 
     A right answer prints ✓ and a one-line explanation. A first wrong answer says
     why that choice is wrong (when recorded) and points to the section, without
@@ -496,8 +496,8 @@ def ask(question_id: str, answer: Any = None) -> bool | None:
     """
     q = get_question(question_id)
     right = grade(question_id, answer)
+    print(_question_text(question_id, q))  # the question first, also above a verdict
     if right is None:
-        print(_question_text(question_id, q))
         return None
     shown = f"{q.answer}" if q.numeric else f"({q.answer}) {q.choices[str(q.answer)]}"
     if right:

@@ -41,17 +41,29 @@ def _learner_cells(nb) -> tuple[list[dict], list[tuple[str, object, str]]]:
     """([{id, name, source}] of the checked functions, [(question id, answer, note)]) in one notebook."""
     found, asked = [], []
     cells = nb.cells
+    imports: list[str] = []  # the notebook's import statements so far: a learner's cell may rely on them
     for i, cell in enumerate(cells):
         if cell.cell_type != "code":
             continue
         for key, name in CHECK.findall(cell.source):
             for prev in reversed(cells[:i]):
                 if prev.cell_type == "code" and re.search(rf"^def {re.escape(name)}\(", prev.source, re.M):
-                    found.append({"id": key, "name": name, "source": prev.source})
+                    found.append({"id": key, "name": name, "source": prev.source, "imports": list(imports)})
                     break
+        if "setup" not in cell.metadata.get("tags", []):
+            imports += _imports(cell.source)
         if "ask(" in cell.source:
             asked += _asked(cell.source)
     return found, asked
+
+
+def _imports(source: str) -> list[str]:
+    """The top-level import statements of a cell (none when it does not parse, e.g. a shell escape)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [ast.get_source_segment(source, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
 
 
 def _asked(source: str) -> list[tuple[str, object, str]]:
@@ -117,6 +129,11 @@ def _child() -> None:
             namespace = {"__name__": "__learner__"}
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+                for statement in item.get("imports", []):  # the notebook's own imports, as its cells made them
+                    try:
+                        exec(compile(statement, "<the notebook's imports>", "exec"), namespace)
+                    except Exception:  # an import that fails is the notebook's business, not this exercise's
+                        pass
                 exec(compile(item["source"], f"<{item['id']}>", "exec"), namespace)
                 fn = namespace.get(item["name"])
                 if fn is None:

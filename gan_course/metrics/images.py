@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .. import arguments
 from ..errors import CourseError
 from ..profiles import pick
 from .table import ScoreTable
@@ -61,7 +62,14 @@ def _feature_module(device: str):
 
 def feature_module(device="cpu"):
     """The classifier as a torchmetrics feature module: images -> (B, 128), with ``num_features``."""
-    return _feature_module(str(torch.device(device)))
+    return _feature_module(_device(device))
+
+
+def _device(device) -> str:
+    """``device`` as a name, if this machine has it (before the classifier is loaded there)."""
+    from ..runtime import check_device
+
+    return str(check_device(device))
 
 
 def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
@@ -70,13 +78,29 @@ def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
 
     if isinstance(images, dict):
         raise CourseError(f"{what}: got a dict; pass its 'images' tensor (e.g. samples['images'])")
-    if not isinstance(images, torch.Tensor):
-        raise CourseError(f"{what} must be a tensor (N, 1, H, W), got {type(images).__name__}")
+    arguments.tensor(what, images, what="a tensor of images (N, 1, H, W) in [-1, 1]")
     if images.dim() == 4 and len(images) < 2:
         raise CourseError(f"{what}: need at least 2 images to fit a distribution, got {len(images)}")
     images = images.detach().float().cpu()
     check_finite(images, what)
-    return prepare_images(images)
+    images = prepare_images(images)
+    arguments.warn_if_unit_range(images, what)
+    return images
+
+
+def check_features(real_features, fake_features, min_rows: int) -> None:
+    """Two feature matrices (N, d) and (M, d): tensors, finite, at least ``min_rows`` rows, the same d."""
+    for name, f in (("real_features", real_features), ("fake_features", fake_features)):
+        arguments.tensor(name, f, dims=2, what="a feature matrix (N, d), e.g. image_features(images)",
+                         floating=True)
+        if len(f) < min_rows:
+            raise CourseError(f"{name} must hold at least {min_rows} rows (N, d), got shape {tuple(f.shape)}: "
+                              "pass more images' features")
+        check_finite(f, name)
+    if real_features.shape[1] != fake_features.shape[1]:
+        raise CourseError(f"real_features and fake_features must have the same number of columns d, got "
+                          f"{real_features.shape[1]} and {fake_features.shape[1]}: compute both with "
+                          "image_features (128 columns)")
 
 
 def check_finite(values: torch.Tensor, what: str) -> None:
@@ -92,15 +116,23 @@ def check_finite(values: torch.Tensor, what: str) -> None:
 @torch.no_grad()
 def image_features(images: torch.Tensor, device="cpu", batch_size: int = 1000) -> torch.Tensor:
     """The classifier's features of ``images``: (N, 1, H, W) -> (N, 128), float32 on the CPU."""
+    device = _device(device)
+    batch_size = arguments.whole("batch_size", batch_size, 1, example=1000)
     images = check_images(images)
     module = feature_module(device)
     return torch.cat([module(chunk.to(device)).float().cpu() for chunk in images.split(batch_size)])
 
 
 # ------------------------------------------------------------------ reference images
-@functools.lru_cache(maxsize=4)
 def real_images(split: str, n: int) -> torch.Tensor:
     """``n`` real images of ``split`` (28x28, [-1, 1]), a fixed seeded choice, on the CPU."""
+    if split not in ("train", "test"):
+        raise CourseError(f"split must be 'train' or 'test', got {arguments.shown(split)}")
+    return _real_images(split, arguments.whole("n", n, 1, 60_000, example=1000))
+
+
+@functools.lru_cache(maxsize=4)
+def _real_images(split: str, n: int) -> torch.Tensor:
     from ..data import load_fashion_mnist
 
     data = load_fashion_mnist(split)
@@ -154,12 +186,7 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
     ``d_k(r)`` is the distance from r to its k-th nearest *other* real feature;
     ``recall`` is the same with real and fake swapped.
     """
-    for name, f in (("real_features", real_features), ("fake_features", fake_features)):
-        if f.dim() != 2 or len(f) <= k:
-            raise CourseError(f"{name} must be (N, d) with N > k={k}, got {tuple(f.shape)}")
-        check_finite(f, name)
-    if real_features.shape[1] != fake_features.shape[1]:
-        raise CourseError(f"feature sizes differ: {real_features.shape[1]} vs {fake_features.shape[1]}")
+    check_features(real_features, fake_features, min_rows=arguments.whole("k", k, 1, example=3) + 1)
 
     def covered(reference: torch.Tensor, queries: torch.Tensor) -> float:
         ref = reference.double()
@@ -188,6 +215,11 @@ class Scorer:
     def __post_init__(self):
         from torchmetrics.image.fid import FrechetInceptionDistance
 
+        self.n_real = arguments.whole("n_real", self.n_real, 2, 10_000, example=1000)  # the test split's size
+        self.device = _device(self.device)
+        self.kid_subsets = arguments.whole("kid_subsets", self.kid_subsets, 1, 10_000, example=25)
+        self.kid_subset_size = arguments.whole("kid_subset_size", self.kid_subset_size, 2, example=500)
+        self.k = arguments.whole("k", self.k, 1, self.n_real - 1, example=3)
         module = feature_module(self.device)
         self.real = real_images("test", self.n_real)  # (n_real, 1, 28, 28)
         self.fid = FrechetInceptionDistance(feature=module, reset_real_features=False).to(self.device)
@@ -220,6 +252,7 @@ def frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor, device="cpu
     """
     from torchmetrics.image.fid import FrechetInceptionDistance
 
+    device = _device(device)
     a, b = check_images(images_a, "the first image set"), check_images(images_b, "the second image set")
     fid = FrechetInceptionDistance(feature=feature_module(device)).to(device)
     for chunk in a.split(1000):
@@ -238,8 +271,10 @@ def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor, su
     """
     from torchmetrics.image.kid import poly_mmd
 
-    check_finite(real_features, "real_features")
-    check_finite(fake_features, "fake_features")
+    check_features(real_features, fake_features, min_rows=2)  # the unbiased MMD needs 2 rows per subset
+    subsets = arguments.whole("subsets", subsets, 1, 10_000, example=25)
+    subset_size = arguments.whole("subset_size", subset_size, 2, example=500)
+    seed = arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     size = min(subset_size, len(real_features), len(fake_features))
     gen = torch.Generator().manual_seed(seed)
     values = []
@@ -260,8 +295,11 @@ def score_images(images: torch.Tensor, device="cpu", n: int | None = None) -> di
     """FD, KID, precision and recall of ``images`` against real test images.
 
     ``n`` images are scored (default :func:`default_n`); pass at least that many.
+    Images that look like [0, 1] instead of [-1, 1] get a warning (they score as very bad images).
     """
+    n = arguments.optional_whole("n", n, 2, 10_000, example=default_n())  # up to the 10,000 test images
     n = n or default_n()
+    device = _device(device)
     images = check_images(images, "generated images")
     if len(images) < n:
         raise CourseError(f"score_images needs {n} images to compare with the ladder, got {len(images)}: "
@@ -296,7 +334,8 @@ def _ladder(n: int, device: str) -> dict[str, dict[str, float]]:
 
 def reference_ladder(device="cpu", n: int | None = None) -> dict[str, dict[str, float]]:
     """Scores of real and damaged real image sets, each of ``n`` images: where a score sits."""
-    return dict(_ladder(n or default_n(), str(torch.device(device))))
+    n = arguments.optional_whole("n", n, 2, 10_000, example=default_n())
+    return dict(_ladder(n or default_n(), _device(device)))
 
 
 def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True, device="cpu",
@@ -344,6 +383,8 @@ def inception_fid(images: torch.Tensor, n: int | None = None, device="cpu") -> f
     """
     from torchmetrics.image.fid import FrechetInceptionDistance
 
+    n = arguments.optional_whole("n", n, 2, 10_000, example=default_n())
+    device = _device(device)
     images = check_images(images, "generated images")
     n = min(n or default_n(), len(images))
     try:

@@ -7,8 +7,8 @@ Figures by subject: :mod:`.images` (grids), :mod:`.history` (training curves), :
 
 from .codes import plot_code_classes, plot_code_effects, plot_info_losses
 from .convolution import plot_transposed_conv_1d
-from .diagrams import (cyclegan_diagram, dcgan_diagram, gan_game_diagram, infogan_diagram,
-                       unet_patchgan_diagram)
+from .diagrams import (alternating_update_diagram, conditional_diagram, cyclegan_diagram, dcgan_diagram,
+                       gan_game_diagram, infogan_diagram, knn_balls_diagram, unet_patchgan_diagram)
 from .history import plot_compare, plot_health, plot_losses
 from .images import image_grid, save_grid, show_grid, show_snapshots
 from .metrics import plot_fd_vs_n, plot_precision_recall, show_ladder
@@ -20,7 +20,8 @@ from .toy import (plot_coverage_over_training, plot_densities_1d, plot_final_sam
 __all__ = ["image_grid", "plot_compare", "plot_health", "plot_losses", "plot_quality", "save_grid", "show_grid",
            "show_snapshots",
            # architecture diagrams (diagrams.py)
-           "cyclegan_diagram", "dcgan_diagram", "gan_game_diagram", "infogan_diagram", "unet_patchgan_diagram",
+           "alternating_update_diagram", "conditional_diagram", "cyclegan_diagram", "dcgan_diagram", "gan_game_diagram",
+           "infogan_diagram", "knn_balls_diagram", "unet_patchgan_diagram",
            # chapter 4 (convolution.py), chapter 5 (codes.py), chapters 6 and 7 (translation.py)
            "plot_transposed_conv_1d", "plot_code_classes", "plot_code_effects", "plot_info_losses",
            "plot_cyclegan_losses", "show_patches", "show_rows", "show_translations",

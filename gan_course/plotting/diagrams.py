@@ -290,19 +290,25 @@ def unet_patchgan_diagram(unet_cfg=None, patch_cfg=None, cell: tuple[int, int] |
     rf = receptive_field(n)
     r, c = cell if cell is not None else (grid // 2, grid // 2)
     (y0, y1), (x0, x1) = patch_span(n, r), patch_span(n, c)
-    ax2.set_xlim(-0.5 - 0.2 * size, size + 0.2 * size)
-    ax2.set_ylim(size + 0.2 * size, -0.5 - 0.2 * size)
-    ax2.add_patch(Rectangle((0, 0), size, size, facecolor="#f3f3f3", edgecolor="#444444"))
-    step = size / grid
-    for k in range(grid + 1):  # the output grid, stretched over the image
-        ax2.plot([k * step, k * step], [0, size], color="#999999", linewidth=0.5)
-        ax2.plot([0, size], [k * step, k * step], color="#999999", linewidth=0.5)
-    ax2.add_patch(Rectangle((c * step, r * step), step, step, facecolor="#cc0000", alpha=0.8))
-    ax2.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none", edgecolor="#cc0000", linewidth=2,
-                            linestyle="--"))
-    label = (f"PatchGAN (n_layers={n}): a {grid}x{grid} grid of logits on a {size}x{size} image;\n"
-             f"the red cell's logit sees the dashed {rf}x{rf} patch (pixels {x0}..{x1 - 1}, "
-             "outside the image = zero padding)")
+    side = 0.75 * size  # the logit grid is drawn beside the image, on its own scale: a logit is not a region
+    gap = 0.25 * size
+    ax2.set_xlim(-0.05 * size, size + gap + side + 0.05 * size)
+    ax2.set_ylim(size + 0.12 * size, -0.12 * size)
+    ax2.add_patch(Rectangle((0, 0), size, size, facecolor="#f3f3f3", edgecolor="#444444"))  # the input image
+    ax2.text(size / 2, -0.04 * size, f"input image, {size}x{size} pixels", ha="center", va="bottom", fontsize=7.5)
+    ax2.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="#cc0000", alpha=0.15, edgecolor="#cc0000",
+                            linewidth=2, linestyle="--"))
+    left, step = size + gap, side / grid
+    for k in range(grid + 1):  # D's output: grid x grid logits
+        ax2.plot([left + k * step] * 2, [0, side], color="#999999", linewidth=0.5)
+        ax2.plot([left, left + side], [k * step] * 2, color="#999999", linewidth=0.5)
+    ax2.add_patch(Rectangle((left + c * step, r * step), step, step, facecolor="#cc0000", alpha=0.8))
+    ax2.text(left + side / 2, -0.04 * size, f"D's output, {grid}x{grid} logits", ha="center", va="bottom",
+             fontsize=7.5)
+    _arrow(ax2, (left + c * step, r * step + step / 2), (min(x1, size), (y0 + y1) / 2), colour="#cc0000",
+           rad=0.2)
+    label = (f"PatchGAN (n_layers={n}): a {grid}x{grid} grid of logits;\nthe red logit sees the dashed "
+             f"{rf}x{rf} patch\n(pixels {x0}..{x1 - 1}; outside the image: zero padding)")
     fig.diagram_labels.append(label)
     ax2.set_title(label, fontsize=8.5)
     fig.patch_info = {"grid": grid, "receptive_field": rf, "cell": (r, c), "span_x": (x0, x1), "span_y": (y0, y1)}
@@ -343,3 +349,152 @@ def cyclegan_diagram(a: str = "A", b: str = "B", g_ab: str = "G_AB", g_ba: str =
 
 __all__ = ["cyclegan_diagram", "dcgan_diagram", "dcgan_stack_shapes", "gan_game_diagram", "infogan_diagram",
            "infogan_shapes", "unet_patchgan_diagram", "unet_shapes"]
+
+
+# ------------------------------------------------------------------------------- one iteration (chapter 2)
+
+def alternating_update_diagram():
+    """One iteration of chapter 2's loop: D's step, then G's step, and where each backward pass goes.
+
+    Left: D's step. The fakes are ``detach()``-ed, so the backward pass (red)
+    stops at the cut and reaches D's weights only. Right: G's step. No detach:
+    the backward pass runs back *through* D into G, but only G's optimiser
+    steps, so D's weights do not move.
+    """
+    fig, (left, right) = _canvas(7.4, 5.0, (9.4, 4.2), ncols=2)
+    red = "#cc0000"
+    # D's step
+    z = _box(left, 0.6, 1.0, "z", "data", w=0.7)
+    g = _box(left, 1.8, 1.0, "G", "G", w=0.8, h=0.7)
+    fake = _box(left, 3.1, 1.0, "G(z)", "tensor", w=0.9)
+    cut = _box(left, 4.6, 1.0, "detach()", "loss", w=1.2)
+    real = _box(left, 4.6, 2.9, "real x", "data", w=1.1)
+    d = _box(left, 6.5, 2.0, "D", "D", w=0.9, h=0.7)
+    loss = _box(left, 4.6, 4.4, "D's loss → step opt_D", "loss", w=2.8)
+    _arrow(left, (z[0] + 0.35, z[1]), (g[0] - 0.4, g[1]))
+    _arrow(left, (g[0] + 0.4, g[1]), (fake[0] - 0.45, fake[1]))
+    _arrow(left, (fake[0] + 0.45, fake[1]), (cut[0] - 0.6, cut[1]))
+    _arrow(left, (cut[0] + 0.6, cut[1]), (d[0] - 0.3, d[1] - 0.35))
+    _arrow(left, (real[0] + 0.55, real[1]), (d[0] - 0.45, d[1] + 0.2))
+    _arrow(left, (d[0], d[1] + 0.35), (loss[0] + 1.4, loss[1] - 0.1))
+    _arrow(left, (loss[0] + 1.1, loss[1] - 0.25), (d[0] + 0.2, d[1] + 0.35), colour=red, rad=-0.25)
+    left.plot([cut[0] - 0.75, cut[0] - 0.75], [0.45, 1.55], color=red, lw=2.0, ls="--")
+    left.text(cut[0] - 0.75, 0.3, "backward stops here:\nG gets no gradient", ha="center", va="top", fontsize=7.5,
+              color=red)
+    left.set_title("1. D's step: real → 1, fake → 0", fontsize=10)
+    # G's step
+    z2 = _box(right, 0.7, 2.0, "fresh z", "data", w=1.0)
+    g2 = _box(right, 2.1, 2.0, "G", "G", w=0.8, h=0.7)
+    fake2 = _box(right, 3.6, 2.0, "G(z)", "tensor", w=0.9)
+    d2 = _box(right, 5.6, 2.0, "D\n(not stepped)", "D", w=1.6, h=0.8)
+    loss2 = _box(right, 3.7, 4.2, "G's loss −log D(G(z)) → step opt_G", "loss", w=4.4)
+    _arrow(right, (z2[0] + 0.5, z2[1]), (g2[0] - 0.4, g2[1]))
+    _arrow(right, (g2[0] + 0.4, g2[1]), (fake2[0] - 0.45, fake2[1]))
+    _arrow(right, (fake2[0] + 0.45, fake2[1]), (d2[0] - 0.8, d2[1]))
+    _arrow(right, (d2[0], d2[1] + 0.4), (d2[0], loss2[1] - 0.25))
+    # the backward pass, in red, underneath: loss -> through D -> G(z) -> G's weights
+    _arrow(right, (d2[0] + 0.3, loss2[1] - 0.25), (d2[0] + 0.3, d2[1] + 0.4), colour=red)
+    _arrow(right, (d2[0] - 0.4, d2[1] - 0.4), (fake2[0] + 0.2, fake2[1] - 0.3), colour=red, rad=-0.3)
+    _arrow(right, (fake2[0] - 0.2, fake2[1] - 0.3), (g2[0] + 0.2, g2[1] - 0.35), colour=red, rad=-0.3)
+    right.text(3.7, 0.55, "backward passes through D into G;\nonly G's weights are stepped", ha="center",
+               va="center", fontsize=7.5, color=red)
+    right.set_title("2. G's step: make D call G(z) real", fontsize=10)
+    fig.diagram_labels += ["backward stops here", "backward passes through D into G"]
+    return finish(fig, (left, right))
+
+
+# --------------------------------------------------------------------- where the label enters (chapter 3)
+
+def conditional_diagram(cfg=None):
+    """Where the class label y enters chapter 3's networks, with the shapes of ``cfg`` (a ``CGANConfig``).
+
+    G: the label's embedding is concatenated with z before G's first layer.
+    D: the embedding becomes ``label_dim`` constant maps stacked on the image's
+    channels, and (with the projection) meets D's last features once more.
+    """
+    from ..models.cgan import CGANConfig
+
+    cfg = cfg or CGANConfig()
+    c, h, w = cfg.image_shape
+    fig, ax = _canvas(10.6, 4.6, (9.4, 4.1))
+    y = _box(ax, 5.3, 4.1, "class label y (B,)", "data", w=2.2)
+    # generator, bottom left
+    z = _box(ax, 0.9, 2.6, f"z {_shape('B', cfg.latent_dim)}", "data", w=1.6)
+    eg = _box(ax, 2.9, 3.4, f"e_G(y) {_shape('B', cfg.label_dim)}", "tensor", w=1.9)
+    cat = _box(ax, 2.9, 2.0, f"[z ; e_G(y)]\n{_shape('B', cfg.latent_dim + cfg.label_dim)}", "tensor", w=1.9,
+               h=0.7)
+    g = _box(ax, 2.9, 0.7, f"G → image {_shape('B', c, h, w)}", "G", w=2.5)
+    _arrow(ax, (y[0] - 1.1, y[1]), (eg[0] + 0.5, eg[1] + 0.25))
+    _arrow(ax, (z[0], z[1] - 0.25), (cat[0] - 0.95, cat[1]))
+    _arrow(ax, (eg[0], eg[1] - 0.25), (cat[0], cat[1] + 0.35))
+    _arrow(ax, (cat[0], cat[1] - 0.35), (g[0], g[1] + 0.25))
+    # discriminator, right
+    ed = _box(ax, 6.9, 3.1, f"e_D(y) as {cfg.label_dim} maps\n{_shape('B', cfg.label_dim, h, w)}", "tensor",
+              w=2.4, h=0.7)
+    x = _box(ax, 4.9, 1.9, f"image {_shape('B', c, h, w)}", "data", w=1.9)
+    stack = _box(ax, 7.4, 1.9, f"[x ; maps] {_shape('B', c + cfg.label_dim, h, w)}", "tensor", w=2.6)
+    d = _box(ax, 7.4, 0.6, "D's convolutions → φ(x)", "D", w=2.6)
+    logit = _box(ax, 9.7, 0.6, "logit", "loss", w=1.0)
+    _arrow(ax, (y[0] + 1.1, y[1]), (ed[0], ed[1] + 0.35))
+    _arrow(ax, (ed[0] + 0.3, ed[1] - 0.35), (stack[0] + 0.3, stack[1] + 0.25))
+    _arrow(ax, (x[0] + 0.95, x[1]), (stack[0] - 1.3, stack[1]))
+    _arrow(ax, (stack[0], stack[1] - 0.25), (d[0], d[1] + 0.25))
+    _arrow(ax, (d[0] + 1.3, d[1]), (logit[0] - 0.5, logit[1]))
+    if cfg.d_projection:
+        _arrow(ax, (y[0] + 1.1, y[1] - 0.1), (logit[0], logit[1] + 0.25), "+ v_y·φ(x) (projection)", rad=-0.3,
+               text_offset=(1.45, 0.1))
+    ax.set_title("Where the label enters: G's input, D's input (and D's output)")
+    return finish(fig, ax)
+
+
+# ----------------------------------------------------------- precision and recall as balls (chapter 8)
+
+def knn_balls_diagram(k: int = 3, seed: int = 0):
+    """The k-NN balls behind precision and recall, on 2-D points, for a spread and a collapsed generator.
+
+    Each panel draws a ball around every point of one set, as wide as that
+    point's distance to its k-th nearest neighbour in the same set. Precision:
+    the share of generated points inside some real ball. Recall: the share of
+    real points inside some generated ball. A collapsed generator's points sit
+    close together, so its balls are tiny and recall is near 0 even when every
+    one of its points is realistic. The printed shares are computed with the
+    course's :func:`~gan_course.metrics.images.precision_recall`.
+    """
+    from matplotlib.patches import Circle
+
+    from ..metrics.images import precision_recall
+
+    gen = torch.Generator().manual_seed(seed)
+    centres = torch.tensor([[-1.5, 0.0], [0.0, 1.2], [1.5, 0.0], [0.0, -1.2]])
+    real = centres[torch.arange(40) % 4] + 0.35 * torch.randn(40, 2, generator=gen)  # (40, 2)
+    spread = centres[torch.arange(40) % 4] + 0.4 * torch.randn(40, 2, generator=gen)  # covers every cluster
+    collapsed = centres[2] + 0.05 * torch.randn(40, 2, generator=gen)  # all on one cluster, close together
+    fig, axes = new_figure(1, 3, figsize=(9.4, 3.4))
+
+    def radii(points):
+        return torch.cdist(points, points).kthvalue(k + 1, dim=1).values  # (n,) k-th neighbour, self excluded
+
+    panels = [("precision: G's points in real balls", real, spread, "real", "generated"),
+              ("recall: real points in G's balls", spread, real, "generated", "real"),
+              ("recall of a collapsed G", collapsed, real, "generated (collapsed)", "real")]
+    for ax, (title, balls, probes, ball_name, probe_name) in zip(axes, panels):
+        for p, r in zip(balls, radii(balls)):
+            ax.add_patch(Circle(p.tolist(), float(r), facecolor="#cfe2f3" if ball_name.startswith("gen") else
+                                "#d9ead3", edgecolor="none", alpha=0.45))
+        ax.scatter(*balls.T, s=8, color="#3d85c6" if ball_name.startswith("gen") else "#38761d", label=ball_name)
+        ax.scatter(*probes.T, s=10, marker="x", color="#3d85c6" if probe_name.startswith("gen") else "#38761d",
+                   label=probe_name)
+        ax.set_xlim(-2.6, 2.6)
+        ax.set_ylim(-2.3, 2.3)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.legend(fontsize=7, loc="lower left")
+        ax.set_title(title, fontsize=9)
+    p_spread, r_spread = precision_recall(real, spread, k)
+    p_col, r_col = precision_recall(real, collapsed, k)
+    axes[0].set_xlabel(f"precision {p_spread:.2f}", fontsize=8)
+    axes[1].set_xlabel(f"recall {r_spread:.2f}", fontsize=8)
+    axes[2].set_xlabel(f"precision {p_col:.2f}, recall {r_col:.2f}", fontsize=8)
+    fig.knn_scores = {"spread": (p_spread, r_spread), "collapsed": (p_col, r_col)}
+    return finish(fig, axes)

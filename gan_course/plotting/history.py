@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
+from ..errors import CourseError
 from ..metrics.health import check_health
-from .images import finish, new_figure
+from .images import _check_ax, finish, new_figure
 
 
 LABELS = {
@@ -40,6 +42,39 @@ def no_history(history) -> bool:
     return False
 
 
+def check_history(history, name: str = "history", keys=()) -> None:
+    """A history to plot: ``None`` or a dict of equal-length lists with a ``step`` list; a CourseError otherwise.
+
+    ``keys`` are the logged values that will be drawn; each must be as long as ``step``.
+    """
+    if history is None:
+        return
+    if not isinstance(history, dict):
+        raise CourseError(f"{name} must be a training history, the dict of lists that trainer.history is "
+                          f"({{'step': [...], 'loss_g': [...], ...}}), got {arguments.shown(history)} "
+                          f"({type(history).__name__}): pass trainer.history")
+    steps = history.get("step")
+    if steps is None:
+        return  # an empty history: no_history() says so
+    try:
+        n = len(steps)
+    except TypeError:
+        raise CourseError(f"{name}['step'] must be a list of step numbers, got {arguments.shown(steps)}: "
+                          "pass trainer.history") from None
+    for key in keys:
+        if key in history:
+            values = history[key]
+            if not hasattr(values, "__len__") or len(values) != n:
+                got = len(values) if hasattr(values, "__len__") else arguments.shown(values)
+                raise CourseError(f"{name}[{key!r}] must be a list as long as {name}['step'] ({n}), got {got}: "
+                                  "pass a trainer's history unchanged")
+
+
+def _check_plot_options(window, title) -> int | None:
+    arguments.instance("title", title, (str, type(None)), "a string or None")
+    return arguments.optional_whole("window", window, 1, 10**9, example=50)
+
+
 def smooth(values, window: int) -> np.ndarray:
     """Moving average (valid part only); raw GAN losses are too noisy to read."""
     values = np.asarray(values, dtype=float)
@@ -65,6 +100,13 @@ def plot_losses(history: dict, keys: tuple[str, ...] = ("loss_d_real", "loss_d_f
     The dotted line is log 2 ≈ 0.693, what each of D's terms scores when D
     answers 1/2 for every input.
     """
+    if isinstance(keys, str) or not isinstance(keys, (tuple, list)) or not all(isinstance(k, str) for k in keys):
+        raise CourseError(f"keys must be a tuple of logged names such as ('loss_d_real', 'loss_g'), got "
+                          f"{arguments.shown(keys)}")
+    arguments.instance("labels", labels, (dict, type(None)), "a dict {key: label} or None")
+    check_history(history, keys=keys)
+    window = _check_plot_options(window, title)
+    _check_ax(ax)
     if no_history(history):
         return None
     labels = {**LABELS, **(labels or {})}
@@ -90,6 +132,9 @@ def plot_health(history: dict, window: int | None = None, ax=None, title: str = 
     every input. D(x) -> 1 with D(G(z)) -> 0 means D is winning outright; both
     pinned at 1/2 from the first step can mean D is not learning at all.
     """
+    check_history(history, keys=("d_real", "d_fake"))
+    window = _check_plot_options(window, title)
+    _check_ax(ax)
     if no_history(history):
         return None
     window = window or _window(history)
@@ -118,18 +163,25 @@ def plot_compare(histories: dict[str, dict], key: str, window: int | None = None
     ``logy`` draws a logarithmic y axis (for gradient norms); ``hline`` a
     reference line.
     """
+    if not isinstance(histories, dict):
+        raise CourseError(f"histories must be a dict {{'run label': trainer.history, ...}}, got "
+                          f"{arguments.shown(histories)} ({type(histories).__name__})")
     if not histories:
-        from ..errors import CourseError
-
         raise CourseError("plot_compare needs at least one history: pass {'label': trainer.history}")
+    arguments.instance("key", key, str, "the name of a logged value, e.g. 'd_fake'")
+    for label, history in histories.items():
+        if history is None:
+            raise CourseError(f"histories[{label!r}] is None (no training history, e.g. a pretrained model): "
+                              "pass the history of a run that trained")
+        check_history(history, f"histories[{label!r}]", keys=(key,))
+    window = _check_plot_options(window, title)
+    _check_ax(ax)
     window = window or min(_window(h) for h in histories.values())
     fig = None
     if ax is None:
         fig, ax = new_figure(figsize=(7, 3.5))
     for label, history in histories.items():
         if key not in history:
-            from ..errors import CourseError
-
             raise CourseError(f"run {label!r} logged no {key!r}; it has {sorted(history)}: pass one of those keys")
         ax.plot(*_smoothed(history, key, window), label=label)
     if hline is not None:

@@ -19,6 +19,8 @@ import torch
 from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
+from .. import arguments
+
 
 class ShownFigure(Figure):
     """A figure that its plotting function has already shown with ``plt.show()``.
@@ -69,17 +71,52 @@ def finish(fig, ax):
     return ax.figure
 
 
+def check_batch(images, nrow=None, name: str = "images", values: bool = True) -> tuple[torch.Tensor, int | None]:
+    """A batch of images to draw, checked: (B, 1 or 3, H, W), B >= 1, finite values; ``nrow`` None or >= 1.
+
+    A one-sentence :class:`~gan_course.errors.CourseError` otherwise (an all-NaN batch would draw a blank
+    grid, 5 channels a torchvision error); a batch that looks like [0, 1] instead of [-1, 1] gets a warning.
+    ``values=False`` checks the shape and type only (the course's own figures, which may draw a diverged run).
+    """
+    from ..errors import CourseError
+
+    what = "a batch of images (B, C, H, W) with C = 1 or 3"
+    images = arguments.tensor(name, images, what=what)
+    if images.dim() == 3 and images.shape[0] in (1, 3):
+        raise CourseError(f"{name} must be {what}, got one image of shape {tuple(images.shape)}: "
+                          f"add a batch dimension with {name}[None]")
+    arguments.tensor(name, images, dims=4, what=what)
+    if images.shape[0] == 0:
+        raise CourseError(f"{name} is an empty batch (shape {tuple(images.shape)}): pass at least one image")
+    if images.shape[1] not in (1, 3):
+        raise CourseError(f"{name} must be {what}, got {images.shape[1]} channels (shape {tuple(images.shape)}): "
+                          "pass grayscale (1) or RGB (3) images, e.g. images[:, :1]")
+    if images.shape[2] == 0 or images.shape[3] == 0:
+        raise CourseError(f"{name} has images of size {images.shape[2]}x{images.shape[3]}: pass images of at "
+                          "least 1x1 pixel")
+    if not images.is_floating_point():
+        raise CourseError(f"{name} must hold float values in [-1, 1], got dtype {images.dtype}: convert them, "
+                          f"e.g. {name}.float() / 127.5 - 1 for uint8 pixels")
+    finite = torch.isfinite(images.detach()) if values else None
+    if values and not bool(finite.all()):
+        bad = int((~finite).sum())
+        raise CourseError(f"{name}: {bad:,} of {images.numel():,} values are NaN or infinite, which would draw "
+                          "as a blank grid: usually the generator diverged (go back to its last good "
+                          "checkpoint, or train again with a lower learning rate)")
+    if values:
+        arguments.warn_if_unit_range(images, name)
+    nrow = arguments.optional_whole("nrow", nrow, 1, 10_000, example=8)
+    return images, nrow
+
+
 def image_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> torch.Tensor:
     """(B, C, H, W) in [-1, 1] -> one (3, H', W') grid in [0, 1] (``make_grid``; grey images come back as RGB).
 
     ``nrow`` is the number of images per row (default: a square grid). White
     padding separates the images.
     """
-    if images.dim() != 4:
-        from ..errors import CourseError
-
-        raise CourseError(f"image_grid expects a batch (B, C, H, W), got shape {tuple(images.shape)}: "
-                          "add a batch dimension with images[None] for a single image")
+    images, nrow = check_batch(images, nrow, values=False)
+    padding = arguments.whole("padding", padding, 0, 64, example=2)
     images = images.detach().float().cpu()
     nrow = nrow or max(1, int(math.sqrt(images.shape[0])))
     # value_range=(-1, 1): a fixed map (x + 1) / 2, not a per-batch min-max stretch
@@ -93,6 +130,12 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, s
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png_from_images(images, nrow=nrow, scale=scale))
     return path
+
+
+def _check_ax(ax) -> None:
+    from matplotlib.axes import Axes
+
+    arguments.instance("ax", ax, (Axes, type(None)), "a matplotlib Axes or None (a new figure)")
 
 
 def _imshow(ax, grid: torch.Tensor) -> None:
@@ -110,6 +153,10 @@ def show_grid(images: torch.Tensor, nrow: int | None = None, title: str | None =
     ``size`` is the figure's width in inches; the height follows the grid's
     aspect ratio, so a single row of images is not drawn in a tall empty box.
     """
+    images, nrow = check_batch(images, nrow)
+    size = arguments.number("size", size, above=0, maximum=100)
+    arguments.instance("title", title, (str, type(None)), "a string or None")
+    _check_ax(ax)
     grid = image_grid(images, nrow)
     fig = None
     if ax is None:

@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 
 from ..errors import CourseError
-from .players import frame_player, png_from_images, png_width
+from .players import frame_player, mark_text_frames, png_from_images, png_width
 
 ROW_NAMES = "rows: a | G_AB(a) | G_BA(G_AB(a)) | b | G_BA(b) | G_AB(G_BA(b))"
 
@@ -53,4 +53,5 @@ def translation_player(snapshots: Sequence[tuple[int, torch.Tensor]], n_show: in
     if rows == len(ROW_LABELS):
         frames = [with_row_labels(frame) for frame in frames]
     width = max(png_width(frame) for frame in frames)
-    return frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step", width=f"{width}px")
+    player = frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step", width=f"{width}px")
+    return mark_text_frames(player) if rows == len(ROW_LABELS) else player

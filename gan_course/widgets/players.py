@@ -69,7 +69,25 @@ def figure_player(make_figure: Callable[[int], object], count: int, labels: Sequ
     The frames are shown at their drawn size (not squeezed into the players' default 360 px, which
     shrank a figure's 9 pt text to 6 px), so a text of ``size`` points shows ``size * dpi / 72`` px tall."""
     frames = same_size([png_from_figure(make_figure(i), dpi=dpi) for i in range(count)])
-    return frame_player(frames, labels, description=description, width=f"{png_width(frames[0])}px")
+    return mark_text_frames(frame_player(frames, labels, description=description, width=f"{png_width(frames[0])}px"))
+
+
+#: CSS class of a player's pictures that carry text (figures, labelled grids): the site's browser test
+#: checks that they show at their drawn size, where their text is drawn 11 px tall or more.
+TEXT_FRAME_CLASS = "gan-text-frame"
+
+
+def mark_text_frames(player):
+    """Give every picture of ``player`` (a frame_player) the :data:`TEXT_FRAME_CLASS` class; returns it."""
+    import ipywidgets as W
+
+    todo = [player]
+    while todo:
+        widget = todo.pop()
+        if isinstance(widget, W.Image):
+            widget.add_class(TEXT_FRAME_CLASS)
+        todo.extend(getattr(widget, "children", ()))
+    return player
 
 
 def same_size(frames: Sequence[bytes]) -> list[bytes]:

@@ -43,7 +43,9 @@ SCREEN_JS = r"""() => {
   const scrollers = [...article.querySelectorAll('pre, div.math, mjx-container[display="true"]')]
     .filter(e => shown(e) && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible');
   const noCue = scrollers.filter(e => getComputedStyle(e).boxShadow === 'none').map(e => e.innerText.slice(0, 60));
-  const widgetImages = [...article.querySelectorAll('.jupyter-widgets img')].filter(i => i.naturalWidth > 0 && shown(i));
+  // player pictures that carry text (gan_course.widgets.players.TEXT_FRAME_CLASS): drawn with text of 11 px or
+  // more (tests/test_figure_text.py), they must not be shown smaller than drawn
+  const widgetImages = [...article.querySelectorAll('.jupyter-widgets img.gan-text-frame')].filter(i => i.naturalWidth > 0 && shown(i));
   return {
     column,
     page: document.documentElement.scrollWidth, viewport: window.innerWidth,
@@ -186,3 +188,28 @@ def test_every_widget_is_an_ipywidgets_8_model():
         old += [f"{path.name}: {m.get('model_name')} {m.get('model_module_version')}" for m in state.values()
                 if not str(m.get("model_module_version", "2")).startswith("2")]
     assert not old, f"saved widgets of ipywidgets 7 (the site cannot render them): {old[:5]}"
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_dark_mode_has_no_light_panels(browser, server, width: str):
+    """In dark mode a widget sits on the page's own background, not on a light-grey panel."""
+    candidates = [p for p in pages() if p.widgets]
+    if not candidates:
+        pytest.skip("no page has saved widgets")
+    spec = candidates[0]
+    context = browser.new_context(viewport={"width": SCREENS[width][0], "height": SCREENS[width][1]},
+                                  color_scheme="dark")
+    page = context.new_page()
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(f"{server}/") else r.abort())
+    try:
+        page.goto(f"{server}/{spec.html}", wait_until="load")
+        _wait_for_rendering(page, spec)
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        light = page.evaluate("""() => [...document.querySelectorAll('.cell_output .widget-subarea, .cell_output .jupyter-widgets')]
+          .map(e => getComputedStyle(e).backgroundColor)
+          .filter(c => { const m = c.match(/[\\d.]+/g).map(Number);
+                         return (m.length < 4 || m[3] > 0.1) && (0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2]) > 160; })""")
+        page.screenshot(path=str(SCREENSHOTS / f"{spec.name}-{width}-dark.png"))
+    finally:
+        context.close()
+    assert not light, f"{spec.html} in dark mode at {width} px: widgets on light panels ({light[:3]})"

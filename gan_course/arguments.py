@@ -1,0 +1,120 @@
+"""Checks of the arguments that a notebook passes to the course's public functions.
+
+Every public function that a chapter calls checks its arguments at the top with
+these helpers, before it changes anything, and a wrong argument is one sentence,
+:class:`~gan_course.errors.CourseError`, that names the argument, what it got and
+what it accepts (the same care as the command line's options). Each kind of check
+lives here once; the image checks of the metrics build on :func:`tensor`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import torch
+
+from .errors import CourseError
+
+MAX_SEED = 2**64 - 1  # torch.manual_seed's range (NumPy gets the seed modulo 2**32)
+
+
+def shown(value, limit: int = 60) -> str:
+    """``value`` as a short one-line repr for a message (a tensor or array by its type and shape)."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    if type(value).__module__ == "numpy" and hasattr(value, "shape") and getattr(value, "ndim", 0):
+        return f"a NumPy array of shape {tuple(value.shape)}"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def whole(name: str, value, minimum: int | None = None, maximum: int | None = None, example=None) -> int:
+    """``value`` as an ``int`` if it is a whole number in [minimum, maximum]; else one-sentence CourseError.
+
+    ``True``/``False``, floats (even ``3.0``) and strings (even ``'10'``) are refused:
+    a notebook that passes them has a bug that a conversion would hide.
+    """
+    if minimum is not None and maximum is not None:
+        accepts = f"a whole number from {minimum:,} to {maximum:,}"
+    elif minimum is not None:
+        accepts = "a positive whole number" if minimum == 1 else f"a whole number of at least {minimum:,}"
+    elif maximum is not None:
+        accepts = f"a whole number of at most {maximum:,}"
+    else:
+        accepts = "a whole number"
+    example = example if example is not None else (minimum if minimum is not None and minimum > 0 else 1)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise CourseError(f"{name} must be {accepts}, got {shown(value)} ({type(value).__name__}): "
+                          f"pass an int such as {example}")
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise CourseError(f"{name} must be {accepts}, got {value:,}: pass an int such as {example}")
+    return value
+
+
+def optional_whole(name: str, value, minimum: int | None = None, maximum: int | None = None, example=None):
+    """:func:`whole`, or ``None`` when ``value`` is ``None`` (the function's default)."""
+    return None if value is None else whole(name, value, minimum, maximum, example)
+
+
+def number(name: str, value, minimum: float | None = None, maximum: float | None = None,
+           above: float | None = None) -> float:
+    """``value`` as a finite ``float`` in range (``above``: strictly greater); else one-sentence CourseError."""
+    import math
+
+    parts = (["above " + f"{above:g}"] if above is not None else []) \
+        + ([f"at least {minimum:g}"] if minimum is not None else []) \
+        + ([f"at most {maximum:g}"] if maximum is not None else [])
+    accepts = "a finite number" + (" " + " and ".join(parts) if parts else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise CourseError(f"{name} must be {accepts}, got {shown(value)}: pass e.g. "
+                          f"{minimum if minimum is not None else 1.0}")
+    value = float(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum) \
+            or (above is not None and value <= above):
+        raise CourseError(f"{name} must be {accepts}, got {value:g}")
+    return value
+
+
+def instance(name: str, value, types, accepts: str):
+    """``value`` if it is one of ``types``; else one-sentence CourseError naming what it accepts."""
+    if not isinstance(value, types):
+        raise CourseError(f"{name} must be {accepts}, got {shown(value)} ({type(value).__name__})")
+    return value
+
+
+def tensor(name: str, value, dims: int | tuple[int, ...] | None = None, what: str = "",
+           min_len: int = 0, floating: bool = False) -> torch.Tensor:
+    """``value`` if it is a usable tensor: real data (not ``meta``), ``dims`` dimensions, ``min_len`` rows."""
+    what = what or (f"a tensor of {dims} dimensions" if isinstance(dims, int) else "a tensor")
+    if type(value).__module__ == "numpy" and hasattr(value, "shape"):
+        raise CourseError(f"{name} must be {what}, got {shown(value)}: convert it with torch.from_numpy(...)")
+    if not isinstance(value, torch.Tensor):
+        raise CourseError(f"{name} must be {what}, got {shown(value)} ({type(value).__name__})")
+    if value.is_meta:
+        raise CourseError(f"{name} is a meta tensor (a shape without values): pass a tensor that holds data, "
+                          "e.g. one created on the cpu or a GPU")
+    allowed = (dims,) if isinstance(dims, int) else dims
+    if allowed is not None and value.dim() not in allowed:
+        raise CourseError(f"{name} must be {what}, got shape {tuple(value.shape)}")
+    if floating and not (value.is_floating_point() or value.is_complex()):
+        raise CourseError(f"{name} must hold floating-point values, got dtype {value.dtype}: convert with .float()"
+                          + (" / 127.5 - 1 for uint8 pixels" if value.dtype == torch.uint8 else ""))
+    if value.dim() and len(value) < min_len:
+        raise CourseError(f"{name} must hold at least {min_len} rows, got {len(value)}")
+    return value
+
+
+def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
+    """Warn when images that should be in [-1, 1] look like [0, 1] (every value between 0 and 1).
+
+    The course's images use [-1, 1] (background -1); a set in [0, 1] is mid-grey
+    where it should be black and scores as very bad images (FD in the hundreds)."""
+    if images.numel() == 0 or not images.is_floating_point():
+        return
+    low, high = torch.aminmax(images.detach().float())
+    low, high = float(low), float(high)
+    if low >= 0.0 and high <= 1.0 and high > low:
+        warnings.warn(f"{name} look like they are in [0, 1] (min {low:.3g}, max {high:.3g}), but the course's "
+                      "images are in [-1, 1]: rescale them with images * 2 - 1", UserWarning, stacklevel=3)
