@@ -118,3 +118,36 @@ def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
     if low >= 0.0 and high <= 1.0 and high > low:
         warnings.warn(f"{name} look like they are in [0, 1] (min {low:.3g}, max {high:.3g}), but the course's "
                       "images are in [-1, 1]: rescale them with images * 2 - 1", UserWarning, stacklevel=3)
+
+
+
+def recipe(value, accepted: tuple[type, ...], function: str, device="cpu", seed: int = 0):
+    """``value`` if it is one of the ``accepted`` recipe classes (a build function's first argument);
+    with the ``device`` and ``seed`` the function got checked too, before it seeds or loads anything."""
+    from .runtime import check_device
+
+    if not isinstance(value, accepted):
+        names = " or ".join(cls.__name__ for cls in accepted)
+        got = type(value).__name__ if hasattr(value, "__dataclass_fields__") else shown(value)
+        make = accepted[0].__name__ + (".for_profile()" if hasattr(accepted[0], "for_profile") else "()")
+        raise CourseError(f"{function} needs recipe to be a {names}, got {got} ({type(value).__name__}): pass "
+                          f"the chapter's recipe, e.g. {make}")
+    check_device(device)
+    whole("seed", seed, 0, MAX_SEED, example=0)
+    return value
+
+
+MAX_SAMPLES = 100_000  # the most images one sampling call draws (100,000 32x32 images: 400 MB of floats)
+
+
+def sampler(G, n, device, batch, function: str) -> None:
+    """A sampler's arguments: a generator with a ``cfg``, ``n`` images (1 to :data:`MAX_SAMPLES`), a device
+    this machine has, a batch size; checked before any noise is drawn (the global RNG is left as it was)."""
+    from .runtime import check_device
+
+    if not isinstance(G, torch.nn.Module) or not hasattr(G, "cfg"):
+        raise CourseError(f"{function} needs G to be one of the course's generators (a torch module with a cfg), "
+                          f"got {shown(G)} ({type(G).__name__})")
+    whole("n", n, 1, MAX_SAMPLES, example=64)
+    check_device(device)
+    whole("batch", batch, 1, MAX_SAMPLES, example=500)

@@ -282,11 +282,22 @@ def _script_key(js) -> tuple:
     return (getattr(js, "filename", str(js)) or "", tuple(sorted((k, str(v)) for k, v in attrs.items())))
 
 
+def _javascript(filename, **attributes):
+    """A script entry for a page's ``script_files`` (Sphinx's own class where it has one)."""
+    try:
+        from sphinx.builders.html._assets import _JavaScript
+    except ImportError:  # older Sphinx: plain objects with the same attributes
+        from sphinx.builders.html import JavaScript as _JavaScript
+    return _JavaScript(filename or "", **attributes)
+
+
 _MATH_MARKUP = re.compile(r'class="[^"]*\bmath\b|\\\(|\\\[|\$\$')
 
 
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Per page: every script once; no thebe (sphinx-thebe's inline config was added twice, and its
+    """Per page: the widget manager (2.9 MB) is not loaded with the page: its scripts' addresses go
+    into ``window.ganWidgetScripts``, and course.js loads them when the first widget comes near the
+    screen (a reader who never scrolls to a widget never downloads it); every script once; no thebe (sphinx-thebe's inline config was added twice, and its
     second ``const THEBE_JS_URL`` threw "Identifier 'THEBE_JS_URL' has already been declared"; the site
     has no live-code button); MathJax only where the page has math or saved widgets (whose labels may
     hold math); sphinx-design's stylesheet and script only where a page uses its components."""
@@ -296,7 +307,7 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body") or ""
     needs_math = bool(_MATH_MARKUP.search(body)) or WIDGET_STATE in body
     needs_design = "sd-" in body  # sphinx-design's cards, grids and tabs
-    seen, kept = set(), []
+    seen, kept, lazy = set(), [], []
     for js in scripts:
         key = _script_key(js)
         if key in seen:
@@ -311,7 +322,12 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
         # thebe (live code on Binder) is not used: the site has no thebe launch button
         if name.endswith("sphinx-thebe.js") or "THEBE_JS_URL" in str(attrs.get("body", "")):
             continue
+        if name.removeprefix("_static/") in SCRIPTS:  # the widget manager: course.js loads it when needed
+            lazy.append(context["pathto"](f"_static/{name.removeprefix('_static/')}", 1))
+            continue
         kept.append(js)
+    if lazy:
+        kept.append(_javascript(None, body=f"window.ganWidgetScripts = {json.dumps(lazy)};", priority=1))
     context["script_files"] = kept
     styles = context.get("css_files")
     if styles:

@@ -421,7 +421,7 @@ def test_resuming_with_a_lower_learning_rate_follows_the_nan_advice(outcomes):
 def test_a_live_writers_temp_file_is_kept_a_dead_ones_removed(outcomes, world):
     _, sandbox = _ok(outcomes, "resume beside a live writer's temp file")
     left = sorted(p.name for p in (sandbox / "temps").iterdir())
-    assert left == sorted([f".checkpoint.pt.{world['holder'].pid}.tmp", "checkpoint.pt"])
+    assert left == sorted([f".checkpoint.pt.{world['holder'].pid}.tmp", "best.pt", "checkpoint.pt"])
     assert (world["locked"] / f".checkpoint.pt.{world['holder'].pid}.tmp").read_bytes() == b"half a checkpoint"
 
 

@@ -90,7 +90,40 @@
   var pending = null;
   function later() { clearTimeout(pending); pending = setTimeout(updateCues, 200); }
 
+  // ------------------------------------------------------------ widget manager
+  // The saved widget views need the widget manager (require.js and embed-amd.js, 2.9 MB). The page
+  // lists their addresses (window.ganWidgetScripts, scripts/site_assets.py) instead of loading them:
+  // they are loaded, in order, when a widget view comes within two screens of the visible part of the
+  // page (or when window.ganLoadWidgets() is called); embed-amd.js then renders every view.
+  var widgetsLoading = false;
+  function loadWidgets() {
+    var urls = (window.ganWidgetScripts || []).slice();
+    if (widgetsLoading || !urls.length) { return; }
+    widgetsLoading = true;
+    (function next() {
+      var url = urls.shift();
+      if (!url) { return; }
+      var script = document.createElement("script");
+      script.src = url;
+      script.async = false;
+      script.onload = next;
+      script.onerror = function () { console.error("could not load " + url); };
+      document.head.appendChild(script);
+    })();
+  }
+  window.ganLoadWidgets = loadWidgets;
+  function watchWidgets() {
+    var views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+    if (!views.length || !window.ganWidgetScripts) { return; }
+    if (!("IntersectionObserver" in window)) { loadWidgets(); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { observer.disconnect(); loadWidgets(); }
+    }, {rootMargin: "200% 0px 200% 0px"});
+    views.forEach(function (v) { observer.observe(v.parentElement || v); });
+  }
+
   ready(function () {
+    watchWidgets();
     document.querySelectorAll(".cell_output pre").forEach(function (pre) {
       if (isTable(pre)) { pre.classList.add("gan-columns"); }
     });

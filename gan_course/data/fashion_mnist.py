@@ -155,9 +155,9 @@ def check_known(path: Path, name: str, source: Path | None = None, strict: bool 
     """Check an unpacked idx file against the published files (:data:`KNOWN_FILES`), by size and SHA-256.
 
     Refused: another published file under this name (the train and test files swapped), and a file of the
-    published size whose content differs (damaged in place). With ``strict`` (the Debian package, the
-    download) every file must be the published one; otherwise a file of another size is someone's own
-    copy (a subset, or the test suite's small fakes) and only its content checks apply.
+    published size whose content differs (damaged in place). With ``strict`` (torchvision's download) every
+    file must be the published one; in a folder (the Debian package's, ``$GAN_COURSE_DATA``) a file of
+    another size is someone's own copy (a subset, or the test suite's small fakes), checked by content only.
     """
     shown = source or path
     known = KNOWN_FILES[name]
@@ -250,7 +250,6 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
     except (OSError, ValueError):
         stamps = {}
     counts, changed = {}, False
-    strict = key == "debian"  # the system's files must be the published ones; $GAN_COURSE_DATA may hold a copy
     for name, src in files.items():
         dst = raw / name
         digest = _digest_of(src, src)
@@ -263,7 +262,7 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
             try:
                 counts[name] = check_idx(dst, name, src)
                 if _digest_of(dst, src) == stamp.get("unpacked"):  # the cache, checked by hash (not only size)
-                    check_known(dst, name, src, strict)
+                    check_known(dst, name, src)
                     continue
             except DataNotFoundError:
                 pass  # a damaged or changed cache file: unpack it again
@@ -271,7 +270,7 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
         _unpack(src, dst, name)
         counts[name] = check_idx(dst, name, src)
         try:
-            check_known(dst, name, src, strict)
+            check_known(dst, name, src)
         except DataNotFoundError:
             dst.unlink(missing_ok=True)  # never keep a bad copy in the cache
             raise

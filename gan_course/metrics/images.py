@@ -29,6 +29,7 @@ images, no diversity).
 from __future__ import annotations
 
 import functools
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -338,6 +339,24 @@ def reference_ladder(device="cpu", n: int | None = None) -> dict[str, dict[str, 
     return dict(_ladder(n or default_n(), _device(device)))
 
 
+def _check_rows(rows, name: str) -> None:
+    """``{row name: {"fd", "kid", "precision", "recall", ...}}``, as score_images returns them."""
+    if not isinstance(rows, dict):
+        raise CourseError(f"{name} must be a dict {{row name: scores}} with scores from score_images, got "
+                          f"{arguments.shown(rows)} ({type(rows).__name__})")
+    for row, scores in rows.items():
+        if not isinstance(row, str):
+            raise CourseError(f"{name} must be named by strings, got the key {arguments.shown(row)}")
+        if not isinstance(scores, dict) or any(k not in scores for k in SCORE_KEYS):
+            raise CourseError(f"{name}[{row!r}] must be a dict of scores with {', '.join(SCORE_KEYS)} (as "
+                              f"score_images returns), got {arguments.shown(scores)}")
+        for k in SCORE_KEYS:
+            v = scores[k]
+            if isinstance(v, bool) or not (isinstance(v, numbers.Real)
+                                           or isinstance(v, torch.Tensor) and v.numel() == 1):
+                raise CourseError(f"{name}[{row!r}][{k!r}] must be a number, got {arguments.shown(v)}")
+
+
 def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True, device="cpu",
                   n: int | None = None, extra: tuple[str, ...] = ()) -> ScoreTable:
     """A table of ``rows`` (name -> scores), with the reference ladder beneath.
@@ -346,6 +365,12 @@ def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True,
     The result is a :class:`~gan_course.metrics.table.ScoreTable`: ``print`` shows it as
     aligned plain text; a notebook that displays it shows an HTML table.
     """
+    _check_rows(rows, "rows")
+    if not (isinstance(ladder, bool) or ladder is None):
+        _check_rows(ladder, "ladder")
+    if isinstance(extra, str) or not isinstance(extra, (tuple, list)) or not all(isinstance(k, str) for k in extra):
+        raise CourseError(f"extra must be a tuple of column names such as ('label_accuracy',), got "
+                          f"{arguments.shown(extra)}")
     if ladder is True:
         ladder = reference_ladder(device, n)
     extra = tuple(extra) or tuple(dict.fromkeys(k for s in rows.values() for k in s if k not in SCORE_KEYS))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from .. import arguments
 from ..models import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from ..steps import d_step, g_step  # noqa: F401 (this recipe's two steps: chapter 2's)
 from ..training import Trainer
@@ -51,6 +52,7 @@ def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path |
     ``generator_layers(latent_dim, widths, channels) -> [modules]``, when given, builds G's layers (chapter 4
     trains the learner's own generator once it passes its check).
     """
+    arguments.recipe(recipe, (DCGANRecipe,), "build_dcgan", device, seed)
     make_G = DCGANGenerator if generator_layers is None else partial(DCGANGenerator, layers=generator_layers)
     return build_vanilla(recipe, device, out_dir, seed,
                          networks=(make_G, DCGANDiscriminator),  # initialised from N(0, 0.02)

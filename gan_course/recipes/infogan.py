@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from .. import arguments
 from ..data import Batches, load_fashion_mnist
 from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_loss,
                       generator_nonsaturating_loss)
@@ -124,6 +125,7 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
     when given, computes the information terms from Q's raw head output (chapter 5 trains with the learner's own
     once it passes its check).
     """
+    arguments.recipe(recipe, (InfoGANRecipe,), "build_infogan", device, seed)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
     G = InfoGANGenerator(recipe.model).to(device)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from .. import arguments
 from ..data import Batches, load_fashion_mnist
 from ..losses import generator_nonsaturating_loss
 from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
@@ -56,6 +57,9 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     ``discriminator_loss`` replaces D's loss (``None``: the course's) and ``generator_loss=None`` means the
     non-saturating one: chapter 2 passes the learner's own losses once they pass their checks.
     """
+    from .dcgan import DCGANRecipe  # chapter 4 builds through here
+
+    arguments.recipe(recipe, (VanillaRecipe, DCGANRecipe), "build_vanilla", device, seed)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=pad_to, limit=recipe.train_limit)  # (N, 1, H, W)
     make_G, make_D = networks
@@ -90,6 +94,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
 @torch.no_grad()
 def sample_unconditional(G: torch.nn.Module, n: int, device: torch.device, batch: int = 500) -> dict:
     """``{"images": (n, C, H, W)}`` in [-1, 1] on the CPU, drawn in batches (no labels), G in eval mode."""
+    arguments.sampler(G, n, device, batch, "sample_unconditional")
     latent = G.cfg.latent_dim
     with eval_mode(G):  # batch norm on its running statistics; G comes back in the mode it had
         chunks = [G(torch.randn(min(batch, n - i), latent, device=device)).float().cpu()

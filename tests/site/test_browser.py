@@ -66,10 +66,15 @@ def _wait_for_rendering(page, spec: Page) -> None:
     if spec.math:
         page.wait_for_selector("mjx-container", state="attached", timeout=PAGE_TIMEOUT_MS)
     if spec.widgets:  # every saved view replaced by a rendered widget
+        # the widget manager loads when a widget comes near the screen (book/_static/course.js): go to the
+        # first widget, as a reader does, then back to the top
+        page.evaluate("""() => { const v = document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]');
+                                 if (v) { (v.parentElement || v).scrollIntoView(); } }""")
         page.wait_for_function(
             """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
                      .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets'))""",
             timeout=PAGE_TIMEOUT_MS)
+        page.evaluate("window.scrollTo(0, 0)")
     # every image has loaded or failed (a failed one is reported by the checks below)
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=PAGE_TIMEOUT_MS)
 
