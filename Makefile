@@ -7,7 +7,7 @@
 #   make lab       JupyterLab in the course's environment
 #   make execute   re-run every chapter (and book/*.ipynb) in the full profile, outputs in place
 #                  (one chapter: make execute NB=notebooks/02_vanilla_gan.ipynb)
-#   make unit      the unit tests only (seconds)
+#   make unit      the fast unit tests (minutes; the slow ones run in make test)
 #   make student   write the student edition (student/NN_*.ipynb: every chapter, exercises as stubs)
 #   make pretrained  retrain and export every committed pretrained generator (prints each run time)
 #   make clean     remove build outputs and caches; make distclean also removes .venv
@@ -125,8 +125,9 @@ test: setup browser
 	if [ -n "$$failed" ]; then echo "== make test FAILED:$$failed (see above)" >&2; exit 1; fi
 	echo "== make test passed ($$SECONDS s after set-up); the site is at $(abspath _build/html/index.html)"
 
+# The fast unit tests: one thread per worker (as in make test), the slow files (tests/conftest.py SLOW_FILES) left out.
 unit: setup
-	GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) --ignore=tests/site tests
+	OMP_NUM_THREADS=1 GAN_COURSE_PROFILE=smoke $(BIN)/python -m pytest -n $(JOBS) -m "not slow" --ignore=tests/site tests
 
 # The checks of the built site (Chromium, headless, network off; links; size): after make book.
 site-check: setup browser

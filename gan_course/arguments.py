@@ -17,6 +17,7 @@ import torch
 from .errors import CourseError
 
 MAX_SEED = 2**64 - 1  # torch.manual_seed's range (NumPy gets the seed modulo 2**32)
+MAX_RUN_SEED = 2**40  # a training run's seed: its data order derives a seed per epoch from it (Batches)
 
 
 def shown(value, limit: int = 60) -> str:
@@ -49,7 +50,8 @@ def whole(name: str, value, minimum: int | None = None, maximum: int | None = No
                           f"pass an int such as {example}")
     value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise CourseError(f"{name} must be {accepts}, got {value:,}: pass an int such as {example}")
+        got = f"{value:,}" if abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
+        raise CourseError(f"{name} must be {accepts}, got {got}: pass an int such as {example}")
     return value
 
 
@@ -67,7 +69,13 @@ def number(name: str, value, minimum: float | None = None, maximum: float | None
         + ([f"at least {minimum:g}"] if minimum is not None else []) \
         + ([f"at most {maximum:g}"] if maximum is not None else [])
     accepts = "a finite number" + (" " + " and ".join(parts) if parts else "")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+    def finite(v) -> bool:
+        try:
+            return math.isfinite(float(v))
+        except OverflowError:  # an int too large for a float
+            return False
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not finite(value):
         raise CourseError(f"{name} must be {accepts}, got {shown(value)}: pass e.g. "
                           f"{minimum if minimum is not None else 1.0}")
     value = float(value)
@@ -121,19 +129,25 @@ def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
 
 
 
+def article(name: str) -> str:
+    """``"a CGANRecipe"``, ``"an InfoGANRecipe"``."""
+    return ("an " if name[:1].upper() in "AEIOU" else "a ") + name
+
+
 def recipe(value, accepted: tuple[type, ...], function: str, device="cpu", seed: int = 0):
     """``value`` if it is one of the ``accepted`` recipe classes (a build function's first argument);
     with the ``device`` and ``seed`` the function got checked too, before it seeds or loads anything."""
     from .runtime import check_device
 
     if not isinstance(value, accepted):
-        names = " or ".join(cls.__name__ for cls in accepted)
-        got = type(value).__name__ if hasattr(value, "__dataclass_fields__") else shown(value)
+        names = " or ".join(article(cls.__name__) for cls in accepted)
+        got = (article(type(value).__name__) if hasattr(value, "__dataclass_fields__")
+               else f"{shown(value)} ({type(value).__name__})")
         make = accepted[0].__name__ + (".for_profile()" if hasattr(accepted[0], "for_profile") else "()")
-        raise CourseError(f"{function} needs recipe to be a {names}, got {got} ({type(value).__name__}): pass "
-                          f"the chapter's recipe, e.g. {make}")
+        raise CourseError(f"{function} needs recipe to be {names}, got {got}: pass the chapter's recipe, "
+                          f"e.g. {make}")
     check_device(device)
-    whole("seed", seed, 0, MAX_SEED, example=0)
+    whole("seed", seed, 0, MAX_RUN_SEED, example=0)
     return value
 
 

@@ -40,7 +40,9 @@ def _check(z0: torch.Tensor, z1: torch.Tensor, t) -> torch.Tensor:
                           f"got {arguments.shown(t)}") from None
     if t.numel() == 0:
         raise CourseError("t is empty: pass at least one position in [0, 1], e.g. torch.linspace(0, 1, 9)")
-    if not bool(torch.isfinite(t).all()) or float(t.min()) < 0 or float(t.max()) > 1:
+    if not bool(torch.isfinite(t).all()):
+        raise CourseError("t holds NaN or infinite values: pass positions in [0, 1], e.g. torch.linspace(0, 1, 9)")
+    if float(t.min()) < 0 or float(t.max()) > 1:
         raise CourseError(f"t must be positions in [0, 1], got values from {float(t.min()):g} to "
                           f"{float(t.max()):g}: use e.g. torch.linspace(0, 1, 9)")
     return t.reshape(-1, *([1] * z0.dim()))  # (T, 1, ..., 1): broadcasts against (..., D)

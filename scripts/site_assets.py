@@ -295,12 +295,16 @@ _MATH_MARKUP = re.compile(r'class="[^"]*\bmath\b|\\\(|\\\[|\$\$')
 
 
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Per page: the widget manager (2.9 MB) is not loaded with the page: its scripts' addresses go
-    into ``window.ganWidgetScripts``, and course.js loads them when the first widget comes near the
-    screen (a reader who never scrolls to a widget never downloads it); every script once; no thebe (sphinx-thebe's inline config was added twice, and its
-    second ``const THEBE_JS_URL`` threw "Identifier 'THEBE_JS_URL' has already been declared"; the site
-    has no live-code button); MathJax only where the page has math or saved widgets (whose labels may
-    hold math); sphinx-design's stylesheet and script only where a page uses its components."""
+    """Per page, the scripts and styles it needs:
+
+    - the widget manager (2.9 MB) is not loaded with the page: its scripts' addresses go into
+      ``window.ganWidgetScripts``, and course.js loads them when the first widget comes near the
+      screen (a reader who never scrolls to a widget never downloads it);
+    - every script once, and no thebe (sphinx-thebe's inline config was added twice, and its second
+      ``const THEBE_JS_URL`` threw "Identifier 'THEBE_JS_URL' has already been declared"; the site
+      has no live-code button);
+    - MathJax only where the page has math or saved widgets (whose labels may hold math);
+    - sphinx-design's and myst-nb's stylesheets only where a page uses their components."""
     scripts = context.get("script_files")
     if not scripts:
         return
@@ -527,6 +531,14 @@ def without_v7_modules(js: str) -> str:
     return "".join(kept)
 
 
+#: On a first visit nothing is saved yet, so pydata-sphinx-theme's head script sets the colour mode to
+#: "" and its main script then logs an error ("Got invalid theme mode: . Resetting to auto.") on every
+#: page of a fresh profile. This inline script (in the head, after the theme's) says "auto" instead, and
+#: picks the matching theme at once, which is what the theme then does without the error.
+FIRST_VISIT_MODE_JS = ("(function (d) { if (!d.dataset.mode) { d.dataset.mode = 'auto'; "
+                       "d.dataset.theme = window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'; "
+                       "} })(document.documentElement);")
+
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _MODEL_REF = re.compile(r"IPY_MODEL_(\w+)")
@@ -655,6 +667,7 @@ def header_after_title(nb: dict, tag: str = "colab-badge") -> bool:
 
 def setup(app):
     app.add_js_file(None, body=FONTAWESOME_CONFIG_JS, priority=1)
+    app.add_js_file(None, body=FIRST_VISIT_MODE_JS, priority=1)
     app.add_js_file(COURSE_JS, defer="defer")
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_scripts, priority=900)  # after MathJax's and myst-nb's scripts

@@ -60,6 +60,9 @@ def negative(x: torch.Tensor) -> torch.Tensor:
     Background -1 (black) becomes +1 (white); the garment keeps its shape and
     detail, only its tone flips. It is its own inverse.
     """
+    from ..arguments import tensor
+
+    tensor("x", x, what="a tensor of images in [-1, 1]", floating=True)
     return -x
 
 

@@ -22,6 +22,7 @@ the training split (``tests/test_pix2pix.py`` checks it byte for byte).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -40,16 +41,27 @@ _SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0],
 _SOBEL_Y = _SOBEL_X.t()
 
 
+def _bad_images(images) -> str:
+    """Why ``images`` are not grey images (N, 1, H, W) for the edge functions, in one sentence."""
+    from ..arguments import tensor
+
+    tensor("images", images, what="grey images (N, 1, H, W) in [-1, 1]", floating=True)  # raises for those
+    return (f"images must be grey images of shape (N, 1, H, W), got {tuple(images.shape)}: "
+            "add the channel axis with images.unsqueeze(1)")
+
+
 def sobel_magnitude(images: torch.Tensor) -> torch.Tensor:
     """Gradient magnitude ``sqrt(gx^2 + gy^2)`` of images in [-1, 1], computed on [0, 1] intensities.
 
     (N, 1, H, W) -> (N, 1, H, W), >= 0. Borders are replicated, so the frame of
     the image adds no edges. A step from 0 to 1 gives a magnitude of 4.
     """
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != 1:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise CourseError(f"sobel_edges expects grey images of shape (N, 1, H, W), got {shape}: "
-                          "add the channel axis with images.unsqueeze(1)")
+    if not isinstance(images, torch.Tensor) or images.is_meta or images.dim() != 4 or images.shape[1] != 1 \
+            or not images.is_floating_point():
+        raise CourseError(_bad_images(images))
+    if not bool(torch.isfinite(images).all()):
+        raise CourseError("images hold NaN or infinite values: edges of such images mean nothing; pass finite "
+                          "images in [-1, 1]")
     x = (images.float() + 1.0) / 2.0  # [-1, 1] -> [0, 1]
     kernels = torch.stack([_SOBEL_X, _SOBEL_Y]).unsqueeze(1).to(x.device)  # (2, 1, 3, 3)
     grad = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernels)  # (N, 1, H, W) -> (N, 2, H, W)
@@ -61,6 +73,10 @@ def sobel_edges(images: torch.Tensor, threshold: float = EDGE_THRESHOLD) -> torc
 
     (N, 1, H, W) -> (N, 1, H, W) float32 in {-1, +1}. Deterministic.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
+            or threshold < 0:
+        raise CourseError(f"threshold must be a finite number at least 0 (a Sobel magnitude, e.g. "
+                          f"{EDGE_THRESHOLD}), got {threshold!r}"[:300])
     edges = sobel_magnitude(images) > threshold  # (N, 1, H, W) bool
     return edges.float() * 2.0 - 1.0
 

@@ -10,6 +10,11 @@ Where the raw files come from, in order:
    the system folder is never modified.
 3. torchvision's download (Colab, or any machine with internet).
 
+Every file is checked by content before use: header, exact size, labels 0..9, and
+against the published files (:data:`KNOWN_FILES`, by size and SHA-256), so the train
+and test files swapped, or a file changed in place, are refused with the file's name.
+The unpacked cache is checked by hash too.
+
 The split is turned into a float tensor in [-1, 1] *once* and moved to the
 training device; a batch is then a slice of a seeded permutation. There is no
 per-image PIL work and no ``DataLoader`` inside the training loop.
@@ -423,13 +428,13 @@ class Batches:
     """
 
     def __init__(self, data: ImageSet, batch_size: int, seed: int = 0):
-        from ..arguments import MAX_SEED, shown, whole
+        from ..arguments import MAX_RUN_SEED, shown, whole
 
         if not isinstance(getattr(data, "images", None), torch.Tensor) or not hasattr(data, "__len__"):
             raise CourseError(f"data must be an ImageSet, e.g. load_fashion_mnist('train'), got {shown(data)} "
                               f"({type(data).__name__})")
         batch_size = whole("batch_size", batch_size, 1, example=64)
-        seed = whole("seed", seed, 0, MAX_SEED // 1_000_004, example=0)  # the epochs' seeds stay in range
+        seed = whole("seed", seed, 0, 2 * MAX_RUN_SEED, example=0)  # each epoch's seed (seed * 1,000,003 + epoch) fits
         if batch_size > len(data):
             raise CourseError(f"batch_size={batch_size} exceeds the {len(data)} images: use a smaller batch size")
         self.data, self.batch_size, self.seed = data, batch_size, seed

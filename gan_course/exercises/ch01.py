@@ -91,6 +91,95 @@ def _jsd_bits(p, q, x):
     return 0.5 * theory.integrate(p * np.log2(p / m), x) + 0.5 * theory.integrate(q * np.log2(q / m), x)
 
 
+# ------------------------------------------------------------- build: the mode-coverage measure (section 4)
+def coverage_numbers(samples, centers, std):
+    """(modes covered, high-quality share) of ``samples`` (N, d) for mode ``centers`` (K, d) of width ``std``.
+
+    The chapter's measure (:func:`gan_course.metrics.mode_coverage`), returned as two plain numbers.
+    """
+    from ..metrics import mode_coverage
+
+    coverage = mode_coverage(samples, centers, std)
+    return coverage.modes_covered, coverage.high_quality
+
+
+def _coverage_case(seed: int, dim: int = 2, few: int = 4):
+    """Points placed to tell each recorded mistake apart from the measure, for 8 ring modes of std 0.02."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    std = 0.02
+    angles = torch.arange(8) * (2 * math.pi / 8)
+    centers = torch.stack([2 * torch.cos(angles), 2 * torch.sin(angles)], dim=1)  # (8, 2)
+    if dim == 3:
+        centers = torch.cat([centers, torch.zeros(8, 1)], dim=1)  # (8, 3): the measure works in any dimension
+    parts = []
+    for k in range(4):  # four well-covered modes: 60 tight points each
+        parts.append(centers[k] + 0.5 * std * torch.randn(60, dim, generator=gen))
+    corner = torch.zeros(dim)
+    corner[:2] = 2.5 * std  # inside the 3-sigma box on each axis, outside the 3-sigma circle
+    parts.append(centers[4] + corner + 0.01 * std * torch.randn(30, dim, generator=gen))
+    parts.append(centers[5] + 0.5 * std * torch.randn(few, dim, generator=gen))  # too few to count as covered
+    parts.append(centers[6] + 2 * std + 0.01 * std * torch.randn(20, dim, generator=gen))  # between 1 and 3 sigma
+    parts.append(centers[7] + 10 * std + 0.1 * std * torch.randn(12, dim, generator=gen))  # near mode 7, low quality
+    parts.append(3 * torch.rand(60, dim, generator=gen) + 4)  # far off: low quality, pulls the fair share
+    return (torch.cat(parts), centers, std)
+
+
+def _coverage_cases():
+    return [_coverage_case(0), _coverage_case(1, dim=3), _coverage_case(2, few=2)]
+
+
+def _cov_per_axis(samples, centers, std):
+    import torch
+
+    dist = torch.cdist(samples, centers)
+    nearest = dist.argmin(1)
+    good = ((samples - centers[nearest]).abs() <= 3 * std).all(dim=1)
+    counts = torch.bincount(nearest[good], minlength=len(centers))
+    need = max(1, math.ceil(0.1 * len(samples) / len(centers)))
+    return int((counts >= need).sum()), float(good.float().mean())
+
+
+def _cov_one_sigma(samples, centers, std):
+    import torch
+
+    dist, nearest = torch.cdist(samples, centers).min(1)
+    good = dist <= std
+    counts = torch.bincount(nearest[good], minlength=len(centers))
+    need = max(1, math.ceil(0.1 * len(samples) / len(centers)))
+    return int((counts >= need).sum()), float(good.float().mean())
+
+
+def _cov_any_point(samples, centers, std):
+    import torch
+
+    dist, nearest = torch.cdist(samples, centers).min(1)
+    good = dist <= 3 * std
+    counts = torch.bincount(nearest[good], minlength=len(centers))
+    return int((counts >= 1).sum()), float(good.float().mean())
+
+
+def _cov_all_points(samples, centers, std):
+    import torch
+
+    dist, nearest = torch.cdist(samples, centers).min(1)
+    good = dist <= 3 * std
+    counts = torch.bincount(nearest, minlength=len(centers))  # every point counts for its nearest mode
+    need = max(1, math.ceil(0.1 * len(samples) / len(centers)))
+    return int((counts >= need).sum()), float(good.float().mean())
+
+
+def _cov_share_of_good(samples, centers, std):
+    import torch
+
+    dist, nearest = torch.cdist(samples, centers).min(1)
+    good = dist <= 3 * std
+    counts = torch.bincount(nearest[good], minlength=len(centers))
+    need = max(1, math.ceil(0.1 * int(good.sum()) / len(centers)))  # fair share of the good points only
+    return int((counts >= need).sum()), float(good.float().mean())
+
+
 EXERCISES: dict[str, Exercise] = {
     "ch1.optimal_discriminator": Exercise(
         1, "the optimal discriminator D*(x) = p_data / (p_data + p_g)", theory.optimal_discriminator,
@@ -108,6 +197,28 @@ EXERCISES: dict[str, Exercise] = {
                "Points where neither source puts any density need a value of their own, and no nan: any D is "
                "optimal there, and the statement fixes it"),
         section="2. The optimal discriminator and the Jensen–Shannon divergence", reveals=("js_divergence",)),
+    "ch1.mode_coverage": Exercise(
+        1, "the mode-coverage measure: modes covered and high-quality share (build)", coverage_numbers,
+        [_m(_cov_per_axis, "a point counts as high quality when it lies within a distance of three sigma of a "
+                           "centre, a circle; testing each coordinate separately accepts a square, whose corners "
+                           "are farther away", "per-axis box"),
+         _m(_cov_one_sigma, "one sigma is too strict: a third of the real points of a 2-D Gaussian lie beyond it; "
+                            "the measure uses three", "one sigma"),
+         _m(_cov_any_point, "a mode is covered only when it holds a tenth of its fair share of good points: a "
+                            "handful of stray points near a centre is not coverage", "any point covers"),
+         _m(_cov_all_points, "only high-quality points count towards a mode: points far from every centre are "
+                             "assigned to their nearest one, but they do not cover it", "every point counts"),
+         _m(_cov_share_of_good, "the fair share is that of ALL generated points, N / K: computing it from the "
+                                "good points only lowers the bar for a generator with many bad points",
+             "share of good points")],
+        _coverage_cases, rtol=1e-9, atol=1e-12, side_effects=False,
+        hint="two separate questions: how many points lie close to some mode (quality), and how many modes "
+             "receive enough of those close points (coverage)",
+        hints=("Close means within three standard deviations of the nearest centre, measured as a distance in "
+               "the plane, not coordinate by coordinate",
+               "Enough means at least a tenth of a fair share, the number of points divided by the number of "
+               "modes (rounded up, and at least one); only close points are counted"),
+        section="4. Mode-collapse lab: the ring of eight Gaussians", reveals=("mode_coverage",)),
     "ch1.value_function": Exercise(
         1, "the value function V(G, D) by quadrature", theory.value_function,
         [_m(_value_negated, "sign error: that is -V, the loss D minimises; the value function is what D "

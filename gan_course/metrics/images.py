@@ -44,12 +44,20 @@ SCORE_KEYS = ("fd", "kid", "precision", "recall")
 SCORE_HEADERS = {"fd": "FD ↓", "kid": "KID ↓", "precision": "precision ↑", "recall": "recall ↑"}
 
 
+MIN_N = 4  # the fewest images a score takes: precision and recall need more than k = 3 neighbours
+
+
 def default_n(profile: str | None = None) -> int:
     """Images per score: 5,000 in the ``full`` profile, 256 in ``smoke``.
 
     FD is biased upwards for small samples, so every FD the course compares
     uses the same number of generated images as the ladder.
     """
+    from ..profiles import PROFILES
+
+    if profile is not None and (not isinstance(profile, str) or profile not in PROFILES):
+        raise CourseError(f"profile must be one of {', '.join(map(repr, PROFILES))} or None (the current profile), "
+                          f"got {arguments.shown(profile)}")
     return pick(smoke=256, full=5_000, profile=profile)
 
 
@@ -89,8 +97,12 @@ def check_images(images: torch.Tensor, what: str = "images") -> torch.Tensor:
     return images
 
 
-def check_features(real_features, fake_features, min_rows: int) -> None:
-    """Two feature matrices (N, d) and (M, d): tensors, finite, at least ``min_rows`` rows, the same d."""
+def check_features(real_features, fake_features, min_rows: int = 2, k=None) -> None:
+    """Two feature matrices (N, d) and (M, d): tensors, finite, at least ``min_rows`` rows, the same d.
+
+    With ``k`` (nearest neighbours, a whole number >= 1), at least ``k + 1`` rows."""
+    if k is not None:
+        min_rows = arguments.whole("k", k, 1, example=3) + 1
     for name, f in (("real_features", real_features), ("fake_features", fake_features)):
         arguments.tensor(name, f, dims=2, what="a feature matrix (N, d), e.g. image_features(images)",
                          floating=True)
@@ -187,7 +199,7 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
     ``d_k(r)`` is the distance from r to its k-th nearest *other* real feature;
     ``recall`` is the same with real and fake swapped.
     """
-    check_features(real_features, fake_features, min_rows=arguments.whole("k", k, 1, example=3) + 1)
+    check_features(real_features, fake_features, k=k)
 
     def covered(reference: torch.Tensor, queries: torch.Tensor) -> float:
         ref = reference.double()
@@ -298,14 +310,14 @@ def score_images(images: torch.Tensor, device="cpu", n: int | None = None) -> di
     ``n`` images are scored (default :func:`default_n`); pass at least that many.
     Images that look like [0, 1] instead of [-1, 1] get a warning (they score as very bad images).
     """
-    n = arguments.optional_whole("n", n, 2, 10_000, example=default_n())  # up to the 10,000 test images
+    n = arguments.optional_whole("n", n, MIN_N, 10_000, example=default_n())  # up to the 10,000 test images
     n = n or default_n()
     device = _device(device)
     images = check_images(images, "generated images")
     if len(images) < n:
         raise CourseError(f"score_images needs {n} images to compare with the ladder, got {len(images)}: "
                           f"generate {n} (or pass n={len(images)} and compare only with scores of the same n)")
-    return get_scorer(max(n, 2), str(torch.device(device)))(images[:n])
+    return get_scorer(n, device)(images[:n])
 
 
 @functools.lru_cache(maxsize=4)
@@ -335,7 +347,7 @@ def _ladder(n: int, device: str) -> dict[str, dict[str, float]]:
 
 def reference_ladder(device="cpu", n: int | None = None) -> dict[str, dict[str, float]]:
     """Scores of real and damaged real image sets, each of ``n`` images: where a score sits."""
-    n = arguments.optional_whole("n", n, 2, 10_000, example=default_n())
+    n = arguments.optional_whole("n", n, MIN_N, 10_000, example=default_n())
     return dict(_ladder(n or default_n(), _device(device)))
 
 

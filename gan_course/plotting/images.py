@@ -181,7 +181,21 @@ def show_snapshots(snapshots: Sequence[tuple[int, torch.Tensor]], max_cols: int 
     most ``2 * max_cols`` panels are drawn, evenly spread and always including
     the first and the last snapshot.
     """
+    from ..errors import CourseError
+
+    if isinstance(snapshots, (str, bytes, torch.Tensor, dict)) or not hasattr(snapshots, "__iter__"):
+        raise CourseError(f"snapshots must be a list of (step, images) pairs, such as trainer.samples, got "
+                          f"{arguments.shown(snapshots)} ({type(snapshots).__name__})")
     snapshots = list(snapshots)
+    for i, item in enumerate(snapshots):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], torch.Tensor)):
+            raise CourseError(f"snapshots[{i}] must be a (step, images) pair, such as trainer.samples holds, got "
+                              f"{arguments.shown(item)}")
+        check_batch(item[1], name=f"snapshots[{i}] images", values=False)
+    max_cols = arguments.whole("max_cols", max_cols, 1, 100, example=5)
+    n_images = arguments.whole("n_images", n_images, 1, 10_000, example=16)
+    size = arguments.number("size", size, above=0, maximum=100)
+    arguments.instance("title", title, (str, type(None)), "a string or None")
     if not snapshots:
         print("no snapshots to show: they are drawn while training (every sample_every steps); after loading "
               "the pretrained generator (USE_PRETRAINED) there are none")
@@ -222,6 +236,8 @@ def png_from_images(images: torch.Tensor, nrow: int | None = None, scale: int = 
 
 def png_from_figure(fig, dpi: int = 80) -> bytes:
     """A matplotlib figure -> PNG bytes (the figure is closed)."""
+    arguments.instance("fig", fig, Figure, "a matplotlib Figure (e.g. from plt.subplots())")
+    dpi = arguments.whole("dpi", dpi, 10, 1000, example=80)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)

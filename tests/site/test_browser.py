@@ -18,8 +18,8 @@ import sync_setup_cells  # noqa: E402  (conftest puts scripts/ on sys.path)
 
 #: Console errors that are known and harmless, each with the reason. Anything else fails.
 KNOWN_CONSOLE_ERRORS = {
-    "Got invalid theme mode: . Resetting to auto.":
-        "pydata-sphinx-theme reports with console.error that no light/dark choice was saved yet (a first visit).",
+    # (none left: the theme's "Got invalid theme mode" on a first visit is prevented by scripts/site_assets.py
+    # FIRST_VISIT_MODE_JS, and thebe's duplicate THEBE_JS_URL by not loading thebe at all)
 }
 
 FIRST_SCREEN_PX = 900  # the viewport's height below
