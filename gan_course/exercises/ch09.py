@@ -1,0 +1,327 @@
+"""Chapter 9's exercises: the gradient penalty, the spectral norm, the hinge losses, R1 and a clipped WGAN update.
+
+Self-contained: it uses only :mod:`.checks`' ``Exercise`` and ``Mistake`` and adds
+its exercises to ``checks.EXERCISES`` when imported (``from . import ch09`` in the
+package's ``__init__``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import losses, wasserstein
+from .checks import EXERCISES as _REGISTRY
+from .checks import Exercise, Mistake
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _critic(seed: int, scale: float = 1.0) -> nn.Module:
+    """A small critic on (B, 1, 4, 4) images -> (B,) scores, seeded; ``scale`` sets how steep it is."""
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 12), nn.LeakyReLU(0.2), nn.Linear(12, 1), nn.Flatten(0))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(scale)
+    return net
+
+
+def _weight_grads(value: torch.Tensor, net: nn.Module) -> list[torch.Tensor]:
+    """d value / d weights of ``net`` (zeros where the value does not reach them: e.g. a graph not kept)."""
+    params = list(net.parameters())
+    if not (isinstance(value, torch.Tensor) and value.requires_grad):
+        return [torch.zeros_like(p) for p in params]
+    grads = torch.autograd.grad(value, params, allow_unused=True)
+    return [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, params)]
+
+
+def _penalty_observe(fn, args):
+    critic = args[0]
+    value = fn(*args)
+    if not (isinstance(value, torch.Tensor) and value.numel() == 1):
+        raise TypeError("return the penalty as one scalar tensor (a mean over the batch)")
+    return {"the penalty": value.reshape(()),
+            "its gradient with respect to the critic's weights": _weight_grads(value, critic)}
+
+
+# ===================================================================== the gradient penalty
+def gradient_penalty_at(critic, real, fake, eps, one_sided=False):
+    """WGAN-GP's penalty with the mixing weights given: x̂ = eps·real + (1 - eps)·fake, E[(‖∇f(x̂)‖ - 1)²].
+
+    The same lines as :func:`gan_course.losses.gradient_penalty`, which draws ``eps`` itself.
+    """
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)  # (B, C, H, W)
+    (grads,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)  # (B, C, H, W)
+    norms = grads.flatten(1).norm(2, dim=1)  # (B,) one norm per sample
+    gap = (norms - 1).clamp(min=0) if one_sided else norms - 1
+    return gap.pow(2).mean()
+
+
+def _gp_cases():
+    out = []
+    for seed, scale, one_sided in ((0, 3.0, False), (1, 2.0, True), (2, 1.5, False)):
+        g = _gen(100 + seed)
+        real = torch.randn(6, 1, 4, 4, generator=g)
+        fake = torch.randn(6, 1, 4, 4, generator=g) + 1.0
+        eps = torch.rand(6, 1, 1, 1, generator=g)
+        out.append((_critic(seed, scale), real, fake, eps, one_sided))
+    return out
+
+
+def _gp_on_real(critic, real, fake, eps, one_sided=False):
+    return gradient_penalty_at(critic, real, real, eps, one_sided)
+
+
+def _gp_on_fake(critic, real, fake, eps, one_sided=False):
+    return gradient_penalty_at(critic, fake, fake, eps, one_sided)
+
+
+def _gp_no_create_graph(critic, real, fake, eps, one_sided=False):
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(mixed).sum(), mixed)  # create_graph=False: a constant for backward
+    gap = grads.flatten(1).norm(2, dim=1) - 1
+    return (gap.clamp(min=0) if one_sided else gap).pow(2).mean()
+
+
+def _gp_norm_wrong_dim(critic, real, fake, eps, one_sided=False):
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    gap = grads.flatten(1).norm(2, dim=0) - 1  # over the batch: one "norm" per pixel
+    return (gap.clamp(min=0) if one_sided else gap).pow(2).mean()
+
+
+def _gp_always_two_sided(critic, real, fake, eps, one_sided=False):
+    return gradient_penalty_at(critic, real, fake, eps, one_sided=False)
+
+
+# ===================================================================== the spectral norm
+def spectral_norm_estimate(weight, u, n_iter):
+    """σ(W) by ``n_iter`` rounds of power iteration from ``u``: :func:`gan_course.wasserstein.power_iteration`."""
+    return wasserstein.power_iteration(weight, n_iter, u)[0]
+
+
+def _sn_cases():
+    out = []
+    for seed, shape, n_iter in ((0, (8, 5), 1), (1, (6, 3, 2, 2), 2), (2, (4, 10), 5)):
+        g = _gen(200 + seed)
+        out.append((torch.randn(*shape, generator=g), torch.randn(shape[0], generator=g), n_iter))
+    return out
+
+
+def _sn_frobenius(weight, u, n_iter):
+    return weight.reshape(weight.shape[0], -1).double().norm()
+
+
+def _sn_no_normalising(weight, u, n_iter):
+    W = weight.reshape(weight.shape[0], -1).double()
+    u = u.double()
+    for _ in range(n_iter):
+        v = W.T @ u
+        u = W @ v
+    return u @ W @ v
+
+
+def _sn_wrong_reshape(weight, u, n_iter):
+    W = weight.transpose(0, 1).reshape(weight.shape[1], -1).double()  # the input channels as rows
+    v = torch.ones(W.shape[1], dtype=torch.float64)
+    for _ in range(n_iter):
+        u = W @ v
+        u = u / u.norm()
+        v = W.T @ u
+        v = v / v.norm()
+    return u @ W @ v
+
+
+# ===================================================================== the hinge losses
+def hinge_losses(real_scores, fake_scores):
+    """(D's real term, D's fake term, G's loss) of the hinge GAN, on the critic's raw scores."""
+    loss_real, loss_fake = losses.hinge_discriminator_loss(real_scores, fake_scores)
+    return loss_real, loss_fake, losses.hinge_generator_loss(fake_scores)
+
+
+def _hinge_cases():
+    out = []
+    for seed in (0, 1):
+        g = _gen(300 + seed)
+        out.append((torch.randn(16, generator=g) * 2 + 0.5, torch.randn(16, generator=g) * 2 - 0.5))
+    return out
+
+
+def _hinge_sigmoid(real_scores, fake_scores):
+    return hinge_losses(torch.sigmoid(real_scores), torch.sigmoid(fake_scores))
+
+
+def _hinge_fake_sign(real_scores, fake_scores):
+    return (torch.relu(1 - real_scores).mean(), torch.relu(1 - fake_scores).mean(), -fake_scores.mean())
+
+
+def _hinge_margin_in_g(real_scores, fake_scores):
+    return (torch.relu(1 - real_scores).mean(), torch.relu(1 + fake_scores).mean(),
+            torch.relu(1 - fake_scores).mean())
+
+
+def _hinge_no_relu(real_scores, fake_scores):
+    return ((1 - real_scores).mean(), (1 + fake_scores).mean(), -fake_scores.mean())
+
+
+# ===================================================================== R1
+def _r1_cases():
+    out = []
+    for seed, scale in ((0, 2.0), (1, 4.0)):
+        out.append((_critic(seed, scale), torch.randn(6, 1, 4, 4, generator=_gen(400 + seed))))
+    return out
+
+
+def _r1_no_create_graph(critic, real):
+    real = real.detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(real).sum(), real)
+    return grads.flatten(1).pow(2).sum(dim=1).mean()
+
+
+def _r1_mean_over_pixels(critic, real):
+    real = real.detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    return grads.pow(2).mean()  # a mean over the pixels too: 16x too small here
+
+
+def _r1_norm_not_squared(critic, real):
+    real = real.detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    return grads.flatten(1).norm(2, dim=1).mean()
+
+
+# ===================================================================== a clipped WGAN critic update
+def wgan_critic_update(G, D, opt_D, real, z, clip):
+    """One WGAN critic update: minimise E[f(G(z))] - E[f(x)], step, then clamp D's weights to [-clip, clip]."""
+    loss = losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    with torch.no_grad():
+        for p in D.parameters():
+            p.clamp_(-clip, clip)
+
+
+def _clip_nets(seed: int):
+    torch.manual_seed(seed)
+    G = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 4))  # z (B, 3) -> x (B, 4)
+    D = nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1), nn.Flatten(0))  # (B, 4) -> (B,)
+    with torch.no_grad():
+        for p in D.parameters():
+            p.mul_(0.05)  # a critic that starts inside [-clip, clip]... almost
+    return G, D
+
+
+def _clip_cases():
+    out = []
+    for seed in (0, 1):
+        G, D = _clip_nets(seed)
+        g = _gen(500 + seed)
+        out.append((G, D, torch.optim.RMSprop(D.parameters(), lr=0.05), torch.randn(8, 4, generator=g),
+                    torch.randn(8, 3, generator=g), 0.02))
+    return out
+
+
+def _clip_observe(fn, args):
+    G, D = args[0], args[1]
+    fn(*args)
+    return {"the critic's weights after the update": [p.detach().clone() for p in D.parameters()],
+            "the generator's weights after the update": [p.detach().clone() for p in G.parameters()]}
+
+
+def _clip_generator(G, D, opt_D, real, z, clip):
+    loss = losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    with torch.no_grad():
+        for p in G.parameters():  # the wrong network
+            p.clamp_(-clip, clip)
+
+
+def _clip_before_step(G, D, opt_D, real, z, clip):
+    with torch.no_grad():
+        for p in D.parameters():
+            p.clamp_(-clip, clip)
+    loss = losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+
+
+def _clip_sign(G, D, opt_D, real, z, clip):
+    loss = D(real).mean() - D(G(z).detach()).mean()  # pushes real scores down
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    with torch.no_grad():
+        for p in D.parameters():
+            p.clamp_(-clip, clip)
+
+
+def _m(fn, hint: str) -> Mistake:
+    return Mistake(fn, hint)
+
+
+EXERCISES = {
+    "ch9.gradient_penalty": Exercise(
+        9, "WGAN-GP's gradient penalty on interpolates", gradient_penalty_at,
+        [_m(_gp_on_real, "the penalty is taken at the real points: take it at the interpolates "
+                         "x̂ = eps·real + (1 - eps)·fake, on the lines between the two distributions"),
+         _m(_gp_on_fake, "the penalty is taken at the fake points: take it at the interpolates "
+                         "x̂ = eps·real + (1 - eps)·fake"),
+         _m(_gp_no_create_graph, "the value is right but it cannot train the critic: without create_graph=True, "
+                                 "autograd.grad returns a constant and the penalty has no gradient for the weights"),
+         _m(_gp_norm_wrong_dim, "the norm runs over the batch (dim 0): take one norm per SAMPLE, "
+                                "grads.flatten(1).norm(2, dim=1), then the mean over the batch"),
+         _m(_gp_always_two_sided, "one_sided is ignored: with one_sided=True only norms above 1 are penalised, "
+                                  "(norm - 1).clamp(min=0) before squaring")],
+        _gp_cases, observe=_penalty_observe,
+        hint="x̂ = eps·real + (1 - eps)·fake with requires_grad; grads = autograd.grad(critic(x̂).sum(), x̂, "
+             "create_graph=True); norms per sample; mean of (norm - 1)² (clamped at 0 if one_sided)"),
+    "ch9.spectral_norm": Exercise(
+        9, "the spectral norm by power iteration", spectral_norm_estimate,
+        [_m(_sn_frobenius, "that is the Frobenius norm, sqrt(Σ w²): an upper bound on σ(W), not σ(W)"),
+         _m(_sn_no_normalising, "u and v are never normalised: divide each by its norm after every product, "
+                                "else uᵀWv grows like σ^(2n+1)"),
+         _m(_sn_wrong_reshape, "the weight is reshaped with the input channels as rows, or the iteration starts "
+                               "from v: reshape to (out, rest) and start from the given u (out,)")],
+        _sn_cases,
+        hint="W = weight.reshape(out, -1); u = u / ‖u‖; repeat n_iter times: v = Wᵀu / ‖Wᵀu‖, u = Wv / ‖Wv‖; "
+             "return uᵀ W v"),
+    "ch9.hinge_losses": Exercise(
+        9, "the hinge losses of D and G", hinge_losses,
+        [_m(_hinge_sigmoid, "a sigmoid is left on the critic: the hinge loss works on the raw scores, which must "
+                            "be able to pass the margins ±1"),
+         _m(_hinge_fake_sign, "the fake term's sign is wrong: fakes are pushed BELOW -1, relu(1 + D(G(z)))"),
+         _m(_hinge_margin_in_g, "G's loss has a margin: G minimises -E[D(G(z))], with no relu"),
+         _m(_hinge_no_relu, "the relu is missing: a sample already past its margin must contribute nothing")],
+        _hinge_cases,
+        hint="relu(1 - real_scores).mean(), relu(1 + fake_scores).mean() and -fake_scores.mean()"),
+    "ch9.r1_penalty": Exercise(
+        9, "the R1 penalty on real data", losses.r1_penalty,
+        [_m(_r1_no_create_graph, "the value is right but it cannot train the critic: pass create_graph=True to "
+                                 "autograd.grad"),
+         _m(_r1_mean_over_pixels, "the squared gradient is averaged over the pixels: SUM it over each sample's "
+                                  "pixels (the squared norm), then average over the batch"),
+         _m(_r1_norm_not_squared, "the norm is not squared: R1 is E‖∇D(x)‖², the squared norm")],
+        _r1_cases, observe=_penalty_observe,
+        hint="real.requires_grad_(); grads = autograd.grad(critic(real).sum(), real, create_graph=True); "
+             "grads.flatten(1).pow(2).sum(1).mean()"),
+    "ch9.wgan_critic_update": Exercise(
+        9, "one WGAN critic update with weight clipping", wgan_critic_update,
+        [_m(_clip_generator, "the generator's weights were clipped: the Lipschitz constraint is on the CRITIC; "
+                             "clamp D's parameters, leave G alone"),
+         _m(_clip_before_step, "the weights are clipped before the optimiser step, so the step can take them out "
+                               "of [-clip, clip] again: clip after opt_D.step()"),
+         _m(_clip_sign, "the loss has the wrong sign: the critic minimises E[f(G(z))] - E[f(x)], pushing real "
+                        "scores up")],
+        _clip_cases, observe=_clip_observe,
+        hint="loss = D(G(z).detach()).mean() - D(real).mean(); zero_grad, backward, opt_D.step(); then clamp_ "
+             "every D parameter to [-clip, clip] under torch.no_grad()"),
+}
+
+_REGISTRY.update(EXERCISES)  # the course's EXERCISES now include chapter 9's
