@@ -155,3 +155,61 @@ def power_iteration(weight: torch.Tensor, n_iter: int = 1, u: torch.Tensor | Non
         u = W @ v  # (out,)
         u = u / (u.norm() + eps)
     return u @ W @ v, u
+
+
+# ================================================================= weight clipping's failure
+def clipped_gradient_norms(clips=(1.0, 0.1, 0.01), depth: int = 8, hidden: int = 128,
+                           seed: int = 0) -> dict[str, list[float]]:
+    """The norm of the gradient that reaches each layer of a deep toy critic whose parameters sit at ±c.
+
+    Training a clipped critic drives most weights to the edges of [-c, c] (the WGAN-GP
+    paper's figure 1), so every parameter here is c·sign(w). The loss is the WGAN critic
+    loss between points of the ring (real) and N(0, I) (fake). Back-propagation multiplies
+    the gradient by each layer's weights on its way to the input, so its norm changes
+    geometrically with depth: it grows towards the input when c is large and dies out when
+    c is small. Returns ``{"c = ...": [‖∂loss/∂h‖ at the input of layer 1, ..., of the last layer]}``.
+    """
+    from .data import ring_centers, sample_mixture
+    from .losses import wasserstein_critic_loss as critic_loss
+
+    gen = torch.Generator().manual_seed(seed)
+    real = sample_mixture(ring_centers(8, 2.0), 512, 0.02, generator=gen)  # (512, 2)
+    fake = torch.randn(512, 2, generator=gen)  # (512, 2)
+    out = {}
+    for c in clips:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            critic = ToyCritic(ToyConfig(data_dim=2, hidden=hidden, depth=depth))
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.copy_(c * torch.sign(p))  # a clipped critic after training: everything at the edges
+        inputs = []  # the input of every linear layer, (1024, width) each
+        h = torch.cat([real, fake]).requires_grad_(True)  # (1024, 2)
+        for layer in critic.net:
+            if isinstance(layer, torch.nn.Linear):
+                h.retain_grad()  # keep ∂loss/∂h for this intermediate tensor
+                inputs.append(h)
+            h = layer(h)
+        scores = h.squeeze(1)  # (1024,)
+        critic_loss(scores[:512], scores[512:]).backward()
+        out[f"c = {c:g}"] = [float(x.grad.norm()) for x in inputs]
+    return out
+
+
+def gap_fd_correlation(history: dict, record: dict, window: int = 25) -> float:
+    """Spearman rank correlation between the critic's gap (averaged over the ``window`` steps before each
+    quality measurement) and the FD measured there, over the measurements after step 0.
+
+    Near +1: the critic's estimate falls when the samples improve, so it can be read as a training curve.
+    """
+    steps, gaps = np.asarray(history["step"]), np.asarray(history["critic_gap"], float)
+    xs, ys = [], []
+    for step, fd in zip(record["step"], record["fd"]):
+        near = gaps[(steps > step - window) & (steps <= step)]
+        if step > 0 and len(near):
+            xs.append(near.mean())
+            ys.append(fd)
+    if len(xs) < 3:
+        return float("nan")
+    rank = lambda v: np.argsort(np.argsort(v)).astype(float)
+    return float(np.corrcoef(rank(np.asarray(xs)), rank(np.asarray(ys)))[0, 1])
