@@ -144,7 +144,7 @@ def plot_gap_and_fd(runs: Mapping[str, tuple[Mapping[str, Sequence[float]], Mapp
 def method_frame(images: torch.Tensor, record: Mapping[str, Sequence[float]], step: int, title: str,
                  n_images: int = 36):
     """An unshown figure for a player frame: a grid of samples at ``step`` and the FD record with that step marked."""
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    fig, axes = new_figure(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
     grid = image_grid(images[:n_images].float().cpu())  # (3, H, W) in [0, 1]
     axes[0].imshow(grid.permute(1, 2, 0).numpy())
     axes[0].axis("off")
