@@ -228,3 +228,44 @@ def test_chapter_nine_references_pass_and_mistakes_fail_by_name(key, capsys):
     assert check(key, EXERCISES[key].reference)
     for mistake in EXERCISES[key].mistakes:
         assert diagnose(key, mistake) == ("fail", mistake.name), mistake.name
+
+
+# ------------------------------------------------------------------ figures and the player
+def test_the_diagrams_draw_what_they_say():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gan_course.plotting.wasserstein import critic_diagram, spectral_norm_diagram
+
+    assert any("1-Lipschitz" in label for label in critic_diagram().diagram_labels)
+    assert "W / σ(W)" in spectral_norm_diagram().diagram_labels
+
+
+def test_the_method_player_has_one_slider_per_method_linked_to_buttons():
+    import ipywidgets as W
+
+    from gan_course.widgets.wgan import method_player
+
+    record = {"step": [0, 2], "train_seconds": [0.0, 1.0], "fd": [300.0, 200.0]}
+    snaps = [(1, torch.zeros(4, 1, 32, 32)), (2, torch.ones(4, 1, 32, 32))]
+    view = method_player({"nsgan": (snaps, record), "sngan": (snaps, record), "empty": ([], record)})
+    buttons, stack = view.children
+    assert isinstance(buttons, W.ToggleButtons) and buttons.options == ("nsgan", "sngan")
+    assert len(stack.children) == 2
+
+
+def test_gap_fd_correlation_is_plus_one_when_the_gap_falls_with_fd():
+    from gan_course.wasserstein import gap_fd_correlation
+
+    history = {"step": list(range(1, 41)), "critic_gap": [10.0 - i / 4 for i in range(40)]}
+    record = {"step": [0, 10, 20, 30, 40], "fd": [500.0, 200.0, 100.0, 50.0, 40.0]}
+    assert gap_fd_correlation(history, record, window=5) == pytest.approx(1.0)
+
+
+def test_clipping_makes_gradients_explode_or_vanish_through_the_layers():
+    from gan_course.wasserstein import clipped_gradient_norms
+
+    norms = clipped_gradient_norms(clips=(1.0, 0.01), depth=6, hidden=64)
+    big, small = norms["c = 1"], norms["c = 0.01"]
+    assert big[0] > 100 * big[-1]  # c = 1: the gradient grows on its way back to the input
+    assert small[0] < 1e-6 * small[-1]  # c = 0.01: it dies out
