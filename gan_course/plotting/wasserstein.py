@@ -21,7 +21,7 @@ def _colour(name: str, k: int) -> str:
 
 def critic_diagram():
     """Discriminator (left) and critic (right): what each outputs, what trains it, and how it is constrained."""
-    fig, axes = _canvas(6, 5, (11, 4.6), ncols=2)
+    fig, axes = _canvas(6.4, 5, (11, 4.6), ncols=2)
     for ax, title, out, loss, constraint in [
         (axes[0], "Discriminator (chapters 1-8)", "logit l → D(x) = σ(l) ∈ (0, 1):\na probability of 'real'",
          "BCE: -log D(x) - log(1 - D(G(z)))", "no constraint needed:\nthe sigmoid bounds the output"),
@@ -33,7 +33,7 @@ def critic_diagram():
         net = _box(ax, 3.2, 3.4, "conv net\n(no sigmoid)", "D", w=1.6, h=0.9)
         o = _box(ax, 3.2, 1.7, out, "tensor", w=3.6, h=0.8, fontsize=8)
         l_box = _box(ax, 3.2, 0.6, loss, "loss", w=4.6, h=0.5, fontsize=8)
-        c = _box(ax, 5.0, 4.5, constraint, "Q", w=2.0, h=0.8, fontsize=7.5)
+        c = _box(ax, 5.1, 4.5, constraint, "Q", w=2.5, h=0.8, fontsize=7.5)
         _arrow(ax, (real[0] + 0.7, real[1]), (net[0] - 0.8, net[1] + 0.25))
         _arrow(ax, (fake[0] + 0.7, fake[1]), (net[0] - 0.8, net[1] - 0.25))
         _arrow(ax, (net[0], net[1] - 0.45), (o[0], o[1] + 0.4))
