@@ -9,7 +9,7 @@ from ..plotting.wasserstein import method_frame
 from .players import frame_player, png_from_figure
 
 
-def method_player(runs: Mapping[str, tuple[list, dict]], n_images: int = 36, dpi: int = 70):
+def method_player(runs: Mapping[str, tuple[list, dict]], n_images: int = 16, dpi: int = 60):
     """Buttons choose a method; its slider replays the fixed-noise grids next to its FD curve.
 
     ``runs`` maps a method's name to ``(trainer.samples, trainer.quality_record)``. Every
