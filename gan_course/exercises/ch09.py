@@ -1,8 +1,7 @@
 """Chapter 9's exercises: the gradient penalty, the spectral norm, the hinge losses, R1 and a clipped WGAN update.
 
-Self-contained: it uses only :mod:`.checks`' ``Exercise`` and ``Mistake`` and adds
-its exercises to ``checks.EXERCISES`` when imported (``from . import ch09`` in the
-package's ``__init__``).
+Self-contained: it uses only ``Exercise`` and ``Mistake`` and defines ``EXERCISES`` (ids ``"ch9.name"``),
+which the package's ``__init__`` merges into the course's registry. It registers nothing itself.
 """
 
 from __future__ import annotations
@@ -10,8 +9,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+import dataclasses
+
 from .. import losses, wasserstein
-from .checks import EXERCISES as _REGISTRY
 from .checks import Exercise, Mistake
 
 
@@ -266,8 +266,15 @@ def _m(fn, hint: str) -> Mistake:
     return Mistake(fn, hint)
 
 
+def _exercise(*args, **options) -> Exercise:
+    """``Exercise(*args, **options)``, leaving out options this version of ``Exercise`` does not have
+    (``section``, ``side_effects``: newer fields), so the module works with either."""
+    known = {f.name for f in dataclasses.fields(Exercise)}
+    return Exercise(*args, **{k: v for k, v in options.items() if k in known})
+
+
 EXERCISES = {
-    "ch9.gradient_penalty": Exercise(
+    "ch9.gradient_penalty": _exercise(
         9, "WGAN-GP's gradient penalty on interpolates", gradient_penalty_at,
         [_m(_gp_on_real, "the penalty is taken at the real points: take it at the interpolates "
                          "x̂ = eps·real + (1 - eps)·fake, on the lines between the two distributions"),
@@ -281,8 +288,9 @@ EXERCISES = {
                                   "(norm - 1).clamp(min=0) before squaring")],
         _gp_cases, observe=_penalty_observe,
         hint="x̂ = eps·real + (1 - eps)·fake with requires_grad; grads = autograd.grad(critic(x̂).sum(), x̂, "
-             "create_graph=True); norms per sample; mean of (norm - 1)² (clamped at 0 if one_sided)"),
-    "ch9.spectral_norm": Exercise(
+             "create_graph=True); norms per sample; mean of (norm - 1)² (clamped at 0 if one_sided)",
+        section="2. The gradient penalty (WGAN-GP)"),
+    "ch9.spectral_norm": _exercise(
         9, "the spectral norm by power iteration", spectral_norm_estimate,
         [_m(_sn_frobenius, "that is the Frobenius norm, sqrt(Σ w²): an upper bound on σ(W), not σ(W)"),
          _m(_sn_no_normalising, "u and v are never normalised: divide each by its norm after every product, "
@@ -291,8 +299,9 @@ EXERCISES = {
                                "from v: reshape to (out, rest) and start from the given u (out,)")],
         _sn_cases,
         hint="W = weight.reshape(out, -1); u = u / ‖u‖; repeat n_iter times: v = Wᵀu / ‖Wᵀu‖, u = Wv / ‖Wv‖; "
-             "return uᵀ W v"),
-    "ch9.hinge_losses": Exercise(
+             "return uᵀ W v",
+        section="3. Spectral normalisation (SN-GAN)"),
+    "ch9.hinge_losses": _exercise(
         9, "the hinge losses of D and G", hinge_losses,
         [_m(_hinge_sigmoid, "a sigmoid is left on the critic: the hinge loss works on the raw scores, which must "
                             "be able to pass the margins ±1"),
@@ -300,8 +309,9 @@ EXERCISES = {
          _m(_hinge_margin_in_g, "G's loss has a margin: G minimises -E[D(G(z))], with no relu"),
          _m(_hinge_no_relu, "the relu is missing: a sample already past its margin must contribute nothing")],
         _hinge_cases,
-        hint="relu(1 - real_scores).mean(), relu(1 + fake_scores).mean() and -fake_scores.mean()"),
-    "ch9.r1_penalty": Exercise(
+        hint="relu(1 - real_scores).mean(), relu(1 + fake_scores).mean() and -fake_scores.mean()",
+        section="4. The R1 penalty and the hinge loss"),
+    "ch9.r1_penalty": _exercise(
         9, "the R1 penalty on real data", losses.r1_penalty,
         [_m(_r1_no_create_graph, "the value is right but it cannot train the critic: pass create_graph=True to "
                                  "autograd.grad"),
@@ -310,8 +320,9 @@ EXERCISES = {
          _m(_r1_norm_not_squared, "the norm is not squared: R1 is E‖∇D(x)‖², the squared norm")],
         _r1_cases, observe=_penalty_observe,
         hint="real.requires_grad_(); grads = autograd.grad(critic(real).sum(), real, create_graph=True); "
-             "grads.flatten(1).pow(2).sum(1).mean()"),
-    "ch9.wgan_critic_update": Exercise(
+             "grads.flatten(1).pow(2).sum(1).mean()",
+        section="4. The R1 penalty and the hinge loss"),
+    "ch9.wgan_critic_update": _exercise(
         9, "one WGAN critic update with weight clipping", wgan_critic_update,
         [_m(_clip_generator, "the generator's weights were clipped: the Lipschitz constraint is on the CRITIC; "
                              "clamp D's parameters, leave G alone"),
@@ -321,7 +332,6 @@ EXERCISES = {
                         "scores up")],
         _clip_cases, observe=_clip_observe,
         hint="loss = D(G(z).detach()).mean() - D(real).mean(); zero_grad, backward, opt_D.step(); then clamp_ "
-             "every D parameter to [-clip, clip] under torch.no_grad()"),
+             "every D parameter to [-clip, clip] under torch.no_grad()",
+        section="1. Weight clipping", side_effects=False),  # it updates D's weights: that is the exercise
 }
-
-_REGISTRY.update(EXERCISES)  # the course's EXERCISES now include chapter 9's
