@@ -171,3 +171,86 @@ def pix2pix_generator_loss(fake_logits: torch.Tensor, target: torch.Tensor, outp
     adversarial = generator_nonsaturating_loss(fake_logits)
     l1 = l1_loss(target, output)
     return adversarial_weight * adversarial + l1_weight * l1, adversarial, l1
+
+
+# ------------------------------------------------------------------ making GANs train (chapter 9)
+# A *critic* returns an unbounded score per sample (no sigmoid, no logit reading): higher means "more real".
+def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """The WGAN critic's loss (Arjovsky et al. 2017): E_z[f(G(z))] - E_x[f(x)], minimised by the critic f.
+
+    By the Kantorovich-Rubinstein duality, W1(p_data, p_g) = sup over 1-Lipschitz f of
+    E_x[f(x)] - E_z[f(G(z))]. The critic climbs that gap, so it minimises its negative;
+    ``-loss`` is the critic's current estimate of W1 (a lower bound, and only up to the
+    Lipschitz constant the critic actually has). ``real_scores`` (B,), ``fake_scores`` (B,).
+    """
+    return fake_scores.float().mean() - real_scores.float().mean()
+
+
+def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """The WGAN generator's loss: -E_z[f(G(z))], minimised by G (push the critic's score of fakes up).
+
+    Only the fake term of the gap depends on G, so E_x[f(x)] is dropped.
+    """
+    return -fake_scores.float().mean()
+
+
+def hinge_discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The hinge loss for D (Lim & Ye 2017; SN-GAN, SAGAN, BigGAN), real and fake terms apart:
+
+        loss_real = E_x[max(0, 1 - D(x))]        loss_fake = E_z[max(0, 1 + D(G(z)))]
+
+    D's raw score is pushed above +1 on real data and below -1 on fakes, and a sample
+    already past its margin contributes nothing (no gradient): D stops sharpening
+    what it already gets right. Returns ``(loss_real, loss_fake)``; D's loss is their sum.
+    """
+    real_scores, fake_scores = real_scores.float(), fake_scores.float()
+    return F.relu(1.0 - real_scores).mean(), F.relu(1.0 + fake_scores).mean()
+
+
+def hinge_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """The hinge GAN's generator loss: -E_z[D(G(z))], minimised by G (the WGAN generator loss; no margin)."""
+    return -fake_scores.float().mean()
+
+
+def input_gradients(critic, points: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
+    """∇_x f(x) at each of ``points`` (B, ...), same shape as ``points``.
+
+    ``create_graph=True`` keeps the graph of the gradient itself, so a penalty built
+    on it can be back-propagated into the critic's weights (a "double backward").
+    """
+    points = points.detach().requires_grad_(True)  # (B, ...) a fresh leaf: the gradient is taken w.r.t. it
+    scores = critic(points)  # (B,)
+    (grads,) = torch.autograd.grad(scores.float().sum(), points, create_graph=create_graph)  # (B, ...)
+    return grads
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: bool = False,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP's penalty (Gulrajani et al. 2017): E_x̂[(‖∇_x̂ f(x̂)‖₂ - 1)²] on random interpolates.
+
+    x̂ = ε x + (1 - ε) x̃, with x real, x̃ = G(z) fake and ε ~ U[0, 1] drawn once per
+    sample. An optimal critic has gradient norm 1 almost everywhere on the lines
+    between the two distributions, so the penalty asks for exactly that there.
+    ``one_sided=True`` penalises only norms above 1: E[max(0, ‖∇f(x̂)‖ - 1)²] (the
+    paper's appendix; the Lipschitz condition itself only bounds the norm).
+    Returned unweighted; WGAN-GP adds λ = 10 times it to the critic's loss.
+    """
+    real, fake = real.detach(), fake.detach()  # (B, C, H, W) each; the penalty trains the critic only
+    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)  # (B, 1, 1, 1): one ε per sample
+    eps = torch.rand(eps_shape, device=real.device, generator=generator, dtype=real.dtype)
+    mixed = eps * real + (1 - eps) * fake  # (B, C, H, W) points on the lines between real and fake
+    grads = input_gradients(critic, mixed, create_graph=True)  # (B, C, H, W)
+    norms = grads.float().flatten(1).norm(2, dim=1)  # (B,) one gradient norm per sample
+    gap = (norms - 1).clamp(min=0) if one_sided else norms - 1  # (B,)
+    return gap.pow(2).mean()
+
+
+def r1_penalty(critic, real: torch.Tensor) -> torch.Tensor:
+    """The R1 penalty (Mescheder et al. 2018): E_x[‖∇_x D(x)‖₂²] on *real* data only.
+
+    It pushes D's gradient to zero on the data, so at equilibrium (p_g = p_data) D has
+    no slope that could push G away again. Returned unweighted: D's loss adds γ/2 times it.
+    """
+    grads = input_gradients(critic, real, create_graph=True)  # (B, C, H, W)
+    return grads.float().flatten(1).pow(2).sum(dim=1).mean()  # sum over pixels, mean over the batch

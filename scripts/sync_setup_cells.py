@@ -64,6 +64,8 @@ PREREQUISITES = {
     "07_cyclegan": "[chapter 6](06_pix2pix.ipynb) (image-to-image translation, PatchGAN)",
     "08_evaluating_gans": "chapters [2](02_vanilla_gan.ipynb) to [7](07_cyclegan.ipynb) (it scores their "
                           "pretrained generators)",
+    "09_making_gans_train": "[chapter 1](01_minimax_theory.ipynb) (the JS divergence, the ring of Gaussians) and "
+                            "[chapter 4](04_dcgan.ipynb) (the DCGAN networks)",
     "troubleshooting": "[chapter 2](../notebooks/02_vanilla_gan.ipynb) (training loop and health plots)",
 }
 

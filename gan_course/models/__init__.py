@@ -22,3 +22,6 @@ __all__ = ["MLPConfig", "MLPDiscriminator", "MLPGenerator",
            "InfoGANConfig", "InfoGANDiscriminator", "InfoGANGenerator", "InfoGANOutput", "sample_codes",
            "CGANConfig", "ConditionalDiscriminator", "ConditionalGenerator", "check_labels",
            "CycleGenerators", "ResidualBlock", "ResnetGenerator", "ResnetGeneratorConfig"]
+from .critic import CRITICS, DCGANCritic, ToyCritic, apply_spectral_norm, layer_weight_grad_norms  # noqa: E402
+
+__all__ += ["CRITICS", "DCGANCritic", "ToyCritic", "apply_spectral_norm", "layer_weight_grad_norms"]

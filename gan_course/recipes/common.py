@@ -55,6 +55,7 @@ ROLES: dict[str, str] = {
     "length": "how many steps the run trains (a resumed run may be longer)",
     "cadence": "how often the run draws sample grids and writes checkpoints",
     "quality": "the quality record's cadence and sample count: they change no trained number",
+    "method": "which game is played: the loss, the critic and its constraint, critic steps per G step (chapter 9)",
 }
 CHECKPOINT_FREE = frozenset({"length", "cadence", "quality"})  # roles a checkpoint need not match (model_hparams)
 UNTRAINED = frozenset({"quality"})  # roles of settings that change no trained number (recipe_settings)
