@@ -570,8 +570,17 @@ def progress_line(state: dict, model_id: str) -> str | None:
     return f"{label}|{'█' * 10}| {status}"
 
 
+def hidden_view(state: dict, model_id: str) -> bool:
+    """Whether the saved view ``model_id`` was hidden when its notebook ran: a tqdm bar with ``leave=False``
+    (the engine's training bars) hides itself when it closes, and leaves only the engine's summary line."""
+    layout = state.get(model_id, {}).get("state", {}).get("layout")
+    layout_id = layout[len("IPY_MODEL_"):] if isinstance(layout, str) and layout.startswith("IPY_MODEL_") else None
+    return state.get(layout_id, {}).get("state", {}).get("visibility") == "hidden"
+
+
 def static_progress_bars(nb: dict) -> int:
-    """Replace every finished tqdm widget view in ``nb`` by its last line as plain text, and keep
+    """Replace every finished tqdm widget view in ``nb`` by its last line as plain text (a bar that hid
+    itself when it closed, ``leave=False``, by nothing: the reader saw none), and keep
     only the widget state the remaining views use (none left: no widget state, so the page does
     not load the widget manager). Returns how many views were replaced."""
     widgets = nb.get("metadata", {}).get("widgets", {})
@@ -588,9 +597,12 @@ def static_progress_bars(nb: dict) -> int:
             if line is None:
                 kept_roots.append(view.get("model_id", ""))
                 continue
-            out["data"] = {"text/plain": line}
+            out["data"] = {"text/plain": "" if hidden_view(state, view["model_id"]) else line}
             dropped_roots.append(view["model_id"])
             replaced += 1
+    for cell in nb.get("cells", []):  # a hidden bar leaves no output box at all
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("data") != {"text/plain": ""}]
     if not replaced:
         return 0
     if not kept_roots:  # only progress bars: no widget state, no widget manager on the page

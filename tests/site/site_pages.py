@@ -77,7 +77,9 @@ def _page(entry: str) -> Page:
         source=f"{entry}.ipynb", html=html, notebook=True,
         images=any(k.startswith("image/") for o in outputs for k in o.get("data", {})),
         widgets=bool(state) and any(line is None for line in lines),
-        progress=tuple(line for line in lines if line is not None),
+        # finished bars the site shows as their last line (one that hid itself when it closed shows nothing)
+        progress=tuple(line for view, line in zip(views, lines)
+                       if line is not None and not site_assets.hidden_view(state, view)),
         math=has_math(markdown),
         badge=any("colab-badge" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]),
     )

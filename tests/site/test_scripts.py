@@ -173,6 +173,19 @@ def test_finished_progress_bars_become_their_last_line():
     assert site_assets.static_progress_bars(nb) == 0 and "widgets" in nb["metadata"]
 
 
+def test_a_bar_that_hid_itself_leaves_no_output_box():
+    """tqdm with leave=False (the engine's training bars) hides its box when it closes: the site shows nothing."""
+    state = _tqdm_state(600.0, 600.0)
+    state["box"]["state"]["layout"] = "IPY_MODEL_box_layout"
+    state["box_layout"] = {"model_name": "LayoutModel", "state": {"visibility": "hidden"}}
+    summary = {"output_type": "stream", "name": "stdout", "text": "vanilla-mlp: step 600/600 (600 steps in 15.0 s)\n"}
+    nb = {"metadata": {"widgets": {site_assets.WIDGET_STATE: {"state": state}}},
+          "cells": [{"cell_type": "code", "outputs": [_view("box"), summary]}, {"cell_type": "markdown", "source": "x"}]}
+    assert site_assets.static_progress_bars(nb) == 1
+    assert nb["cells"][0]["outputs"] == [summary]  # the engine's one summary line stays, the bar is gone
+    assert "outputs" not in nb["cells"][1]
+
+
 def test_site_shows_the_header_bar_right_under_the_title():
     nb = {"cells": [{"cell_type": "markdown", "id": "t", "metadata": {},
                      "source": "# Chapter 9 — Test\n\nWhat you will learn:\n- a"},
