@@ -226,7 +226,7 @@ def input_gradients(critic, points: torch.Tensor, create_graph: bool = True) -> 
 
 
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: bool = False,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None, eps: torch.Tensor | None = None) -> torch.Tensor:
     """WGAN-GP's penalty (Gulrajani et al. 2017): E_x̂[(‖∇_x̂ f(x̂)‖₂ - 1)²] on random interpolates.
 
     x̂ = ε x + (1 - ε) x̃, with x real, x̃ = G(z) fake and ε ~ U[0, 1] drawn once per
@@ -234,11 +234,13 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: 
     between the two distributions, so the penalty asks for exactly that there.
     ``one_sided=True`` penalises only norms above 1: E[max(0, ‖∇f(x̂)‖ - 1)²] (the
     paper's appendix; the Lipschitz condition itself only bounds the norm).
-    Returned unweighted; WGAN-GP adds λ = 10 times it to the critic's loss.
+    Returned unweighted; WGAN-GP adds λ = 10 times it to the critic's loss. ``eps`` (B, 1, 1, 1)
+    gives the mixing weights instead of drawing them (chapter 9's exercise compares at fixed ε).
     """
     real, fake = real.detach(), fake.detach()  # (B, C, H, W) each; the penalty trains the critic only
-    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)  # (B, 1, 1, 1): one ε per sample
-    eps = torch.rand(eps_shape, device=real.device, generator=generator, dtype=real.dtype)
+    if eps is None:
+        eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)  # (B, 1, 1, 1): one ε per sample
+        eps = torch.rand(eps_shape, device=real.device, generator=generator, dtype=real.dtype)
     mixed = eps * real + (1 - eps) * fake  # (B, C, H, W) points on the lines between real and fake
     grads = input_gradients(critic, mixed, create_graph=True)  # (B, C, H, W)
     norms = grads.float().flatten(1).norm(2, dim=1)  # (B,) one gradient norm per sample

@@ -49,15 +49,8 @@ def _penalty_observe(fn, args):
 
 # ===================================================================== the gradient penalty
 def gradient_penalty_at(critic, real, fake, eps, one_sided=False):
-    """WGAN-GP's penalty with the mixing weights given: x̂ = eps·real + (1 - eps)·fake, E[(‖∇f(x̂)‖ - 1)²].
-
-    The same lines as :func:`gan_course.losses.gradient_penalty`, which draws ``eps`` itself.
-    """
-    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)  # (B, C, H, W)
-    (grads,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)  # (B, C, H, W)
-    norms = grads.flatten(1).norm(2, dim=1)  # (B,) one norm per sample
-    gap = (norms - 1).clamp(min=0) if one_sided else norms - 1
-    return gap.pow(2).mean()
+    """WGAN-GP's penalty with the mixing weights given: :func:`gan_course.losses.gradient_penalty` at ``eps``."""
+    return losses.gradient_penalty(critic, real, fake, one_sided=one_sided, eps=eps)
 
 
 def _gp_cases():
