@@ -207,10 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OUT_HELP = ("where the results go (default: the shipped ones, gan_course/assets/ablations, in the full profile; "
+            "$GAN_COURSE_RUNS/smoke/ablations in the smoke profile)")
+FORCE_HELP = "replace the shipped results (full profile, in gan_course/assets/ablations only)"
+
+
 def _add_experiment_parser(sub, device_help: str) -> None:
     """``experiment pix2pix-ablations`` and ``experiment cyclegan-variants``: the runs behind the shipped results."""
     from .profiles import PROFILES
-    from .experiments import ABLATIONS_DIR
     from .experiments.cyclegan_variants import VARIANTS
     from .experiments.pix2pix_ablations import ABLATIONS
 
@@ -221,8 +225,8 @@ def _add_experiment_parser(sub, device_help: str) -> None:
                               description="Run chapter 6's pix2pix ablations and save their results.")
     pix2pix.add_argument("--profile", choices=PROFILES, default=None,
                          help="smoke (seconds) or full (the shipped results); default: $GAN_COURSE_PROFILE or full")
-    pix2pix.add_argument("--out", type=_path, default=ABLATIONS_DIR,
-                         help="where the results go (default: the shipped ones, gan_course/assets/ablations)")
+    pix2pix.add_argument("--out", type=_path, default=None, help=OUT_HELP)
+    pix2pix.add_argument("--force", action="store_true", help=FORCE_HELP)
     pix2pix.add_argument("--device", type=_device, default="cpu", help="cpu (default), cuda, cuda:N or mps")
     pix2pix.add_argument("--only", nargs="*", default=None, choices=list(ABLATIONS), metavar="NAME",
                          help=f"run only these ablations (by name: {', '.join(repr(a) for a in ABLATIONS)})")
@@ -234,8 +238,8 @@ def _add_experiment_parser(sub, device_help: str) -> None:
                           help="which runs (default: all)")
     cyclegan.add_argument("--profile", choices=PROFILES, default=None,
                           help="smoke (seconds) or full (the shipped results); default: $GAN_COURSE_PROFILE or full")
-    cyclegan.add_argument("--out", type=_path, default=ABLATIONS_DIR,
-                          help="where the results go (default: the shipped ones, gan_course/assets/ablations)")
+    cyclegan.add_argument("--out", type=_path, default=None, help=OUT_HELP)
+    cyclegan.add_argument("--force", action="store_true", help=FORCE_HELP)
     cyclegan.add_argument("--runs", type=_path, default=None, help="checkpoint folder (default: $GAN_COURSE_RUNS)")
     cyclegan.add_argument("--device", type=_device, default=None, help=device_help)
     runs.metavar = "{" + ",".join(runs.choices) + "}"
@@ -256,6 +260,7 @@ def _run_dir_default(model: str, profile: str) -> Path:
 
 def cmd_train(args) -> int:
     from .io import ensure_folder, run_lock
+    from .shipped import guard_write
     from .profiles import check_profile, current_profile
     from .recipes import get_model
     from .runtime import describe_machine, get_device
@@ -266,6 +271,7 @@ def cmd_train(args) -> int:
     profile = check_profile(args.profile) if args.profile else current_profile()
     device = get_device(args.device)
     out = args.out if args.out is not None else _run_dir_default(args.model, profile)
+    guard_write(out, command="train", option="--out" if args.out is not None else "the run folder, $GAN_COURSE_RUNS,")
     created = not out.exists()
     ensure_folder(out, "run folder (--out)")  # before any work: a folder we cannot write fails now
     try:
@@ -382,16 +388,27 @@ def _generator(entry, model: str, checkpoint: Path | None, device) -> torch.nn.M
     return G.to(device).eval()
 
 
-def _check_output(path: Path, command: str, keys: set[str]) -> Path:
-    """Refuse an --out that cannot be written, or that holds something other than an earlier output of ``command``."""
-    from .io import check_writable_file
+def made_by(command: str) -> str:
+    """The marker every `sample` / `translate` output carries under the key ``"made_by"``."""
+    return f"python -m gan_course {command}"
 
+
+def _check_output(path: Path, command: str, keys: set[str]) -> Path:
+    """Refuse an --out that cannot be written, or that holds something other than an earlier output of ``command``.
+
+    An earlier output is recognised by its marker (``"made_by"``, see :func:`made_by`), not by its keys: a file
+    that merely holds tensors under the same names (a shipped result, say) is never replaced.
+    """
+    from .io import check_writable_file
+    from .shipped import guard_write
+
+    guard_write(path, command=command, option="--out")
     target = check_writable_file(path, "output file (--out)")
     if target.exists():
         try:
             earlier = torch.load(target, map_location="cpu", weights_only=True, mmap=True)
-            ours = (isinstance(earlier, dict) and set(earlier) <= keys
-                    and ("images" in earlier or "outputs" in earlier))
+            ours = (isinstance(earlier, dict) and earlier.get("made_by") == made_by(command)
+                    and set(earlier) <= keys | {"made_by"})
         except Exception:
             ours = False
         if not ours:
@@ -412,8 +429,8 @@ def _check_finite_output(out: dict, what: str) -> None:
 FASHION_SIZE = 28  # FashionMNIST's images are (1, 28, 28); models at 32x32 see them padded (data.load_fashion_mnist)
 
 
-def _write_output(out: dict[str, torch.Tensor], path: Path, what: str) -> dict[str, torch.Tensor]:
-    """Write a `sample` or `translate` output in FashionMNIST's shape and return what was written.
+def _write_output(out: dict[str, torch.Tensor], path: Path, what: str, command: str) -> dict[str, torch.Tensor]:
+    """Write a `sample` or `translate` output in FashionMNIST's shape, with its marker, and return what was written.
 
     Every image tensor becomes float32 ``(N, 1, 28, 28)``: the models that work at
     32x32 (dcgan, pix2pix, cyclegan) have their images center-cropped back to 28x28,
@@ -433,7 +450,7 @@ def _write_output(out: dict[str, torch.Tensor], path: Path, what: str) -> dict[s
             value = unpad(value.float(), FASHION_SIZE).contiguous()
         shaped[key] = value
     _check_finite_output(shaped, what)
-    atomic_save(shaped, path, what="output file (--out)")
+    atomic_save({**shaped, "made_by": made_by(command)}, path, what="output file (--out)")
     return shaped
 
 
@@ -456,7 +473,7 @@ def cmd_sample(args) -> int:
     out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
     if drawn.get("labels") is not None:
         out["labels"] = drawn["labels"].long().cpu()  # (N,)
-    out = _write_output(out, args.out, "images")
+    out = _write_output(out, args.out, "images", "sample")
     print(f"wrote {args.n} images {tuple(out['images'].shape)}"
           + (" with labels" if "labels" in out else "") + f" to {args.out}")
     return 0
@@ -500,7 +517,7 @@ def cmd_translate(args) -> int:
     _translator(args.model)  # an image-to-image model, before any work
     _check_output(args.out, "translate", {"inputs", "outputs", "targets", "reconstructions"})
     out = translate(args.model, args.n, args.direction, args.checkpoint, args.seed, get_device(args.device))
-    out = _write_output(out, args.out, "translations")
+    out = _write_output(out, args.out, "translations", "translate")
     print(f"wrote {', '.join(f'{k} {tuple(v.shape)}' for k, v in out.items())} to {args.out}")
     return 0
 
@@ -536,9 +553,12 @@ def cmd_export_pretrained(args) -> int:
 
 
 def cmd_train_classifier(args) -> int:
-    from .metrics.classifier import WEIGHTS_NAME, main_train_classifier
+    from .metrics.classifier import WEIGHTS_NAME, check_classifier_out_dir, classifier_out_dir, main_train_classifier
     from .io import check_writable_file, ensure_folder
+    from .profiles import check_profile, current_profile
 
+    profile = check_profile(args.profile or current_profile())
+    check_classifier_out_dir(classifier_out_dir(args.out_dir, profile), profile, args.force)
     if args.out_dir is not None:  # before the training: a folder we cannot write fails now
         created = not Path(args.out_dir).exists()
         ensure_folder(args.out_dir, "output folder (--out-dir)")
@@ -559,25 +579,45 @@ def cmd_bench(args) -> int:
     return main_bench(args)
 
 
-def cmd_experiment(args) -> int:
-    from .io import ensure_folder
+def experiment_outputs(args) -> list[str]:
+    """The files ``experiment`` writes into its --out folder."""
+    if args.experiment == "pix2pix-ablations":
+        return ["pix2pix_ablations.json", "pix2pix_ablations.pt"]
+    from .experiments.cyclegan_variants import MANIFEST_NAME, variant_file
 
-    ensure_folder(args.out, "output folder (--out)")  # before any training: a folder we cannot write fails now
+    return [variant_file(name) for name in args.variants] + [MANIFEST_NAME]
+
+
+def cmd_experiment(args) -> int:
+    from .experiments import ABLATIONS_DIR
+    from .io import ensure_folder
+    from .profiles import check_profile, current_profile
+    from .shipped import guard_write
+    from .training import run_dir
+
+    profile = check_profile(args.profile or current_profile())
+    out = args.out if args.out is not None else ABLATIONS_DIR if profile == "full" else run_dir("ablations", profile)
+    guard_write(out, command="experiment", option="--out", profile=profile, force=args.force,
+                writes=experiment_outputs(args))
+    for option in ("cache", "runs"):
+        if getattr(args, option, None) is not None:
+            guard_write(getattr(args, option), command=f"experiment --{option}", option=f"--{option}")
+    ensure_folder(out, "output folder (--out)")  # before any training: a folder we cannot write fails now
     for option in ("cache", "runs"):
         if getattr(args, option, None) is not None:
             ensure_folder(getattr(args, option), f"folder (--{option})")
     if args.experiment == "pix2pix-ablations":
         from .experiments.pix2pix_ablations import run_ablations
 
-        run_ablations(args.out, args.profile, args.device, names=args.only or None, cache=args.cache)
-        print(f"wrote {args.out / 'pix2pix_ablations.json'} and {args.out / 'pix2pix_ablations.pt'}")
+        run_ablations(out, profile, args.device, names=args.only or None, cache=args.cache)
+        print(f"wrote {out / 'pix2pix_ablations.json'} and {out / 'pix2pix_ablations.pt'}")
         return 0
     from .experiments.cyclegan_variants import run_variant, save_variant
     from .runtime import get_device
 
     device = get_device(args.device)
     for name in args.variants:
-        path = save_variant(run_variant(name, device, args.runs, profile=args.profile), args.out)
+        path = save_variant(run_variant(name, device, args.runs, profile=profile), out)
         print(f"wrote {path}")
     return 0
 

@@ -259,7 +259,7 @@ def test_cli_train_and_sample(trained, tmp_path):
     assert main(["sample", "cgan", "--n", "13", "--out", str(out), "--checkpoint",
                  str(trained / "checkpoint.pt"), "--seed", "2", "--device", "cpu"]) == 0
     data = torch.load(out, weights_only=True)
-    assert set(data) == {"images", "labels"}
+    assert set(data) == {"images", "labels", "made_by"} and data["made_by"] == "python -m gan_course sample"
     assert data["images"].dtype == torch.float32 and data["images"].shape == (13, 1, 28, 28)
     assert data["images"].min() >= -1 and data["images"].max() <= 1
     assert data["labels"].dtype == torch.int64 and data["labels"].tolist() == [i % 10 for i in range(13)]

@@ -47,7 +47,8 @@ def test_sample_file_format(trained, tmp_path):
     assert main(["sample", "vanilla", "--n", "7", "--out", str(out), "--checkpoint",
                  str(trained / "checkpoint.pt"), "--seed", "3"]) == 0
     data = torch.load(out, weights_only=True)
-    assert set(data) == {"images"}  # unconditional: no labels
+    assert set(data) == {"images", "made_by"}  # unconditional: no labels; the marker of a `sample` output
+    assert data["made_by"] == "python -m gan_course sample"
     images = data["images"]
     assert images.dtype == torch.float32 and images.shape == (7, 1, 28, 28)
     assert images.min() >= -1 and images.max() <= 1
@@ -146,7 +147,7 @@ def test_write_output_crops_32x32_images_and_keeps_labels(tmp_path):
 
     plain = load_fashion_mnist("test", limit=5)
     padded = load_fashion_mnist("test", limit=5, pad_to=32).images
-    written = _write_output({"images": padded.double(), "labels": plain.labels}, tmp_path / "o.pt", "images")
+    written = _write_output({"images": padded.double(), "labels": plain.labels}, tmp_path / "o.pt", "images", "sample")
     saved = torch.load(tmp_path / "o.pt", weights_only=True)
     assert saved["images"].dtype == torch.float32 and saved["images"].shape == (5, 1, 28, 28)
     assert torch.equal(saved["images"], plain.images) and torch.equal(saved["labels"], plain.labels)
@@ -159,7 +160,7 @@ def test_write_output_refuses_what_is_not_fashion_mnist_shaped(tmp_path):
 
     for images in (torch.zeros(2, 3, 32, 32), torch.zeros(2, 1, 16, 16), torch.zeros(2, 1, 28, 32)):
         with pytest.raises(CourseError, match="FashionMNIST"):
-            _write_output({"images": images}, tmp_path / "o.pt", "images")
+            _write_output({"images": images}, tmp_path / "o.pt", "images", "sample")
     assert not (tmp_path / "o.pt").exists()
 
 

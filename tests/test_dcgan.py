@@ -232,7 +232,7 @@ def test_cli_train_and_sample_smoke(tmp_path):
     assert main(["sample", "dcgan", "--n", "5", "--out", str(samples), "--checkpoint",
                  str(out / "checkpoint.pt"), "--seed", "1"]) == 0
     data = torch.load(samples, weights_only=True)
-    assert set(data) == {"images"}
+    assert set(data) == {"images", "made_by"}
     images = data["images"]
     assert images.dtype == torch.float32 and images.shape == (5, 1, 28, 28)  # cropped from the model's 32x32
     assert images.min() >= -1 and images.max() <= 1

@@ -238,7 +238,7 @@ def test_cli_train_and_sample(trained, tmp_path):
     assert main(["sample", "infogan", "--n", "12", "--out", str(out), "--checkpoint",
                  str(trained / "checkpoint.pt"), "--seed", "1"]) == 0
     data = torch.load(out, weights_only=True)
-    assert set(data) == {"images", "labels"}
+    assert set(data) == {"images", "labels", "made_by"}
     assert data["images"].shape == (12, 1, 28, 28) and data["images"].dtype == torch.float32
     assert data["images"].min() >= -1 and data["images"].max() <= 1
     assert data["labels"].tolist() == (torch.arange(12) % 10).tolist()

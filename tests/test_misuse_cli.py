@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_course.cli import main
+from gan_course.cli import made_by, main
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = Path(__file__).resolve().parent / "cli_batch.py"
@@ -93,7 +93,7 @@ def world(tmp_path_factory):
             tensor.fill_(float("nan"))
     torch.save(state, shared / "nan.pt")
     sample = shared / "earlier_samples.pt"
-    torch.save({"images": torch.zeros(2, 1, 28, 28)}, sample)
+    torch.save({"images": torch.zeros(2, 1, 28, 28), "made_by": made_by("sample")}, sample)  # an earlier output
 
     ro, full = base / "ro", base / "full"
     real_ro, real_full = try_tmpfs(ro, "40m"), try_tmpfs(full, "40m")
@@ -267,6 +267,37 @@ CASES = [
      ["smoke profile", "would replace", "vanilla.pt", "--force"]),
     ("export a checkpoint of another model", ["export-pretrained", "dcgan", "--checkpoint", "{run}", "--force"], {},
      ["checkpoint of this model"]),
+    # 8b. nothing the course ships is overwritten or joined by a stray file (issue 30 §2)
+    ("translate over a shipped ablation result",
+     ["translate", "pix2pix", "--n", "2", "--out", str(ASSETS / "ablations" / "pix2pix_ablations.pt")], {},
+     ["inside the course package", "choose a folder outside it"]),
+    ("sample into the package", ["sample", "vanilla", "--n", "2", "--out", str(ASSETS.parent / "mine.pt")], {},
+     ["inside the course package"]),
+    ("sample through a link into the shipped assets", ["sample", "vanilla", "--n", "2", "--out", "{sandbox}/pkg.pt"],
+     {}, ["inside the course package", "pix2pix_ablations.pt"]),
+    ("sample over a look-alike file", ["sample", "vanilla", "--n", "2", "--out", "{sandbox}/lookalike.pt"], {},
+     ["not an earlier output of `sample`"]),
+    ("train into the shipped generators", ["train", "vanilla", "--steps", "1", "--out", str(ASSETS / "pretrained")],
+     {}, ["inside the course package", "`train` must not write"]),
+    ("train with GAN_COURSE_RUNS inside the package", ["train", "vanilla", "--steps", "1"],
+     {"GAN_COURSE_RUNS": str(ASSETS)}, ["GAN_COURSE_RUNS", "inside the course package"]),
+    ("smoke experiment into the shipped results",
+     ["experiment", "cyclegan-variants", "--profile", "smoke", "--variants", "shoes", "--out", str(ASSETS / "ablations")],
+     {}, ["only the full profile makes", "--out"]),
+    ("full experiment over the shipped results", ["experiment", "pix2pix-ablations", "--profile", "full"], {},
+     ["pix2pix_ablations.json", "shipped with the course", "--force"]),
+    ("full variants over the shipped results", ["experiment", "cyclegan-variants", "--profile", "full",
+                                                "--variants", "shoes"], {}, ["cyclegan_shoes.pt", "--force"]),
+    ("experiment checkpoints inside the package", ["experiment", "cyclegan-variants", "--profile", "smoke",
+                                                   "--runs", str(ASSETS / "runs")], {}, ["--runs", "inside the course package"]),
+    ("experiment cache inside the package", ["experiment", "pix2pix-ablations", "--profile", "smoke", "--out",
+                                             "{sandbox}/abl", "--cache", str(ASSETS / "cache")], {}, ["--cache"]),
+    ("smoke classifier over the shipped one", ["train-classifier", "--profile", "smoke", "--out-dir", str(ASSETS)],
+     {}, ["only the full profile makes"]),
+    ("full classifier over the shipped one", ["train-classifier", "--profile", "full", "--device", "cpu"], {},
+     ["classifier.pt", "--force"]),
+    ("classifier into the generators' folder", ["train-classifier", "--profile", "full", "--force",
+                                                "--out-dir", str(ASSETS / "pretrained")], {}, ["must not write"]),
     # 9. the command line itself
     ("unknown model", ["evaluate", "stylegan"], {}, ["unknown model", "vanilla"]),
     ("unknown subcommand", ["fly", "vanilla"], {}, ["invalid choice"]),
@@ -287,6 +318,8 @@ OK_CASES = [
     ("resume beside a live writer's temp file", ["train", "vanilla", "--steps", "5", "--out", "{sandbox}/temps",
                                                  "--resume"], {}),
     ("smoke and full default folders differ", ["train", "vanilla", "--steps", "1"], {}),
+    ("a smoke experiment writes to its own folder", ["experiment", "cyclegan-variants", "--profile", "smoke",
+                                                     "--variants", "shoes", "--device", "cpu"], {}),
 ]
 
 
@@ -313,6 +346,10 @@ def _setup(name: str, sandbox: Path, world) -> None:
     if name == "default folder honours GAN_COURSE_RUNS":
         (sandbox / "drive" / "smoke" / "vanilla").mkdir(parents=True)
         shutil.copy(world["ckpt"], sandbox / "drive" / "smoke" / "vanilla" / "checkpoint.pt")
+    if name == "sample through a link into the shipped assets":
+        os.symlink(ASSETS / "ablations" / "pix2pix_ablations.pt", sandbox / "pkg.pt")
+    if name == "sample over a look-alike file":  # the same keys as a sample, but not made by `sample`
+        torch.save({"images": torch.ones(3, 1, 28, 28)}, sandbox / "lookalike.pt")
     if name == "write through a symbolic link":
         shutil.copy(world["sample"], sandbox / "target.pt")
         os.symlink("target.pt", sandbox / "link.pt")
@@ -448,3 +485,10 @@ def test_two_real_processes_one_refused_while_the_other_runs(world, tmp_path):
                            "--resume", "--steps", "9"], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "another process" in proc.stderr, proc.stderr
     assert snapshot(world["locked"]) == before
+
+
+def test_a_smoke_experiment_writes_under_the_runs_folder_not_the_shipped_one(outcomes):
+    result, sandbox = _ok(outcomes, "a smoke experiment writes to its own folder")
+    written = sandbox / "runs" / "smoke" / "ablations" / "cyclegan_shoes.pt"
+    assert written.is_file() and str(written) in result["stdout"]
+    assert torch.load(written, weights_only=True)["name"] == "shoes"

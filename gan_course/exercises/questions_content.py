@@ -210,6 +210,42 @@ QUESTIONS: dict[str, Question] = {
                  "c": "no: FD's estimate is biased upwards, more so for fewer samples",
                  "d": "no: FD needs exactly 50 000 samples"},
         section="The reference ladder"),
+    # ---------------------------------------------------------------- chapter 9
+    "ch9.emd_parallel_lines": Question(
+        9, "P_0 is uniform on the vertical segment at x = 0 and P_θ the same segment moved to x = θ. What is the "
+           "earth mover's distance W1(P_0, P_θ) at θ = -0.4? Give a number.",
+        0.4, "Every point moves straight across by |θ|, and no plan can do better: W1 = |θ| = 0.4 (the JSD is "
+             "log 2 there, whatever θ ≠ 0).",
+        section="Why the JS divergence fails: two parallel lines"),
+    "ch9.why_lipschitz": Question(
+        9, "Why must the WGAN critic be kept 1-Lipschitz (or K-Lipschitz for a fixed K)?",
+        "b", "Without a bound, doubling f doubles E[f(x)] - E[f(G(z))]: the supremum would be infinite and the "
+             "critic's gap would measure nothing.",
+        choices={"a": "so that its output can be read as a probability",
+                 "b": "otherwise scaling f up makes the gap E[f(x)] - E[f(G(z))] as large as it likes",
+                 "c": "so that it trains faster than the generator",
+                 "d": "because the generator must be Lipschitz too"},
+        wrong={"a": "The critic's score is unbounded on purpose: no sigmoid, no probability.",
+               "d": "The constraint is on the function inside the supremum, the critic, not on G."},
+        section="The critic: W1 through its dual"),
+    "ch9.lipschitz_bound": Question(
+        9, "A critic is three linear layers with spectral norms 2, 0.5 and 3, with LeakyReLU(0.2) between them. "
+           "What upper bound on its Lipschitz constant does the product rule give? Give a number.",
+        3.0, "Lipschitz constants multiply along a composition, and LeakyReLU's is 1: 2 × 1 × 0.5 × 1 × 3 = 3. "
+             "Spectral normalisation divides each weight by its σ, making every factor 1.",
+        section="3. Spectral normalisation (SN-GAN)"),
+    "ch9.batchnorm_penalty": Question(
+        9, "Why does a critic trained with a gradient penalty (or R1) leave out batch norm?",
+        "c", "The penalty is on the gradient of f at one sample; with batch norm the score of a sample depends on "
+             "the rest of its batch, so the gradient penalised is not that of the function the loss uses.",
+        choices={"a": "batch norm is not differentiable, so the double backward fails",
+                 "b": "batch norm makes every critic exactly 1-Lipschitz already",
+                 "c": "with batch norm one sample's score depends on the others in its batch, so the per-sample "
+                      "gradient being penalised is not a gradient of the critic's function",
+                 "d": "batch norm only slows training down"},
+        wrong={"a": "Batch norm is differentiable, twice; the double backward runs.",
+               "b": "Its scaling by 1/σ of the batch can make the slope arbitrarily large, not 1."},
+        section="No batch norm in the critic"),
 }
 
 # The numbers the end-of-chapter exercises lead to, where one can be checked: asked in a cell after the exercise.

@@ -34,6 +34,11 @@ VARIANTS = {  # name -> recipe fields that differ from the appearance run
 MANIFEST_NAME = "cyclegan_manifest.json"  # SHA-256 of each shipped result (the folder is shared)
 
 
+def variant_file(name: str) -> str:
+    """The file a variant's result is saved in (inside the results folder)."""
+    return f"cyclegan_{name}.pt"
+
+
 REPRODUCE = "python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations"
 
 
@@ -85,7 +90,7 @@ def load_or_run_variant(name: str, device, use_committed: bool = True, profile: 
         return run_variant(name, device, profile=profile)
     directory = Path(directory)
     record = read_manifest(directory / MANIFEST_NAME).get(f"cyclegan_{name}")
-    path = directory / f"cyclegan_{name}.pt"
+    path = directory / variant_file(name)
     if record is None or not path.is_file():
         raise CourseError(f"no shipped result for the {name} run in {directory}: set TRAIN_EXTRA_RUNS = True "
                           f"to train it, or make it with `{REPRODUCE}`")
@@ -101,7 +106,7 @@ def load_or_run_variant(name: str, device, use_committed: bool = True, profile: 
 def save_variant(result: dict, directory: str | Path = ABLATIONS_DIR) -> Path:
     """Write a variant's result as ``cyclegan_<name>.pt`` (atomically) and record its SHA-256."""
     directory = Path(directory)
-    path = atomic_save(result, directory / f"cyclegan_{result['name']}.pt")
+    path = atomic_save(result, directory / variant_file(result["name"]))
     size = path.stat().st_size
     if size > 2**20:
         path.unlink()

@@ -441,20 +441,35 @@ def add_train_classifier_arguments(parser: argparse.ArgumentParser) -> argparse.
                              "the full profile; runs/smoke/classifier for smoke, so CI never overwrites "
                              "the shipped weights)")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the shipped classifier (full profile, default --out-dir only)")
     return parser
+
+
+def classifier_out_dir(out_dir: str | Path | None, profile: str) -> Path:
+    """Where ``train-classifier`` writes: ``out_dir``, else the shipped place (full) or ``$GAN_COURSE_RUNS/smoke``."""
+    if out_dir is not None:
+        return Path(out_dir)
+    if profile == "full":
+        return ASSETS
+    from ..training import run_dir
+
+    return run_dir("classifier", profile)
+
+
+def check_classifier_out_dir(out_dir: Path, profile: str, force: bool) -> None:
+    """Refuse, before training, a write that would replace the shipped classifier by accident."""
+    from ..shipped import guard_write
+
+    guard_write(out_dir, command="train-classifier", option="--out-dir",
+                profile=profile, force=force, writes=(WEIGHTS_NAME, Path(WEIGHTS_NAME).with_suffix(".json").name))
 
 
 def main_train_classifier(args: argparse.Namespace) -> int:
     """``train-classifier``: train, save, print where the files went. Returns the exit status."""
     profile = check_profile(args.profile or current_profile())
-    if args.out_dir is not None:
-        out_dir = Path(args.out_dir)
-    elif profile == "full":
-        out_dir = ASSETS
-    else:
-        from ..training import run_dir
-
-        out_dir = run_dir("classifier", profile)
+    out_dir = classifier_out_dir(args.out_dir, profile)
+    check_classifier_out_dir(out_dir, profile, getattr(args, "force", False))
     device = resolve_device(getattr(args, "device", None))
     start = time.perf_counter()
     model, report = train_classifier(seed=args.seed, device=device, profile=profile)
