@@ -572,16 +572,19 @@ class Trainer:
             column.extend(table[:, j].tolist())
 
     def _check_d_wins(self, keys: list[str], table: torch.Tensor) -> None:
-        """Warn once when D(x) > 0.99 and D(G(z)) < 0.01 for ``d_wins_patience`` steps."""
+        """Warn once when D wins outright (:func:`~gan_course.metrics.health.d_wins`) for ``d_wins_patience`` steps."""
         if "d_real" not in keys or "d_fake" not in keys or self._warned_d_wins:
             return
-        wins = (table[:, keys.index("d_real")] > 0.99) & (table[:, keys.index("d_fake")] < 0.01)
+        from .metrics.health import D_WINS_FAKE, D_WINS_REAL, d_wins  # the one definition (metrics imports us)
+
+        wins = d_wins(table[:, keys.index("d_real")], table[:, keys.index("d_fake")])
         for win in wins.tolist():
             self._d_wins_run = self._d_wins_run + 1 if win else 0
             if self._d_wins_run >= self.config.d_wins_patience:
                 self._warned_d_wins = True
                 warnings.warn(
-                    f"step {self.step}: the discriminator has won outright (D(x) > 0.99, D(G(z)) < 0.01) "
+                    f"step {self.step}: the discriminator has won outright (D(x) > {D_WINS_REAL}, "
+                    f"D(G(z)) < {D_WINS_FAKE}) "
                     f"for {self._d_wins_run} steps, so G receives almost no useful signal. "
                     f"See 'D wins too fast' in {TROUBLESHOOTING}.", stacklevel=3)
                 return

@@ -316,7 +316,7 @@ def test_every_question_is_asked_in_its_chapter():
 # Registered questions of chapters 1-8 that no chapter asks yet: each gets its cell when its chapter is next
 # re-executed in the full profile (a cell added without that run would have no saved output). Shrinks only.
 NOT_YET_ASKED = {"ch1.value_at_equilibrium", "ch2.why_detach", "ch3.why_embedding", "ch4.conv_size_32",
-                 "ch5.what_q_does", "ch6.receptive_field_70", "ch7.identity_cycle", "ch8.fd_same_distribution"}
+                 "ch5.what_q_does", "ch6.receptive_field_70", "ch7.identity_cycle"}
 
 
 def test_the_numeric_answers_agree_with_the_package():
@@ -424,3 +424,16 @@ def test_every_end_of_chapter_exercise_states_an_expected_outcome():
         assert statements, path.name
         for s in statements:
             assert "Expected outcome" in s, (path.name, s[:80])
+
+
+def test_every_section_a_hint_names_is_a_heading_of_its_chapter():
+    """A learner told to reread "section X" finds X among the chapter's headings."""
+    headings: dict[int, set[str]] = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        found = headings.setdefault(int(path.name[:2]), set())
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                found.update(h.strip() for h in re.findall(r"^#+\s+(.*)$", cell.source, re.M))
+    wrong = [(key, item.section) for registry in (exercises.EXERCISES, exercises.QUESTIONS)
+             for key, item in registry.items() if item.section and item.section not in headings.get(item.chapter, ())]
+    assert not wrong, f"sections that are not headings of their chapter: {wrong}"

@@ -14,8 +14,8 @@ def test_check_health_quiet_on_a_healthy_run(capsys):
 
 def test_check_health_flags_d_winning(capsys):
     n = 2000
-    d_real = np.concatenate([np.full(n // 2, 0.6), np.full(n // 2, 0.995)])
-    d_fake = np.concatenate([np.full(n // 2, 0.4), np.full(n // 2, 0.005)])
+    d_real = np.concatenate([np.full(n // 2, 0.6), np.full(n // 2, 0.9999)])
+    d_fake = np.concatenate([np.full(n // 2, 0.4), np.full(n // 2, 0.0001)])
     messages = check_health(fake_history(n, d_real, d_fake))
     assert len(messages) == 1 and "wins outright" in messages[0]
     assert "wins outright" in capsys.readouterr().out
@@ -39,3 +39,15 @@ def test_check_health_flags_a_vanished_generator_gradient():
 
 def test_check_health_short_history_is_not_judged():
     assert check_health(fake_history(5, 0.999, 0.001), verbose=False) == []
+
+
+def test_the_engine_and_the_health_check_share_one_definition_of_d_wins():
+    import inspect
+
+    from gan_course import training
+    from gan_course.metrics.health import D_WINS_FAKE, D_WINS_REAL, d_wins
+
+    assert d_wins(0.995, 0.005) and not d_wins(0.97, 0.005) and not d_wins(0.995, 0.02)
+    assert (D_WINS_REAL, D_WINS_FAKE) == (0.99, 0.01)
+    source = inspect.getsource(training.Trainer._check_d_wins)
+    assert "d_wins(" in source and "0.99" not in source and "0.01" not in source

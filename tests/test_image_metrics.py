@@ -153,3 +153,28 @@ def test_recall_diagnosis_tells_a_tight_cloud_from_missing_classes():
     assert r_side["class_shares"] == [1.0, 0.0]
     with pytest.raises(CourseError, match="image_features"):
         recall_diagnosis(real, tight[:, :4])
+
+
+def test_the_frechet_formula_on_hand_made_gaussians():
+    """||μ1 - μ2||² + Tr Σ1 + Tr Σ2 - 2 Tr((Σ1 Σ2)^½), here with diagonal covariances: 5 + 10 - 2·(2 + 2) = 7."""
+    from gan_course.metrics.images import frechet_from_statistics
+
+    mu1, mu2 = torch.tensor([0.0, 0.0], dtype=torch.float64), torch.tensor([1.0, 2.0], dtype=torch.float64)
+    s1, s2 = torch.diag(torch.tensor([1.0, 4.0], dtype=torch.float64)), torch.diag(torch.tensor([4.0, 1.0],
+                                                                                              dtype=torch.float64))
+    assert frechet_from_statistics(mu1, s1, mu2, s2) == pytest.approx(7.0, abs=1e-12)
+    assert frechet_from_statistics(mu1, s1, mu1, s1) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_every_fd_of_the_course_takes_one_public_path():
+    """Scores, the quality record and frechet_distance share feature_statistics + frechet_from_statistics."""
+    import pathlib
+
+    from gan_course.metrics.images import feature_statistics, frechet_from_statistics
+
+    package = pathlib.Path(__file__).resolve().parents[1] / "gan_course"
+    assert not [p for p in package.rglob("*.py") if "_compute_fid" in p.read_text()]
+    a = torch.randn(300, 5, generator=torch.Generator().manual_seed(0))
+    mu, sigma = feature_statistics(a)
+    assert torch.allclose(sigma, torch.cov(a.double().T)) and torch.allclose(mu, a.double().mean(0))
+    assert frechet_from_statistics(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-9)

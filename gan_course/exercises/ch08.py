@@ -12,8 +12,8 @@ from .core import Exercise, Question, _m, _randn
 
 
 def frechet_distance_from_features(features_a, features_b):
-    """FD between two feature sets (N, d), (M, d): means, unbiased covariances, then the formula
-    torchmetrics' FrechetInceptionDistance (behind :func:`~gan_course.metrics.images.frechet_distance`) uses."""
+    """FD between two feature sets (N, d), (M, d): means, unbiased covariances, then the formula of
+    :func:`~gan_course.metrics.images.frechet_from_statistics` (every FD of the course)."""
     a, b = features_a.double(), features_b.double()
     mu_a, mu_b, cov_a, cov_b = a.mean(0), b.mean(0), torch.cov(a.T), torch.cov(b.T)
     cross = torch.linalg.eigvals(cov_a @ cov_b).sqrt().real.sum()  # Tr((Σa Σb)^½)
@@ -130,5 +130,5 @@ QUESTIONS: dict[str, Question] = {
                  "d": "positive, and larger for larger N"},
         wrong={"a": "Only the distributions are equal; the two finite samples are not.",
                "c": "FD is a squared distance between two Gaussians: it is never negative."},
-        section="FD depends on the number of images"),
+        section="The reference ladder"),
 }

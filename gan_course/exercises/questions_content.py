@@ -227,7 +227,7 @@ QUESTIONS: dict[str, Question] = {
                  "d": "because the generator must be Lipschitz too"},
         wrong={"a": "The critic's score is unbounded on purpose: no sigmoid, no probability.",
                "d": "The constraint is on the function inside the supremum, the critic, not on G."},
-        section="The critic: W1 through its dual"),
+        section="The critic: $W_1$ through its dual"),
     "ch9.lipschitz_bound": Question(
         9, "A critic is three linear layers with spectral norms 2, 0.5 and 3, with LeakyReLU(0.2) between them. "
            "What upper bound on its Lipschitz constant does the product rule give? Give a number.",

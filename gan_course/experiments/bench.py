@@ -117,9 +117,9 @@ class SigmoidDiscriminator(nn.Module):
 def _device(device) -> torch.device:
     if isinstance(device, torch.device):
         return device
-    from ..metrics.classifier import resolve_device
+    from ..runtime import get_device
 
-    return resolve_device(device)
+    return get_device(device)
 
 
 def _sync(device: torch.device) -> None:

@@ -422,14 +422,6 @@ def load_record(path: str | Path | None = None) -> dict:
 
 
 # ------------------------------------------------------------- command line
-def resolve_device(name: str | None) -> torch.device:
-    """``get_device`` for a command-line value; an unknown name is a :class:`CourseError`."""
-    try:
-        return get_device(name)
-    except RuntimeError as exc:
-        raise CourseError(f"unknown device {name!r}: use cpu, cuda (or cuda:N) or mps") from exc
-
-
 def add_train_classifier_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``train-classifier`` (shared by ``python -m gan_course`` and this module)."""
     parser.add_argument("--profile", choices=("smoke", "full"), default=None,
@@ -470,7 +462,7 @@ def main_train_classifier(args: argparse.Namespace) -> int:
     profile = check_profile(args.profile or current_profile())
     out_dir = classifier_out_dir(args.out_dir, profile)
     check_classifier_out_dir(out_dir, profile, getattr(args, "force", False))
-    device = resolve_device(getattr(args, "device", None))
+    device = get_device(getattr(args, "device", None))  # the one home of device names (runtime)
     start = time.perf_counter()
     model, report = train_classifier(seed=args.seed, device=device, profile=profile)
     pt_path, json_path = save_classifier(model.cpu(), report, out_dir)

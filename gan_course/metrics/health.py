@@ -10,14 +10,22 @@ import numpy as np
 
 from ..errors import TROUBLESHOOTING
 
+# "D wins outright": D(x) above D_WINS_REAL while D(G(z)) is below D_WINS_FAKE. The one definition, used by
+# check_health (on means over a window) and by the training engine (on every step, warning after a streak).
+D_WINS_REAL, D_WINS_FAKE = 0.99, 0.01
 
-def check_health(history: dict, last: int = 200, high: float = 0.95, low: float = 0.05,
-                 verbose: bool = True) -> list[str]:
+
+def d_wins(d_real, d_fake):
+    """Whether D wins outright: ``d_real > D_WINS_REAL`` and ``d_fake < D_WINS_FAKE`` (numbers, arrays or tensors)."""
+    return (d_real > D_WINS_REAL) & (d_fake < D_WINS_FAKE)
+
+
+def check_health(history: dict, last: int = 200, verbose: bool = True) -> list[str]:
     """Print (unless ``verbose=False``) and return warnings about the last ``last`` steps.
 
     Two symptoms are checked, each on means over the last ``last`` steps:
 
-    * **D wins outright**: D(x) > ``high`` and D(G(z)) < ``low``. G's fakes are
+    * **D wins outright** (:func:`d_wins`): D(x) > 0.99 and D(G(z)) < 0.01. G's fakes are
       rejected with confidence; with the saturating loss its gradient vanishes,
       and the usual next stage is a collapse onto a few images.
     * **G's gradient vanished**: G's gradient norm fell below 1 % of its median
@@ -33,7 +41,7 @@ def check_health(history: dict, last: int = 200, high: float = 0.95, low: float 
     if n >= 10:
         d_real = np.asarray(history["d_real"][-span:], dtype=float)
         d_fake = np.asarray(history["d_fake"][-span:], dtype=float)
-        if d_real.mean() > high and d_fake.mean() < low:
+        if d_wins(d_real.mean(), d_fake.mean()):
             messages.append(
                 f"warning: over the last {span} steps D(x) = {d_real.mean():.3f} and "
                 f"D(G(z)) = {d_fake.mean():.3f}: the discriminator wins outright, a collapse symptom. "

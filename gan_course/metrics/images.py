@@ -7,8 +7,10 @@ in the 128-dimensional feature space of the course's classifier
 * **FD**, the Fréchet distance (Heusel et al., 2017): fit a Gaussian to each set
   of features and compare them,
   ``FD = ||μ_r - μ_g||² + Tr(Σ_r + Σ_g - 2 (Σ_r Σ_g)^{1/2})``.
-  Computed by torchmetrics' ``FrechetInceptionDistance`` with the classifier as
-  its ``feature`` module. Lower is better; 0 means identical statistics.
+  Computed by :func:`frechet_from_statistics` (torchmetrics' formula and order of
+  operations) on the statistics of :func:`feature_statistics`, the one path every FD
+  of the course takes (scores, training's quality record, :func:`frechet_distance`).
+  Lower is better; 0 means identical statistics.
 * **KID**, the kernel distance (Bińkowski et al., 2018): an unbiased MMD² with
   the polynomial kernel ``k(x, y) = (xᵀy / d + 1)³``, averaged over random
   subsets (torchmetrics' ``KernelInceptionDistance``). Unlike FD it has no bias
@@ -136,6 +138,30 @@ def image_features(images: torch.Tensor, device="cpu", batch_size: int = 1000) -
     return torch.cat([module(chunk.to(device)).float().cpu() for chunk in images.split(batch_size)])
 
 
+# ------------------------------------------------------------------ the Fréchet distance
+def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (d,) and unbiased covariance (d, d), in float64, of a feature set (N, d)."""
+    feats = features.double()  # (N, d)
+    mean = feats.mean(dim=0)
+    centred = feats - mean
+    return mean, centred.t().mm(centred) / (len(feats) - 1)
+
+
+def frechet_from_statistics(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor,
+                            sigma2: torch.Tensor) -> float:
+    """The Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), the squared 2-Wasserstein distance:
+    ``||mu1 - mu2||² + Tr(sigma1) + Tr(sigma2) - 2 Tr((sigma1 sigma2)^{1/2})``.
+
+    ``Tr((sigma1 sigma2)^{1/2})`` is the sum of the square roots of the eigenvalues of
+    ``sigma1 sigma2`` (real and non-negative in exact arithmetic; their real parts are
+    kept), the computation of torchmetrics' ``FrechetInceptionDistance``.
+    """
+    a = (mu1 - mu2).square().sum()
+    b = sigma1.trace() + sigma2.trace()
+    c = torch.linalg.eigvals(sigma1 @ sigma2).sqrt().real.sum()
+    return float(a + b - 2 * c)
+
+
 # ------------------------------------------------------------------ reference images
 def real_images(split: str, n: int) -> torch.Tensor:
     """``n`` real images of ``split`` (28x28, [-1, 1]), a fixed seeded choice, on the CPU."""
@@ -226,28 +252,20 @@ class Scorer:
     k: int = 3  # precision/recall: k-th nearest neighbour radius
 
     def __post_init__(self):
-        from torchmetrics.image.fid import FrechetInceptionDistance
-
         self.n_real = arguments.whole("n_real", self.n_real, 2, 10_000, example=1000)  # the test split's size
         self.device = _device(self.device)
         self.kid_subsets = arguments.whole("kid_subsets", self.kid_subsets, 1, 10_000, example=25)
         self.kid_subset_size = arguments.whole("kid_subset_size", self.kid_subset_size, 2, example=500)
         self.k = arguments.whole("k", self.k, 1, self.n_real - 1, example=3)
-        module = feature_module(self.device)
         self.real = real_images("test", self.n_real)  # (n_real, 1, 28, 28)
-        self.fid = FrechetInceptionDistance(feature=module, reset_real_features=False).to(self.device)
-        for chunk in self.real.split(1000):
-            self.fid.update(chunk.to(self.device), real=True)
         self.real_features = image_features(self.real, self.device)  # (n_real, 128)
+        self.real_statistics = feature_statistics(self.real_features)  # (128,), (128, 128): computed once
 
     @torch.no_grad()
     def __call__(self, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
         images = check_images(images, "generated images")  # (N, 1, 28, 28)
-        self.fid.reset()  # keeps the real statistics
-        for chunk in images.split(1000):
-            self.fid.update(chunk.to(self.device), real=False)
-        fd = float(self.fid.compute())
-        fake_features = image_features(images, self.device)  # (N, 128), shared by KID and precision/recall
+        fake_features = image_features(images, self.device)  # (N, 128), shared by FD, KID and precision/recall
+        fd = frechet_from_statistics(*self.real_statistics, *feature_statistics(fake_features))
         kid = kernel_distance(self.real_features, fake_features, self.kid_subsets, self.kid_subset_size, seed)
         n = min(len(fake_features), len(self.real_features))
         precision, recall = precision_recall(self.real_features[:n], fake_features[:n], self.k)
@@ -256,23 +274,17 @@ class Scorer:
 
 @torch.no_grad()
 def frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor, device="cpu") -> float:
-    """The Fréchet distance between two image sets, on the classifier's features (torchmetrics, as in Scorer).
+    """The Fréchet distance between two image sets, on the classifier's features (as in Scorer).
 
     Unlike :func:`score_images`, neither side is the fixed set of real test
     images: use it to compare, say, translations with real images of their
     target domain. FD is biased upwards for small sets, so compare only numbers
     computed with the same set sizes (e.g. against two real sets of that size).
     """
-    from torchmetrics.image.fid import FrechetInceptionDistance
-
     device = _device(device)
     a, b = check_images(images_a, "the first image set"), check_images(images_b, "the second image set")
-    fid = FrechetInceptionDistance(feature=feature_module(device)).to(device)
-    for chunk in a.split(1000):
-        fid.update(chunk.to(device), real=True)
-    for chunk in b.split(1000):
-        fid.update(chunk.to(device), real=False)
-    return float(fid.compute())
+    return frechet_from_statistics(*feature_statistics(image_features(a, device)),
+                                   *feature_statistics(image_features(b, device)))
 
 
 def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor, subsets: int = 25,

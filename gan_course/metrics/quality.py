@@ -28,32 +28,21 @@ from typing import Callable
 
 import torch
 
-from .images import image_features, real_images
+from .images import feature_statistics, frechet_from_statistics, image_features, real_images
 
 from ..runtime import eval_mode, preserved_rng
 from ..training import QUALITY_KEYS  # ("step", "train_seconds", "fd")
 REFERENCE_N = 5_000  # real FashionMNIST test images behind the reference statistics (computed once)
 
 
-def feature_statistics(images: torch.Tensor, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean (d,) and covariance (d, d), float64 on the CPU, of the classifier's features of ``images``."""
-    feats = image_features(images, device).double()  # (N, 128)
-    mean = feats.mean(dim=0)
-    centred = feats - mean
-    return mean, centred.t().mm(centred) / (len(feats) - 1)
-
-
-def frechet_from_statistics(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor,
-                            sigma2: torch.Tensor) -> float:
-    """``||mu1 - mu2||² + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^{1/2})``: torchmetrics' formula."""
-    from torchmetrics.image.fid import _compute_fid
-
-    return float(_compute_fid(mu1, sigma1, mu2, sigma2))
+def image_statistics(images: torch.Tensor, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`~gan_course.metrics.images.feature_statistics` of the classifier's features of ``images``."""
+    return feature_statistics(image_features(images, device))
 
 
 @functools.lru_cache(maxsize=4)
 def _real_test_statistics(n: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
-    return feature_statistics(real_images("test", n), device)
+    return image_statistics(real_images("test", n), device)
 
 
 class QualityProbe:
@@ -80,7 +69,7 @@ class QualityProbe:
                 if self.reference is None:
                     self._stats = _real_test_statistics(self.reference_n, str(device))
                 else:
-                    self._stats = feature_statistics(self.reference, device)
+                    self._stats = image_statistics(self.reference, device)
         return self._stats
 
     @torch.no_grad()
@@ -92,7 +81,7 @@ class QualityProbe:
             images = self.draw().detach().float()
             if not bool(torch.isfinite(images).all()):
                 return float("nan")  # the run diverged: the trainer's NaN check stops it at the next flush
-            mu, sigma = feature_statistics(images, device)
+            mu, sigma = image_statistics(images, device)
         return frechet_from_statistics(mu_r, sigma_r, mu, sigma)
 
 
