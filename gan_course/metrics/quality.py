@@ -85,11 +85,6 @@ class QualityProbe:
         return frechet_from_statistics(mu_r, sigma_r, mu, sigma)
 
 
-def empty_record() -> dict[str, list]:
-    """A quality record with no measurements: ``{"step": [], "train_seconds": [], "fd": []}``."""
-    return {k: [] for k in QUALITY_KEYS}
-
-
 def minutes_to_reach(record: dict, bar: float) -> dict | None:
     """The first measurement with ``fd <= bar``, as ``{"step", "train_seconds", "fd"}``; ``None`` if none."""
     for step, seconds, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS)):

@@ -35,7 +35,6 @@ from ..metrics import frechet_distance
 from ..metrics.translation import DomainTest, silhouette_area, spread
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
-from ..profiles import check_profile, current_profile, pick
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, config_from, lr_decay_from, model_hparams, quality_probe,

@@ -22,11 +22,9 @@ import torch
 from .. import arguments
 from ..data.edges import PairedBatches, load_edges2fashion
 from ..errors import CourseError
-from ..io import to_plain
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
-from ..profiles import check_profile, current_profile
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting

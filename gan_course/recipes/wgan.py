@@ -21,7 +21,7 @@ always chapter 4's (or chapter 1's on the ring).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Sequence
@@ -46,7 +46,7 @@ LOSSES = ("bce", "wasserstein", "hinge")
 OPTIMIZERS = ("adam", "rmsprop")
 
 # Each method's settings, from its paper, for FashionMNIST. `steps` gives every arm about the same
-# wall-clock time on the course's 2-core CPU (52 to 118 s each in the chapter's committed run, on a busy machine):
+# wall-clock time on the course's 2-core CPU (65 to 119 s each in the chapter's saved run, on a busy machine):
 # a WGAN-GP step (5 critic updates, each with a double backward) costs several standard ones.
 IMAGE_METHODS: dict[str, dict] = {
     "nsgan": dict(loss="bce", critic="batchnorm", n_critic=1, optimizer="adam", lr_d=2e-4, lr_g=1e-3,
@@ -65,7 +65,7 @@ for _settings in IMAGE_METHODS.values():  # 6 grids, 8 quality measurements and 
     _settings.update(sample_every=_n // 6, quality_every=_n // 8, checkpoint_every=_n // 4)
 
 # The ring: chapter 1's networks, batch and learning rate (1e-3) for every arm, each method's loss, critic,
-# n_critic, optimiser, betas and constraint. Steps again equalise the time (7 to 10 s a run in the committed run).
+# n_critic, optimiser, betas and constraint. Steps again equalise the time (3 to 7 s a run in the saved run).
 RING_METHODS: dict[str, dict] = {
     "nsgan": dict(loss="bce", critic="plain", n_critic=1, optimizer="adam", betas=(0.5, 0.999), steps=900),
     "wgan-clip": dict(loss="wasserstein", critic="plain", n_critic=5, optimizer="rmsprop", clip=0.01, steps=400),
