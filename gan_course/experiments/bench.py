@@ -368,7 +368,7 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     n_d = sum(p.numel() for p in D.parameters())
     s = spec.image_size
     out(f"model: {spec.description} on 1x{s}x{s} images (G {n_g / 1e6:.2f}M, D {n_d / 1e6:.2f}M parameters); "
-        f"{s}x{s} because the seeds resize 28 -> {s} (the engine pads 28 -> {s} instead)")
+        f"{s}x{s} because a typical tutorial resizes 28 -> {s} (the engine pads 28 -> {s} instead)")
     out(f"batch {batch_size} | device {device} ({describe_machine(device)}) | torch {torch.__version__} | "
         f"{steps} timed iterations after {warmup} warm-up, best of {repeats}; "
         "one iteration = one D and one G update")
