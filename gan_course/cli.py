@@ -25,7 +25,7 @@ from .errors import CourseError, TrainingDiverged
 
 
 MAX_SEED = 2**32 - 1  # NumPy's seed range; torch and Python accept it too
-MAX_STEPS = 1_000_000  # far beyond any recipe (the longest full run is ~30,000 steps)
+MAX_STEPS = 1_000_000  # far beyond any recipe (the longest full run is 12,000 steps)
 MAX_SAMPLES = 100_000  # images `sample` writes in one file (~400 MB of float32 at 32x32)
 MAX_TEST_ITEMS = 10_000  # held-out test items `translate` can use
 MAX_BATCH = 60_000  # the FashionMNIST training split

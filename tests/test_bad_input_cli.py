@@ -1,7 +1,7 @@
 """Issue 7's bad-input matrix through the command line: exit status 2, one line naming the fix, nothing lost.
 
 (Model-specific cases, such as a wrong image shape or a label outside 0-9, are tested
-next to each model in tests/test_<model>.py; data discovery in tests/test_data.py;
+next to each model in tests/test_<model>.py; data discovery in tests/test_fashion_mnist.py;
 the pretrained manifest in tests/test_pretrained.py.)
 """
 

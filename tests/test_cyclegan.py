@@ -198,6 +198,7 @@ def test_translate_cli_writes_28x28_crops_of_the_translations(trained, tmp_path)
     assert main(["translate", "cyclegan", "--checkpoint", str(trained / "checkpoint.pt"), "--n", "4",
                  "--out", str(out), "--direction", "BtoA"]) == 0
     data = torch.load(out, weights_only=True)
+    assert data.pop("made_by") == "python -m gan_course translate"
     assert set(data) == {"inputs", "outputs", "reconstructions"}
     assert all(v.shape == (4, 1, 28, 28) and v.dtype == torch.float32 for v in data.values())
     assert all(v.min() >= -1 and v.max() <= 1 for v in data.values())

@@ -282,3 +282,11 @@ def test_widget_state_is_stored(notebook):
     missing = views - set(state)
     assert not missing, (f"{path}: {len(missing)} widget(s) without stored state: execute with "
                          "store_widget_state (make execute) so they work on the website")
+
+
+def test_every_test_file_the_repository_cites_exists():
+    """A renamed test file must not leave a stale citation in the code, the docs or the other tests."""
+    places = [*(ROOT / "gan_course").rglob("*.py"), *(ROOT / "scripts").glob("*.py"), *(ROOT / "tests").glob("*.py"),
+              *(ROOT / "book").glob("*.md"), ROOT / "README.md", ROOT / "BENCHMARKS.md", ROOT / "Makefile"]
+    cited = {m for p in places for m in re.findall(r"tests/test_[a-z0-9_]+\.py", p.read_text(encoding="utf-8"))}
+    assert cited and not [c for c in sorted(cited) if not (ROOT / c).is_file()]

@@ -112,6 +112,7 @@ def test_smoke_train_sample_translate(tmp_path, capsys):
     tr = tmp_path / "t.pt"
     assert main(["translate", "pix2pix", "--n", "6", "--out", str(tr), "--checkpoint", ckpt]) == 0
     pairs = torch.load(tr)
+    assert pairs.pop("made_by") == "python -m gan_course translate"
     assert set(pairs) == {"inputs", "outputs", "targets"}
     for v in pairs.values():
         assert v.shape == (6, 1, 28, 28) and v.dtype == torch.float32 and v.min() >= -1 and v.max() <= 1

@@ -124,9 +124,5 @@ class PairedBatches(Batches):
             raise CourseError("PairedBatches needs a PairedImageSet: build one with load_edges2fashion(...)")
         super().__init__(data, batch_size, seed)
 
-    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.index >= self.per_epoch:
-            self.epoch, self.index, self._perm = self.epoch + 1, 0, None
-        idx = self._permutation()[self.index * self.batch_size:(self.index + 1) * self.batch_size]
-        self.index += 1
+    def _take(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.data.inputs[idx], self.data.images[idx]  # (B, 1, 32, 32) edges, (B, 1, 32, 32) images

@@ -452,10 +452,17 @@ class Batches:
         return self
 
     def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._take(self._next_indices())
+
+    def _next_indices(self) -> torch.Tensor:
+        """The next minibatch's indices, (B,): a slice of this epoch's seeded permutation (a new one each epoch)."""
         if self.index >= self.per_epoch:
             self.epoch, self.index, self._perm = self.epoch + 1, 0, None
         idx = self._permutation()[self.index * self.batch_size:(self.index + 1) * self.batch_size]
         self.index += 1
+        return idx
+
+    def _take(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.data.images[idx], self.data.labels[idx]  # (B, C, H, W), (B,)
 
     def state_dict(self) -> dict:
