@@ -39,5 +39,5 @@ def g_step(batch, ctx, *, G, D, opt_G, latent_dim: int, generator_loss=generator
     with ctx.autocast():
         fake_logits = D(G(z))  # no detach: the gradient must flow through D into G
         loss = generator_loss(fake_logits)
-    ctx.backward_step(loss, opt_G)  # steps G only; D's stray gradients are zeroed before its next step
+    ctx.backward_step(loss, opt_G)  # gradients for G's weights only (backward's inputs), then G's step
     return {"loss_g": loss}
