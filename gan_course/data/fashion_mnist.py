@@ -37,8 +37,9 @@ from pathlib import Path
 import torch
 
 from ..errors import CourseError, DataNotFoundError
+from ..settings import DATA, read
 
-ENV_VAR = "GAN_COURSE_DATA"
+ENV_VAR = DATA.name  # "GAN_COURSE_DATA", read through gan_course.settings
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 RAW_FILES = (
     "train-images-idx3-ubyte",
@@ -293,7 +294,7 @@ def _prepare_root(files: dict[str, Path], key: str) -> Path:
 
 def find_fashion_mnist_root(download: bool = True) -> Path:
     """Return a torchvision ``root`` holding FashionMNIST, following the order above."""
-    env = os.environ.get(ENV_VAR)
+    env = read(DATA)  # the folder, or None when unset or empty
     if env:
         files = _find_raw(Path(env).expanduser())
         if files is None:
