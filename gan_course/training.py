@@ -235,18 +235,12 @@ class StepContext:
             scaler.update()
 
 
-FAST_ADAM_ENV = "GAN_COURSE_FAST_ADAM"
-
-
 def fast_adam_requested() -> bool:
-    """Fused Adam unless ``$GAN_COURSE_FAST_ADAM`` is 0/false/no/off (default on); other values are refused."""
-    value = os.environ.get(FAST_ADAM_ENV, "").strip().lower()
-    if value in ("", "1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise CourseError(f"{FAST_ADAM_ENV}={os.environ[FAST_ADAM_ENV]!r} is not understood: use "
-                      f"{FAST_ADAM_ENV}=1 (fused Adam, the default) or {FAST_ADAM_ENV}=0 (PyTorch's default Adam)")
+    """Fused Adam unless ``$GAN_COURSE_FAST_ADAM`` is 0/false/no/off (default on); other values are refused
+    (read through :mod:`gan_course.settings`, like every variable)."""
+    from .settings import FAST_ADAM, read
+
+    return read(FAST_ADAM)
 
 
 @functools.lru_cache(maxsize=None)

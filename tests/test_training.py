@@ -517,7 +517,7 @@ def test_the_trainers_own_fast_adam_choice_overrides_the_environment(monkeypatch
 @pytest.mark.parametrize("value", ["maybe", "2", "fused"])
 def test_a_fast_adam_value_that_is_not_understood_is_refused_with_the_fix(monkeypatch, value):
     monkeypatch.setenv("GAN_COURSE_FAST_ADAM", value)
-    with pytest.raises(CourseError, match="GAN_COURSE_FAST_ADAM=1 .*GAN_COURSE_FAST_ADAM=0"):
+    with pytest.raises(CourseError, match=f"^GAN_COURSE_FAST_ADAM='{value}' is not understood: use one of 1, 0, "):
         make_trainer(None, steps=2)
 
 
