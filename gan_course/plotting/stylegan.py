@@ -123,3 +123,24 @@ def plot_d_accuracy(histories: Mapping[str, Mapping[str, Sequence[float]]], wind
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return finish(fig, axes[0])
+
+
+def plot_truncation_sweep(sweep: Mapping[float, Mapping[str, float]], title: str = "Truncation in W"):
+    """FD (left) and precision and recall (right) against ψ, for ``{ψ: scores}`` (e.g. ``w_truncation_sweep``)."""
+    if not sweep:
+        raise CourseError("plot_truncation_sweep needs at least one ψ: pass w_truncation_sweep(...)'s result")
+    psis = sorted(sweep)
+    fig, axes = new_figure(1, 2, figsize=(9, 3.2))
+    axes[0].plot(psis, [sweep[p]["fd"] for p in psis], "o-", color="C3")
+    axes[0].set_ylabel("FD (lower is better)")
+    for key, colour in (("precision", "C0"), ("recall", "C1")):
+        axes[1].plot(psis, [sweep[p][key] for p in psis], "o-", color=colour, label=key)
+    axes[1].set_ylim(-0.03, 1.03)
+    axes[1].legend(fontsize=8)
+    for ax in axes:
+        ax.set_xlabel("ψ (1: no truncation, 0: every w is w̄)")
+        ax.invert_xaxis()
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return finish(fig, axes[0])
