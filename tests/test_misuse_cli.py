@@ -268,7 +268,7 @@ CASES = [
     ("export a checkpoint of another model", ["export-pretrained", "dcgan", "--checkpoint", "{run}", "--force"], {},
      ["checkpoint of this model"]),
     # 9. the command line itself
-    ("unknown model", ["evaluate", "stylegan"], {}, ["unknown model", "vanilla"]),
+    ("unknown model", ["evaluate", "biggan"], {}, ["unknown model", "vanilla"]),
     ("unknown subcommand", ["fly", "vanilla"], {}, ["invalid choice"]),
     ("missing --out", ["sample", "vanilla", "--n", "2"], {}, ["--out"]),
     ("empty --out", ["sample", "vanilla", "--n", "2", "--out", ""], {}, ["empty"]),

@@ -233,7 +233,7 @@ class StyleGenerator(nn.Module):
         w = self.mapping_net(z)  # (B, w_dim)
         if self.training:
             with torch.no_grad():
-                self.w_avg.copy_(w.detach().mean(0).lerp(self.w_avg, self.cfg.w_avg_beta))
+                self.w_avg.copy_(w.detach().float().mean(0).lerp(self.w_avg, self.cfg.w_avg_beta))  # float32
         return w
 
     def truncate(self, w: torch.Tensor, psi: float) -> torch.Tensor:
