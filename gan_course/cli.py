@@ -95,6 +95,21 @@ def _positive_float(high: float | None = None) -> Callable[[str], float]:
     return parse
 
 
+def _psi(text: str) -> float:
+    """The truncation ψ: a number from 0 (every sample the average image) to 1 (no truncation)."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{str(text)[:40]!r} is not a number: give ψ from 0 to 1, e.g. 0.7") from None
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"ψ must be a number from 0 (the average image) to 1 (no truncation), "
+                                         f"got {str(text)[:40]}")
+    return value
+
+
+_psi.__name__ = "psi"
+
+
 def _path(text: str) -> Path:
     if "\x00" in text:
         raise argparse.ArgumentTypeError("holds a NUL character")
@@ -157,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--label", type=_label, default=None,
                         help="conditional models (cgan): draw every image of this class, 0-9 (default: all ten "
                              "classes in turn)")
+    sample.add_argument("--truncation", type=_psi, default=None, metavar="PSI",
+                        help="style-based models (stylegan): pull each w towards the average w̄ by ψ from 0 to 1 "
+                             "(w̄ + ψ(w − w̄); default: no truncation)")
     _generator_options(sample, "random seed for the noise (default 0)", device_help)
     translate = sub.add_parser("translate", help="translate held-out test items (pix2pix, cyclegan) to a .pt file")
     translate.add_argument("model", help="an image-to-image model: pix2pix or cyclegan")
@@ -462,11 +480,19 @@ def cmd_sample(args) -> int:
     entry = get_model(args.model)
     if args.label is not None and not entry.conditional:
         raise CourseError(f"--label is for conditional models only; {args.model} takes no label: drop --label")
+    if args.truncation is not None and not entry.truncation:
+        from .recipes import MODELS
+
+        with_it = ", ".join(name for name, e in MODELS.items() if e.truncation)
+        raise CourseError(f"--truncation is for style-based models only ({with_it}); {args.model} has no W space "
+                          "to truncate in: drop --truncation")
     _check_output(args.out, "sample", {"images", "labels"})
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
     seed_everything(args.seed)
-    if args.label is None:
+    if args.truncation is not None:
+        drawn = entry.sample(G, args.n, device, psi=args.truncation)
+    elif args.label is None:
         drawn = entry.sample(G, args.n, device)
     else:
         drawn = entry.sample(G, args.n, device, labels=args.label)  # the model checks the range too

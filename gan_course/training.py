@@ -309,6 +309,10 @@ class Trainer:
     quality:
         A :class:`~gan_course.metrics.QualityProbe` measured every
         ``config.quality_every`` steps (``None`` or ``quality_every=0``: no record).
+    quality_extra:
+        More probes measured at the same steps, ``{name: probe}``: each adds a column
+        ``fd_<name>`` to the quality record (chapter 10 measures G beside its EMA
+        copy). The best checkpoint still follows ``quality``'s ``fd``.
     out_dir:
         Folder of the checkpoint (``None``: keep nothing on disk).
     tag, hparams:
@@ -330,7 +334,7 @@ class Trainer:
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
                  precision: Precision | None = None, quality=None, fast_adam: bool | None = None,
-                 roles: dict[str, str] | None = None):
+                 roles: dict[str, str] | None = None, quality_extra: dict | None = None):
         self.modules, self.optimizers = modules, optimizers
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
@@ -347,7 +351,9 @@ class Trainer:
         self.history: dict[str, list[float]] = {"step": []}
         self.samples: list[tuple[int, torch.Tensor]] = []  # (step, images on the CPU)
         self.quality = quality  # a QualityProbe, or None
-        self.quality_record: dict[str, list] = {k: [] for k in QUALITY_KEYS}  # (step, train_seconds, fd) columns
+        self.quality_extra = dict(quality_extra or {}) if quality is not None else {}  # {name: probe}: fd_<name>
+        self.quality_keys = QUALITY_KEYS + tuple(f"fd_{k}" for k in self.quality_extra)  # the record's columns
+        self.quality_record: dict[str, list] = {k: [] for k in self.quality_keys}  # (step, train_seconds, fd, ...)
         self.train_seconds = 0.0  # wall time spent in fit(), summed over resumes
         self._best: dict | None = None  # {"step", "fd"} of best.pt: the lowest FD recorded so far
         self._d_wins_run = 0
@@ -606,8 +612,9 @@ class Trainer:
         its best state as well as its last.
         """
         fd = self.quality.measure(self.modules, self.device)
+        extra = [probe.measure(self.modules, self.device) for probe in self.quality_extra.values()]
         seconds = math.floor(self.train_seconds * 1000) / 1000  # ms, rounded down: never past the run's total
-        for key, value in zip(QUALITY_KEYS, (self.step, seconds, fd)):
+        for key, value in zip(self.quality_keys, (self.step, seconds, fd, *extra)):
             self.quality_record[key].append(value)
         if math.isfinite(fd) and (self._best is None or fd < self._best["fd"]):
             self._best = {"step": self.step, "fd": float(fd)}
@@ -766,14 +773,17 @@ class Trainer:
         self._best = dict(best) if best and self.best_path is not None and self.best_path.is_file() else None
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
-        self.quality_record = quality_record_of(state)
+        self.quality_record = quality_record_of(state, self.quality_keys)
 
 
-def quality_record_of(state: dict) -> dict[str, list]:
-    """A checkpoint's quality record as lists (steps as ints); empty for a checkpoint made before records."""
+def quality_record_of(state: dict, keys: tuple[str, ...] = QUALITY_KEYS) -> dict[str, list]:
+    """A checkpoint's quality record as lists (steps as ints); empty for a checkpoint made before records.
+
+    ``keys``: the columns to read (a trainer with extra probes has ``fd_<name>`` columns too).
+    """
     saved = state.get("quality") or {}
     return {k: ([int(x) for x in saved[k].tolist()] if k == "step" else saved[k].tolist()) if k in saved else []
-            for k in QUALITY_KEYS}
+            for k in keys}
 
 
 @dataclass(frozen=True)
@@ -1146,7 +1156,7 @@ def check_checkpoint_fits(trainer: "Trainer", state: dict, path) -> None:
         _require(bad is None, f"optimizers.{bad}", "holds NaN or infinite values")
         _check_record(state["history"], "history", step, required=("step",))
         if state.get("quality") is not None:
-            _check_record(state["quality"], "quality", step, allowed=QUALITY_KEYS)
+            _check_record(state["quality"], "quality", step, allowed=trainer.quality_keys)
         samples = state["samples"]
         _require(isinstance(samples, dict) and isinstance(samples.get("images"), (list, tuple)), "samples",
                  "is not a dict with 'steps' and a list of 'images'")

@@ -66,6 +66,8 @@ PREREQUISITES = {
                           "pretrained generators)",
     "09_making_gans_train": "[chapter 1](01_minimax_theory.ipynb) (the JS divergence, the ring of Gaussians) and "
                             "[chapter 4](04_dcgan.ipynb) (the DCGAN networks)",
+    "10_style_and_little_data": "[chapter 4](04_dcgan.ipynb) (the DCGAN networks), [chapter 8](08_evaluating_gans.ipynb) "
+                                "(FD, precision and recall) and [chapter 9](09_making_gans_train.ipynb) (R1, the critic)",
     "troubleshooting": "[chapter 2](../notebooks/02_vanilla_gan.ipynb) (training loop and health plots)",
 }
 

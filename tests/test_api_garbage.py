@@ -401,6 +401,22 @@ def _remaining() -> dict[str, str]:
 
 
 REMAINING = (
+    # chapter 10 (style-based generators and little data): its models, EMA, augmentation, measures, figures, player
+    "gan_course.augment.augment_color", "gan_course.augment.augment_cutout",
+    "gan_course.augment.augment_translation", "gan_course.augment.diff_augment", "gan_course.ema.ema_update",
+    "gan_course.ema.make_ema", "gan_course.metrics.style.draw_truncated",
+    "gan_course.metrics.style.w_truncation_sweep", "gan_course.metrics.style.walk_class_changes",
+    "gan_course.models.stylegan.StyleGANConfig", "gan_course.models.stylegan.StyleGenerator",
+    "gan_course.models.stylegan.StyleLayer", "gan_course.models.stylegan.ToRGB",
+    "gan_course.models.stylegan.mix_styles", "gan_course.models.stylegan.modulated_conv2d",
+    "gan_course.models.stylegan.modulated_weights", "gan_course.models.stylegan.pixel_norm",
+    "gan_course.models.stylegan.truncate", "gan_course.plotting.stylegan.augmentation_diagram",
+    "gan_course.plotting.stylegan.plot_d_accuracy", "gan_course.plotting.stylegan.plot_truncation_sweep",
+    "gan_course.plotting.stylegan.show_style_mixing",
+    "gan_course.plotting.stylegan.style_generator_diagram", "gan_course.recipes.stylegan.StyleGANRecipe",
+    "gan_course.recipes.stylegan.build_stylegan", "gan_course.recipes.stylegan.d_step",
+    "gan_course.recipes.stylegan.fixed_draw", "gan_course.recipes.stylegan.g_step",
+    "gan_course.recipes.stylegan.generate", "gan_course.widgets.stylegan.style_player",
     # chapter 9 (merged after the table was written): losses, critics, recipes, figures, its player
     "gan_course.losses.gradient_penalty", "gan_course.losses.hinge_discriminator_loss",
     "gan_course.losses.hinge_generator_loss", "gan_course.losses.input_gradients", "gan_course.losses.r1_penalty",

@@ -299,7 +299,7 @@ CASES = [
     ("classifier into the generators' folder", ["train-classifier", "--profile", "full", "--force",
                                                 "--out-dir", str(ASSETS / "pretrained")], {}, ["must not write"]),
     # 9. the command line itself
-    ("unknown model", ["evaluate", "stylegan"], {}, ["unknown model", "vanilla"]),
+    ("unknown model", ["evaluate", "biggan"], {}, ["unknown model", "vanilla"]),
     ("unknown subcommand", ["fly", "vanilla"], {}, ["invalid choice"]),
     ("missing --out", ["sample", "vanilla", "--n", "2"], {}, ["--out"]),
     ("empty --out", ["sample", "vanilla", "--n", "2", "--out", ""], {}, ["empty"]),

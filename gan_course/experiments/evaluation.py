@@ -120,7 +120,11 @@ def truncation_sweep(G: torch.nn.Module, psis, device="cpu", n: int | None = Non
     """Precision and recall of an unconditional G when its noise is scaled: z -> ψ·z.
 
     Small ψ keeps samples near the centre of the latent Gaussian, where G is
-    most confident: precision rises and recall falls (the "truncation trick").
+    most confident: precision rises and recall falls. This is chapter 8's simple
+    stand-in for the truncation trick, which in the papers is something else:
+    BigGAN redraws the components of z beyond a threshold, and StyleGAN moves w
+    towards its average, w̄ + ψ (w − w̄) (chapter 10's
+    :func:`~gan_course.metrics.style.w_truncation_sweep`).
     Returns ``{ψ: scores}``.
     """
     n = n or default_n()

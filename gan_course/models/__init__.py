@@ -25,3 +25,7 @@ __all__ = ["MLPConfig", "MLPDiscriminator", "MLPGenerator",
 from .critic import CRITICS, DCGANCritic, ToyCritic, apply_spectral_norm, layer_weight_grad_norms  # noqa: E402
 
 __all__ += ["CRITICS", "DCGANCritic", "ToyCritic", "apply_spectral_norm", "layer_weight_grad_norms"]
+from .stylegan import (StyleGANConfig, StyleGenerator, mix_styles, modulated_conv2d, modulated_weights,  # noqa: E402
+                       truncate)
+
+__all__ += ["StyleGANConfig", "StyleGenerator", "mix_styles", "modulated_conv2d", "modulated_weights", "truncate"]

@@ -182,7 +182,8 @@ class ModelEntry:
     defines them in a function of that name.
 
     What a model can do is written in its fields, not looked up by reflection:
-    ``conditional`` (``sample`` takes ``labels=``), ``translate`` (an image-to-image model).
+    ``conditional`` (``sample`` takes ``labels=``), ``translate`` (an image-to-image model),
+    ``truncation`` (``sample`` takes ``psi=``, the truncation in W).
     """
 
     recipe: type  # the recipe dataclass (with .for_profile(profile))
@@ -195,6 +196,7 @@ class ModelEntry:
     translate: Callable | None = None  # translate(G, n, direction, device) -> {"inputs", "outputs", ...}
     extra_scores: Callable | None = None  # extra_scores(G, samples, device) -> {name: float}
     generator_key: str = "G"  # the Trainer module that is "the generator" (exported, sampled)
+    truncation: bool = False  # True: sample(G, n, device, psi=...) truncates in W (--truncation, chapter 10)
 
     @property
     def translates(self) -> bool:
