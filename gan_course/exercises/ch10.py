@@ -252,7 +252,7 @@ EXERCISES = {
              "the centre that is kept",
         hints=("The centre is the generator's tracked average of w, not anything computed from this batch",
                "ψ = 1 keeps w, ψ = 0 gives the centre; in between, a straight line"),
-        section="Truncation in W"),
+        section="Truncation in $W$"),
     "ch10.ema_update": _exercise(
         10, "an EMA update of G's weights", ema_update,
         [_m(_ema_swapped, "the decay is on the wrong side: with decay 0.999 the average keeps 99.9% of ITSELF and "
@@ -269,7 +269,7 @@ EXERCISES = {
         hints=("Parameters: decay times the average plus (1 − decay) times the current weight, in place, without "
                "gradients",
                "Buffers: copied from the current model, not averaged"),
-        section="An average of G's weights", side_effects=False),
+        section="An average of $G$'s weights", side_effects=False),
     "ch10.augmented_d_inputs": _exercise(
         10, "augmenting both of D's inputs", augmented_d_inputs,
         [_m(_aug_real_only, "only the real images are augmented: D then learns that augmented means real, G is "
@@ -283,7 +283,7 @@ EXERCISES = {
         hints=("One private generator seeded with the seed; draw the real batch's augmentation first, then the "
                "fake batch's",
                "Keep the fake images in the graph: no detach, no NumPy or PIL on the way"),
-        section="Differentiable augmentation"),
+        section="Training on little data"),
 }
 
 
@@ -306,7 +306,7 @@ QUESTIONS: dict[str, Question] = {
         10, "With decay 0.995, after how many G steps has the weight of a past step in the EMA fallen to half? "
             "(a number; ln 2 / −ln 0.995)",
         138.3, "Each step multiplies an old step's weight by 0.995, so it halves after ln 2 / −ln 0.995 ≈ 138 steps.",
-        rtol=0.02, section="An average of G's weights"),
+        rtol=0.02, section="An average of $G$'s weights"),
     "ch10.truncation_z_vs_w": Question(
         10, "This chapter's mapping network starts with pixel norm (z / rms(z)). What does multiplying z by "
             "ψ = 0.5 do to the images?",
@@ -316,7 +316,7 @@ QUESTIONS: dict[str, Question] = {
                  "b": "the same as truncation in W with ψ = 0.5",
                  "c": "it makes the images more varied",
                  "d": "every image becomes the average image"},
-        section="Truncation in W"),
+        section="Truncation in $W$"),
     "ch10.leaking": Question(
         10, "Augmenting D's real AND fake inputs with random 90° rotations applied to every image (p = 1): what "
             "can G learn?",
@@ -327,5 +327,5 @@ QUESTIONS: dict[str, Question] = {
                  "b": "clothes in any of the four orientations: D cannot tell an orientation from the data's",
                  "c": "nothing: rotations are not differentiable",
                  "d": "only images rotated by 90°"},
-        section="Differentiable augmentation"),
+        section="Training on little data"),
 }
