@@ -66,6 +66,9 @@ PREREQUISITES = {
                           "pretrained generators)",
     "09_making_gans_train": "[chapter 1](01_minimax_theory.ipynb) (the JS divergence, the ring of Gaussians) and "
                             "[chapter 4](04_dcgan.ipynb) (the DCGAN networks)",
+    "11_gans_diffusion_responsibility": "[chapter 4](04_dcgan.ipynb) (the DCGAN), [chapter 6](06_pix2pix.ipynb) "
+                                        "(the U-Net) and [chapter 8](08_evaluating_gans.ipynb) (FD, precision "
+                                        "and recall)",
     "troubleshooting": "[chapter 2](../notebooks/02_vanilla_gan.ipynb) (training loop and health plots)",
 }
 

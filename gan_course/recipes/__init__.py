@@ -20,7 +20,7 @@ from ..errors import CourseError
 from .common import SMOKE, ModelEntry, config_from, model_hparams
 from .vanilla import VanillaRecipe, build_vanilla, sample_unconditional
 
-_MODULES = ("vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan", "wgan")  # model name = module name, chapter order
+_MODULES = ("vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan", "wgan", "ddpm")  # model name = module name, chapter order
 
 
 def __getattr__(name: str):

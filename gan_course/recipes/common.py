@@ -195,6 +195,8 @@ class ModelEntry:
     translate: Callable | None = None  # translate(G, n, direction, device) -> {"inputs", "outputs", ...}
     extra_scores: Callable | None = None  # extra_scores(G, samples, device) -> {name: float}
     generator_key: str = "G"  # the Trainer module that is "the generator" (exported, sampled)
+    sampling_steps: int | None = None  # an iterative sampler's default network evaluations per image (--steps);
+    # None: one generator pass per image (every GAN), and sample() takes no steps=
 
     @property
     def translates(self) -> bool:
