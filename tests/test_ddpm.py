@@ -280,3 +280,50 @@ def test_the_diagrams_and_the_reverse_player():
     assert "DDPM" in sampling_cost_diagram().diagram_labels
     view = reverse_process_player(DDPMUNet(DDPMConfig()), n=4, steps=3)
     assert isinstance(view, W.VBox) and len(view.children[1].children) == 4  # x_T and 3 steps
+
+
+# ------------------------------------------------------------------ the command line
+def _one_line_error(capsys, code, *needles):
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.fixture(scope="module")
+def ddpm_run(tmp_path_factory):
+    from gan_course.cli import main
+
+    out = tmp_path_factory.mktemp("ddpm_cli") / "ddpm"
+    assert main(["train", "ddpm", "--profile", "smoke", "--steps", "4", "--out", str(out)]) == 0
+    return out
+
+
+def test_sample_and_evaluate_ddpm_take_steps(ddpm_run, tmp_path, capsys):
+    from gan_course.cli import main
+
+    out = tmp_path / "s.pt"
+    assert main(["sample", "ddpm", "--n", "3", "--steps", "2", "--out", str(out), "--checkpoint", str(ddpm_run)]) == 0
+    assert torch.load(out, weights_only=True)["images"].shape == (3, 1, 28, 28)
+    assert main(["evaluate", "ddpm", "--n", "200", "--steps", "1", "--checkpoint", str(ddpm_run), "--no-ladder"]) == 0
+    assert "ddpm" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["sample", "evaluate"])
+def test_steps_for_a_gan_is_one_clear_line(capsys, tmp_path, command):
+    from gan_course.cli import main
+
+    extra = ["--n", "4", "--out", str(tmp_path / "s.pt")] if command == "sample" else []
+    _one_line_error(capsys, main([command, "dcgan", "--steps", "5", *extra]), "--steps is for diffusion models only",
+                    "drop --steps")
+
+
+@pytest.mark.parametrize("steps, needle", [("0", "must be positive"), ("abc", "not a whole number"),
+                                           ("5000", "from 1 to T = 1000")])
+def test_bad_steps_for_the_ddpm_are_one_clear_line(capsys, tmp_path, ddpm_run, steps, needle):
+    from gan_course.cli import main
+
+    code = main(["sample", "ddpm", "--n", "2", "--steps", steps, "--out", str(tmp_path / "s.pt"),
+                 "--checkpoint", str(ddpm_run)])
+    _one_line_error(capsys, code, needle)
