@@ -161,7 +161,7 @@ execute: setup
 
 # The committed pretrained generators: each chapter's full recipe, trained from scratch
 # through the command line, then exported as fp16 weights with a SHA-256 in the manifest.
-PRETRAINED ?= vanilla cgan dcgan infogan pix2pix cyclegan wgan stylegan
+PRETRAINED ?= vanilla cgan dcgan infogan pix2pix cyclegan wgan stylegan ddpm
 pretrained: setup
 	@for model in $(PRETRAINED); do
 	  start=$$(date +%s)

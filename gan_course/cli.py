@@ -137,6 +137,23 @@ def _generator_options(parser: argparse.ArgumentParser, seed_help: str, device_h
     parser.add_argument("--device", type=_device, default=None, help=device_help)
 
 
+def _sampling_steps_option(parser: argparse.ArgumentParser) -> None:
+    """--steps: network evaluations per image, for a diffusion model (ddpm); GANs refuse it."""
+    parser.add_argument("--steps", type=_count(1, MAX_STEPS), default=None,
+                        help="diffusion models (ddpm) only: sampling steps per image (DDIM; default 50, "
+                             "at most T = 1000, which samples ancestrally)")
+
+
+def _steps_for(entry, model: str, steps: int | None) -> dict:
+    """``sample``'s keyword for --steps: ``{}`` without it, a clear error for a one-pass generator."""
+    if steps is None:
+        return {}
+    if entry.sampling_steps is None:
+        raise CourseError(f"--steps is for diffusion models only; {model} draws each image in one generator "
+                          "pass: drop --steps")
+    return {"steps": steps}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .experiments.evaluation import MAX_EVAL_N, MIN_EVAL_N
     from .profiles import PROFILES
@@ -175,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--truncation", type=_psi, default=None, metavar="PSI",
                         help="style-based models (stylegan): pull each w towards the average w̄ by ψ from 0 to 1 "
                              "(w̄ + ψ(w − w̄); default: no truncation)")
+    _sampling_steps_option(sample)
     _generator_options(sample, "random seed for the noise (default 0)", device_help)
     translate = sub.add_parser("translate", help="translate held-out test items (pix2pix, cyclegan) to a .pt file")
     translate.add_argument("model", help="an image-to-image model: pix2pix or cyclegan")
@@ -190,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                           default=None,
                           help=f"generated images to score, {MIN_EVAL_N}-{MAX_EVAL_N} (default: 5000 in the full "
                                "profile, 256 in smoke)")
+    _sampling_steps_option(evaluate)
     _generator_options(evaluate, "random seed for the noise (default 0)", device_help)
     evaluate.add_argument("--no-ladder", action="store_true",
                           help="leave out the reference ladder (real and damaged real images) under the scores")
@@ -486,6 +505,7 @@ def cmd_sample(args) -> int:
         with_it = ", ".join(name for name, e in MODELS.items() if e.truncation)
         raise CourseError(f"--truncation is for style-based models only ({with_it}); {args.model} has no W space "
                           "to truncate in: drop --truncation")
+    steps = _steps_for(entry, args.model, args.steps)
     _check_output(args.out, "sample", {"images", "labels"})
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
@@ -493,7 +513,7 @@ def cmd_sample(args) -> int:
     if args.truncation is not None:
         drawn = entry.sample(G, args.n, device, psi=args.truncation)
     elif args.label is None:
-        drawn = entry.sample(G, args.n, device)
+        drawn = entry.sample(G, args.n, device, **steps)
     else:
         drawn = entry.sample(G, args.n, device, labels=args.label)  # the model checks the range too
     out = {"images": drawn["images"].float().cpu()}  # (N, C, H, W) in [-1, 1]
@@ -554,10 +574,12 @@ def cmd_evaluate(args) -> int:
     from .runtime import get_device
 
     entry = get_model(args.model)
+    steps = _steps_for(entry, args.model, args.steps)
     device = get_device(args.device)
     G = _generator(entry, args.model, args.checkpoint, device)
     source = str(args.checkpoint) if args.checkpoint else "the shipped pretrained generator"
-    report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed, ladder=not args.no_ladder)
+    report = evaluate_generator(args.model, G, device=device, n=args.n, seed=args.seed, ladder=not args.no_ladder,
+                                **steps)
     print(f"{args.model} ({source}), {report.n} generated images vs real FashionMNIST test images")
     print(report.table)
     return 0

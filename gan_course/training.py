@@ -5,6 +5,10 @@ A chapter writes two small functions and hands them to :class:`Trainer`:
 * ``d_step(batch, ctx) -> dict`` updates the discriminator once;
 * ``g_step(batch, ctx) -> dict`` updates the generator once.
 
+A model with one network and no game passes the other step as ``None``: chapter 11's
+diffusion model (``d_step=None``: each step is its ``g_step`` alone) and its
+real-versus-generated detector (``g_step=None``).
+
 Each returns a dict of scalar tensors to log (``loss_d_real``, ``loss_d_fake``,
 ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z)), ``loss_g``, ...). The engine
 alternates them and adds what every real training run needs:
@@ -298,7 +302,8 @@ class Trainer:
         Named networks and optimisers (e.g. ``{"G": G, "D": D}``); all are saved in
         checkpoints. Gradient norms are logged as ``grad_norm_<optimizer name>``.
     d_step, g_step:
-        The chapter's update functions (see the module docstring).
+        The chapter's update functions (see the module docstring). One of them may be
+        ``None``: a one-network model (a diffusion model, a detector), each step the other alone.
     batches:
         A :class:`~gan_course.data.Batches` (its position is checkpointed).
     config:
@@ -330,12 +335,14 @@ class Trainer:
     """
 
     def __init__(self, *, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
-                 d_step: StepFn, g_step: StepFn, batches: Batches, config: TrainConfig,
+                 d_step: StepFn | None, g_step: StepFn | None, batches: Batches, config: TrainConfig,
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
                  precision: Precision | None = None, quality=None, fast_adam: bool | None = None,
                  roles: dict[str, str] | None = None, quality_extra: dict | None = None):
         self.modules, self.optimizers = modules, optimizers
+        if d_step is None and g_step is None:
+            raise CourseError("Trainer needs a d_step or a g_step (or both): pass the update function(s)")
         self.d_step, self.g_step = d_step, g_step
         self.batches, self.config, self.sample_fn = batches, config, sample_fn
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -468,8 +475,10 @@ class Trainer:
                     for module in self.modules.values():
                         module.train()
                     with engine_step():  # labels/codes come from the data or randint: no per-step value checks
-                        stats = dict(self.d_step(batch, self.ctx))  # 1. improve D against the current G
-                        stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
+                        # 1. improve D against the current G (a one-network model has no D: d_step is None)
+                        stats = dict(self.d_step(batch, self.ctx)) if self.d_step is not None else {}
+                        if self.g_step is not None:
+                            stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
                     stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
                     stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
                     pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))

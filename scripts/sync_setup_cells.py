@@ -68,6 +68,9 @@ PREREQUISITES = {
                             "[chapter 4](04_dcgan.ipynb) (the DCGAN networks)",
     "10_style_and_little_data": "[chapter 4](04_dcgan.ipynb) (the DCGAN networks), [chapter 8](08_evaluating_gans.ipynb) "
                                 "(FD, precision and recall) and [chapter 9](09_making_gans_train.ipynb) (R1, the critic)",
+    "11_gans_diffusion_responsibility": "[chapter 4](04_dcgan.ipynb) (the DCGAN), [chapter 6](06_pix2pix.ipynb) "
+                                        "(the U-Net) and [chapter 8](08_evaluating_gans.ipynb) (FD, precision "
+                                        "and recall)",
     "troubleshooting": "[chapter 2](../notebooks/02_vanilla_gan.ipynb) (training loop and health plots)",
 }
 

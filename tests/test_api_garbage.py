@@ -106,6 +106,12 @@ NO_DEVICE = "cuda:99"  # a device no machine here has
 SCORES = {"fd": 1.0, "kid": 0.1, "precision": 0.5, "recall": 0.5}
 
 
+def _ddpm():
+    from gan_course.models.ddpm import DDPMConfig, DDPMUNet
+
+    return DDPMUNet(DDPMConfig())
+
+
 def recipe(name):
     from gan_course.recipes import VanillaRecipe
     from gan_course.recipes.cgan import CGANRecipe
@@ -357,6 +363,25 @@ CASES: dict[str, list] = {
         ("negative threshold", "threshold", C("test", threshold=-1.0)),
         ("wrong device", "device", C("test", device=NO_DEVICE)),
     ],
+    # chapter 11
+    "gan_course.diffusion.get_beta_schedule": [
+        ("unknown schedule", "schedule", C("quadratic", 10)),
+        ("negative timesteps", "timesteps", C("linear", -5)),
+        ("fractional timesteps", "timesteps", C("linear", 2.5)),
+        ("NaN beta_start", "beta_start", C("linear", 10, NAN)),
+    ],
+    "gan_course.recipes.ddpm.sample_ddpm": [
+        ("zero steps", "steps", L(lambda: ((_ddpm(), 2, "cpu"), {"steps": 0}))),
+        ("more steps than T", "steps", L(lambda: ((_ddpm(), 2, "cpu"), {"steps": 5000}))),
+        ("fractional steps", "steps", L(lambda: ((_ddpm(), 2, "cpu"), {"steps": 2.5}))),
+        ("wrong type: G", "G", C("ddpm", 2, "cpu")),
+    ],
+    "gan_course.metrics.memorisation.nearest_neighbours": [
+        ("wrong type: an int", "queries", L(lambda: ((5, features()), {}))),
+        ("wrong type: a NumPy array", "reference", L(lambda: ((features(), np.zeros((6, 4), np.float32)), {}))),
+        ("other widths", "queries", L(lambda: ((features(6, 4), features(6, 5)), {}))),
+        ("wrong device: meta", "queries", L(lambda: ((meta(6, 4), features()), {}))),
+    ],
 }
 
 # qualname -> why it has no garbage cases here
@@ -391,7 +416,8 @@ for _name in ("gan_course.models.CGANConfig", "gan_course.models.DCGANConfig", "
               "gan_course.recipes.VanillaRecipe", "gan_course.recipes.cgan.CGANRecipe",
               "gan_course.recipes.cyclegan.CycleGANRecipe", "gan_course.recipes.dcgan.DCGANRecipe",
               "gan_course.recipes.infogan.InfoGANRecipe", "gan_course.recipes.pix2pix.Pix2PixRecipe",
-              "gan_course.recipes.toy.ToyGANConfig", "gan_course.theory.FitConfig", "gan_course.theory.Mixture1D"):
+              "gan_course.recipes.toy.ToyGANConfig", "gan_course.theory.FitConfig", "gan_course.theory.Mixture1D",
+              "gan_course.models.ddpm.DDPMConfig", "gan_course.recipes.ddpm.DDPMRecipe"):
     EXEMPT[_name] = VALUE_CLASS
 
 
@@ -417,6 +443,20 @@ REMAINING = (
     "gan_course.recipes.stylegan.build_stylegan", "gan_course.recipes.stylegan.d_step",
     "gan_course.recipes.stylegan.fixed_draw", "gan_course.recipes.stylegan.g_step",
     "gan_course.recipes.stylegan.generate", "gan_course.widgets.stylegan.style_player",
+    # chapter 11 (merged after the table was written): the diffusion process, its network, recipe, experiments,
+    # figures and player (the samplers check their steps; the models their inputs: tests/test_ddpm.py)
+    "gan_course.diffusion.GaussianDiffusion", "gan_course.diffusion.ddpm_loss",
+    "gan_course.experiments.responsibility.build_detector", "gan_course.experiments.responsibility.class_shares",
+    "gan_course.experiments.responsibility.detector_accuracy",
+    "gan_course.experiments.responsibility.generated_images", "gan_course.experiments.responsibility.skewed_subset",
+    "gan_course.experiments.responsibility.time_sampling", "gan_course.experiments.responsibility.to_28",
+    "gan_course.experiments.responsibility.train_for_seconds", "gan_course.models.ddpm.DDPMUNet",
+    "gan_course.models.ddpm.ResBlock", "gan_course.plotting.diffusion.diffusion_diagram",
+    "gan_course.plotting.diffusion.plot_class_shares", "gan_course.plotting.diffusion.plot_fd_vs_steps",
+    "gan_course.plotting.diffusion.plot_nn_distances", "gan_course.plotting.diffusion.sampling_cost_diagram",
+    "gan_course.plotting.diffusion.show_nearest", "gan_course.plotting.diffusion.show_process",
+    "gan_course.recipes.ddpm.build_ddpm", "gan_course.recipes.ddpm.g_step",
+    "gan_course.widgets.diffusion.reverse_process_player",
     # chapter 9 (merged after the table was written): losses, critics, recipes, figures, its player
     "gan_course.losses.gradient_penalty", "gan_course.losses.hinge_discriminator_loss",
     "gan_course.losses.hinge_generator_loss", "gan_course.losses.input_gradients", "gan_course.losses.r1_penalty",

@@ -36,6 +36,7 @@ REQUIRED_BIB_KEYS = {
     "white2016sampling", "kingma2015adam", "salimans2016improved", "xiao2017fashionmnist",
     "mao2017lsgan", "nowozin2016fgan", "srivastava2017veegan", "ioffe2015batchnorm",
     "odena2016deconvolution", "karras2019stylegan", "karras2020stylegan2", "zhao2020diffaugment", "karras2020ada",
+    "ho2020ddpm", "song2021ddim", "meehan2020copying",  # chapter 11
 }
 
 

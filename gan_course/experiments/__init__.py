@@ -4,7 +4,8 @@
 * :mod:`.cyclegan_variants` — chapter 7's extra CycleGAN runs (``experiment cyclegan-variants``);
 * :mod:`.pathologies` — the troubleshooting page's broken runs;
 * :mod:`.evaluation` — ``python -m gan_course evaluate`` and chapter 8's sweeps over the shipped generators;
-* :mod:`.bench` — ``python -m gan_course bench``: the engine's speed against a plain loop.
+* :mod:`.bench` — ``python -m gan_course bench``: the engine's speed against a plain loop;
+* :mod:`.responsibility` — chapter 11: equal-time training, sampling cost, the detector and the bias runs.
 
 A recipe never imports from here; everything here may import the recipes.
 """

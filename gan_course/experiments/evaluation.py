@@ -38,8 +38,11 @@ class Evaluation:
 
 @torch.no_grad()
 def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | None = None, seed: int = 0,
-                       ladder: bool = True) -> Evaluation:
-    """Score ``G``, a generator of registry model ``model``, on ``n`` seeded samples."""
+                       ladder: bool = True, steps: int | None = None) -> Evaluation:
+    """Score ``G``, a generator of registry model ``model``, on ``n`` seeded samples.
+
+    ``steps``: a diffusion model's sampling steps per image (its default when ``None``; one-pass GANs take none).
+    """
     import warnings
 
     entry = get_model(model)
@@ -54,7 +57,11 @@ def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | No
     G = G.to(device)
     seed_everything(seed)
     with eval_mode(G):  # G comes back in the mode it had
-        samples = entry.sample(G, n, device)  # {"images": (n, C, H, W)[, "labels": (n,)]}
+        if steps is not None and entry.sampling_steps is None:
+            raise CourseError(f"steps is for diffusion models only; {model} draws each image in one generator "
+                              "pass: leave steps out")
+        kwargs = {} if steps is None else {"steps": steps}
+        samples = entry.sample(G, n, device, **kwargs)  # {"images": (n, C, H, W)[, "labels": (n,)]}
         scores = score_images(samples["images"], device=device, n=n)
         if entry.extra_scores is not None:
             scores.update(entry.extra_scores(G, samples, device))

@@ -12,6 +12,7 @@
 * :mod:`.classifier` — the course's FashionMNIST classifier, whose features the image scores use.
 * :mod:`.table` — the score tables every measure prints.
 * :mod:`.quality` — every training run: the FD of fixed samples every N steps, against wall-clock time.
+* :mod:`.memorisation` — chapter 11: nearest training images and the memorisation score.
 """
 
 from .diagnosis import recall_diagnosis

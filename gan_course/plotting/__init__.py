@@ -2,7 +2,7 @@
 
 Figures by subject: :mod:`.images` (grids), :mod:`.history` (training curves), :mod:`.diagrams`
 (architectures), :mod:`.toy` (chapter 1), :mod:`.convolution` (chapter 4), :mod:`.codes` (chapter 5),
-:mod:`.translation` (chapters 6 and 7), :mod:`.metrics` (chapter 8).
+:mod:`.translation` (chapters 6 and 7), :mod:`.metrics` (chapter 8), :mod:`.diffusion` (chapter 11).
 """
 
 from .codes import plot_code_classes, plot_code_effects, plot_info_losses

@@ -20,7 +20,8 @@ from ..errors import CourseError
 from .common import SMOKE, ModelEntry, config_from, model_hparams
 from .vanilla import VanillaRecipe, build_vanilla, sample_unconditional
 
-_MODULES = ("vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan", "wgan", "stylegan")  # model name = module name, chapter order
+_MODULES = ("vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan", "wgan", "stylegan",
+            "ddpm")  # model name = module name, chapter order
 
 
 # every model's entry, in chapter order (importing every recipe module costs well under 0.1 s)

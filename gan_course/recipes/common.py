@@ -197,6 +197,8 @@ class ModelEntry:
     extra_scores: Callable | None = None  # extra_scores(G, samples, device) -> {name: float}
     generator_key: str = "G"  # the Trainer module that is "the generator" (exported, sampled)
     truncation: bool = False  # True: sample(G, n, device, psi=...) truncates in W (--truncation, chapter 10)
+    sampling_steps: int | None = None  # an iterative sampler's default network evaluations per image (--steps);
+    # None: one generator pass per image (every GAN), and sample() takes no steps=
 
     @property
     def translates(self) -> bool:

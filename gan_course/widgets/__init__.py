@@ -2,7 +2,7 @@
 
 * :mod:`.players` — the kernel-free players every chapter uses (frames, snapshots, latent walks).
 * one module per chapter that has its own view: :mod:`.cgan`, :mod:`.dcgan`,
-  :mod:`.infogan`, :mod:`.pix2pix`, :mod:`.cyclegan`.
+  :mod:`.infogan`, :mod:`.pix2pix`, :mod:`.cyclegan`, :mod:`.diffusion` (chapter 11: the reverse process).
 
 Figures are drawn in :mod:`gan_course.plotting` and measurements made in
 :mod:`gan_course.metrics`; a widget only lets the reader move through them.
