@@ -236,12 +236,12 @@ QUESTIONS: dict[str, Question] = {
                "c": "Deterministic DDIM adds no noise and still covers the data: the noise in the sampler is not "
                     "the cause.",
                "d": "A diffusion model has no discriminator at all."},
-        section="Why recall tends to be higher for diffusion"),
+        section="What is known at scale"),
     "ch11.cost": Question(
         11, "A DDPM with T = 1000 and a GAN generator of the same size: roughly how many times more network "
             "evaluations does the DDPM's ancestral sampler spend per image?",
         1000, "Ancestral sampling evaluates ε_θ once per step, T times; the GAN's generator runs once.",
-        rtol=0.0, atol=0.5, section="What diffusion pays instead: sampling cost"),
+        rtol=0.0, atol=0.5, section="Why there is no discriminator, and what diffusion pays instead"),
     "ch11.detector": Question(
         11, "A detector trained to separate real images from one generator's samples scores near chance on "
             "another generator's samples. Why?",
