@@ -143,3 +143,28 @@ def fake_history(n, d_real, d_fake, grad_g=None, seed=0):
          "loss_g": (-np.log(d_fake)).tolist()}
     h["grad_norm_G"] = list(np.broadcast_to(1.0 if grad_g is None else grad_g, n).astype(float))
     return h
+
+
+def assert_killed_run_resumes_bitwise(tmp_path: Path, model: str, steps: int, kill_after: int) -> None:
+    """`train MODEL` (smoke, CPU) SIGKILLed right after its ``kill_after``-th optimiser step, then ``--resume``:
+    the final checkpoint equals an uninterrupted run's (step, weights, optimisers, data order, RNG, history)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_interruptions import KILLER
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = lambda out, *extra: ["train", model, "--profile", "smoke", "--steps", str(steps), "--out", str(out),  # noqa: E731
+                                "--device", "cpu", *extra]
+    python = [sys.executable, "-m", "gan_course"]
+    subprocess.run(python + args(tmp_path / "straight"), check=True, env=env, capture_output=True, timeout=600)
+    out = tmp_path / "killed"
+    killed = subprocess.run([sys.executable, "-c", KILLER, "optimizer step", str(kill_after), *args(out)],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    subprocess.run(python + args(out, "--resume"), check=True, env=env, capture_output=True, timeout=600)
+    final = lambda d: {k: v for k, v in torch.load(d / "checkpoint.pt", weights_only=True).items()  # noqa: E731
+                       if k in ("step", "modules", "optimizers", "batches", "rng", "history")}
+    assert_same_state(final(tmp_path / "straight"), final(out))

@@ -1,9 +1,6 @@
 """Chapter 11: the diffusion process, the DDPM recipe, DDIM, the memorisation test and the chapter's experiments."""
 
 import dataclasses
-import os
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -16,7 +13,7 @@ from gan_course.metrics.memorisation import memorisation_score, nearest_neighbou
 from gan_course.models.ddpm import DDPMConfig, DDPMUNet, timestep_embedding
 from gan_course.recipes import get_model
 from gan_course.recipes.ddpm import DDPMRecipe, build_ddpm, sample_ddpm
-from helpers import assert_same_state
+from helpers import assert_killed_run_resumes_bitwise, assert_same_state
 
 CPU = torch.device("cpu")
 
@@ -153,21 +150,7 @@ def test_the_recipe_trains_in_smoke_and_resumes_bitwise(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_ddpm_run_resumes_bitwise(tmp_path):
     """`train ddpm` SIGKILLed after the optimiser step of step 11, then --resume: the same final checkpoint."""
-    from test_interruptions import KILLER
-
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = lambda out, *extra: ["train", "ddpm", "--profile", "smoke", "--steps", "14", "--out", str(out),  # noqa
-                                "--device", "cpu", *extra]
-    python = [sys.executable, "-m", "gan_course"]
-    subprocess.run(python + args(tmp_path / "straight"), check=True, env=env, capture_output=True, timeout=600)
-    out = tmp_path / "killed"
-    killed = subprocess.run([sys.executable, "-c", KILLER, "optimizer step", "11", *args(out)],
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    subprocess.run(python + args(out, "--resume"), check=True, env=env, capture_output=True, timeout=600)
-    final = lambda d: {k: v for k, v in torch.load(d / "checkpoint.pt", weights_only=True).items()  # noqa
-                       if k in ("step", "modules", "optimizers", "batches", "rng", "history")}
-    assert_same_state(final(tmp_path / "straight"), final(out))
+    assert_killed_run_resumes_bitwise(tmp_path, "ddpm", steps=14, kill_after=11)
 
 
 def test_the_registry_entry_samples_with_steps_and_gans_take_none():

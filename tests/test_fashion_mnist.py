@@ -264,3 +264,11 @@ def test_batch_size_equal_to_the_set_is_allowed():
 def test_cache_dir_follows_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert data.cache_dir() == tmp_path / "gan_course"
+
+
+def test_pad_is_the_loaders_padding_and_unpad_undoes_it():
+    from gan_course.data import load_fashion_mnist, pad, unpad
+
+    plain, padded = load_fashion_mnist("test", limit=4).images, load_fashion_mnist("test", limit=4, pad_to=32).images
+    assert torch.equal(pad(plain, 32), padded) and torch.equal(unpad(pad(plain, 32)), plain)
+    assert pad(padded, 32) is padded and float(pad(plain, 34)[..., 0, 0].max()) == -1.0  # background border

@@ -1,9 +1,6 @@
 """Chapter 10: the style-based generator, truncation in W, the EMA of G, DiffAugment and the recipe."""
 
 import dataclasses
-import os
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -18,7 +15,7 @@ from gan_course.models.stylegan import (StyleGANConfig, StyleGenerator, mix_styl
                                         modulated_weights, truncate)
 from gan_course.recipes import MODELS
 from gan_course.recipes.stylegan import StyleGANRecipe, build_stylegan, sample_stylegan
-from helpers import assert_same_state
+from helpers import assert_killed_run_resumes_bitwise, assert_same_state
 
 CPU = torch.device("cpu")
 SMALL = StyleGANConfig(latent_dim=8, w_dim=8, widths=(8, 8, 4, 4))
@@ -169,21 +166,7 @@ def test_the_recipe_trains_in_smoke_records_both_fds_and_resumes_bitwise(augment
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_stylegan_run_resumes_bitwise(tmp_path):
     """`train stylegan` SIGKILLed mid-step (after D's update of step 7), then --resume: the same final state."""
-    from test_interruptions import KILLER
-
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = lambda out, *extra: ["train", "stylegan", "--profile", "smoke", "--steps", "8", "--out", str(out),
-                                "--device", "cpu", *extra]
-    python = [sys.executable, "-m", "gan_course"]
-    subprocess.run(python + args(tmp_path / "straight"), check=True, env=env, capture_output=True, timeout=600)
-    out = tmp_path / "killed"
-    killed = subprocess.run([sys.executable, "-c", KILLER, "optimizer step", str(2 * 6 + 1), *args(out)],
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    subprocess.run(python + args(out, "--resume"), check=True, env=env, capture_output=True, timeout=600)
-    final = lambda d: {k: v for k, v in torch.load(d / "checkpoint.pt", weights_only=True).items()
-                       if k in ("step", "modules", "optimizers", "batches", "rng", "history")}
-    assert_same_state(final(tmp_path / "straight"), final(out))
+    assert_killed_run_resumes_bitwise(tmp_path, "stylegan", steps=8, kill_after=2 * 6 + 1)
 
 
 def test_truncation_on_the_command_line_is_for_stylegan_only(tmp_path, capsys):

@@ -1,9 +1,6 @@
 """Chapter 9: the Wasserstein and hinge losses, the penalties, spectral norm, the W1 theory and the recipes."""
 
 import math
-import os
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -18,7 +15,7 @@ from gan_course.models import (DCGANConfig, DCGANCritic, ToyConfig, ToyCritic, a
 from gan_course.recipes import MODELS
 from gan_course.recipes.wgan import (METHODS, RingRecipe, WGANRecipe, build_wgan, run_ring_lab, train_ring)
 from gan_course.wasserstein import (fit_critic_1d, parallel_lines, power_iteration, w1_gaussians, w1_samples_1d)
-from helpers import assert_same_state
+from helpers import assert_killed_run_resumes_bitwise, assert_same_state
 
 CPU = torch.device("cpu")
 
@@ -201,21 +198,7 @@ def test_a_clipped_critic_stays_inside_the_box():
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_wgan_run_resumes_bitwise(tmp_path):
     """`train wgan` (the chapter's best method) SIGKILLed mid-step (after D's update of step 15), then --resume."""
-    from test_interruptions import KILLER
-
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = lambda out, *extra: ["train", "wgan", "--profile", "smoke", "--steps", "16", "--out", str(out),
-                                "--device", "cpu", *extra]
-    python = [sys.executable, "-m", "gan_course"]
-    subprocess.run(python + args(tmp_path / "straight"), check=True, env=env, capture_output=True, timeout=600)
-    out = tmp_path / "killed"
-    killed = subprocess.run([sys.executable, "-c", KILLER, "optimizer step", str(2 * 14 + 1), *args(out)],
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    subprocess.run(python + args(out, "--resume"), check=True, env=env, capture_output=True, timeout=600)
-    final = lambda d: {k: v for k, v in torch.load(d / "checkpoint.pt", weights_only=True).items()
-                       if k in ("step", "modules", "optimizers", "batches", "rng", "history")}
-    assert_same_state(final(tmp_path / "straight"), final(out))
+    assert_killed_run_resumes_bitwise(tmp_path, "wgan", steps=16, kill_after=2 * 14 + 1)
 
 
 # ------------------------------------------------------------------ exercises

@@ -8,9 +8,9 @@
 """
 
 from .fashion_mnist import (CLASSES, ENV_VAR, SYSTEM_DIR, Batches, ImageSet, cache_dir, check_idx,
-                            find_fashion_mnist_root, load_fashion_mnist, unpad)
+                            find_fashion_mnist_root, load_fashion_mnist, pad, unpad)
 from .toy import grid_centers, grid_of_gaussians, ring_centers, ring_of_gaussians, sample_mixture
 
 __all__ = ["CLASSES", "ENV_VAR", "SYSTEM_DIR", "Batches", "ImageSet", "cache_dir", "check_idx",
            "find_fashion_mnist_root", "grid_centers", "grid_of_gaussians", "load_fashion_mnist", "ring_centers",
-           "ring_of_gaussians", "sample_mixture", "unpad"]
+           "ring_of_gaussians", "sample_mixture", "pad", "unpad"]

@@ -393,15 +393,23 @@ def load_fashion_mnist(split: str = "train", device="cpu", pad_to: int | None = 
     if limit is not None:
         data, labels = data[:limit], labels[:limit]
     images = data.unsqueeze(1).float().div_(127.5).sub_(1.0)  # (N, 28, 28) -> (N, 1, 28, 28)
-    if pad_to is not None and pad_to != images.shape[-1]:
-        before, after = _border(pad_to - images.shape[-1])
-        images = torch.nn.functional.pad(images, (before, after, before, after), value=-1.0)
+    if pad_to is not None:
+        images = pad(images, pad_to)
     return ImageSet(images, labels).to(device)
 
 
 def _border(total: int) -> tuple[int, int]:
     """How ``total`` pixels of padding split into (before, after) on each axis: the smaller half first."""
     return total // 2, total - total // 2
+
+
+def pad(images: torch.Tensor, size: int = 32) -> torch.Tensor:
+    """``load_fashion_mnist(pad_to=size)``'s padding: a background (-1) border around square images,
+    (N, C, 28, 28) -> (N, C, size, size); :func:`unpad` takes it off. Images already that size come back unchanged."""
+    if images.shape[-1] == size:
+        return images
+    before, after = _border(size - images.shape[-1])
+    return torch.nn.functional.pad(images, (before, after, before, after), value=-1.0)
 
 
 def unpad(images: torch.Tensor, size: int = 28) -> torch.Tensor:

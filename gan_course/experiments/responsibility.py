@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .. import arguments
-from ..data import Batches, ImageSet, unpad
+from ..data import Batches, ImageSet, pad, unpad
 from ..errors import CourseError
 from ..training import TrainConfig, Trainer
 
@@ -63,9 +63,7 @@ def to_28(images: torch.Tensor) -> torch.Tensor:
 
 def to_32(images: torch.Tensor) -> torch.Tensor:
     """(N, 1, 28|32, ...) -> (N, 1, 32, 32): 28x28 images padded with background (-1), as the data loader does."""
-    if images.shape[-1] == 32:
-        return images
-    return nn.functional.pad(images, (2, 2, 2, 2), value=-1.0)
+    return pad(images, 32)
 
 
 @torch.no_grad()
