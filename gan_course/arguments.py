@@ -114,6 +114,50 @@ def tensor(name: str, value, dims: int | tuple[int, ...] | None = None, what: st
     return value
 
 
+def scores(name: str, value) -> torch.Tensor:
+    """A loss's input: a tensor that holds data (not ``meta``) and at least one value.
+
+    Cheap enough for every training step: it reads the type, device kind and shape, never
+    the values (a look at the values would wait for the GPU)."""
+    value = tensor(name, value, what="a tensor (a batch of scores or images)")
+    if value.numel() == 0:
+        raise CourseError(f"{name} must hold at least one value, got an empty tensor of shape "
+                          f"{tuple(value.shape)}: pass the batch's scores")
+    return value
+
+
+def same_shape(name: str, value: torch.Tensor, other_name: str, other: torch.Tensor) -> torch.Tensor:
+    """``value`` if it has ``other``'s shape (two tensors compared value by value; no silent broadcasting)."""
+    if value.shape != other.shape:
+        raise CourseError(f"{name} must have the shape of {other_name}, {tuple(other.shape)}, got "
+                          f"{tuple(value.shape)}: pass matching batches (no broadcasting)")
+    return value
+
+
+def same_rows(name: str, value: torch.Tensor, other_name: str, other: torch.Tensor) -> torch.Tensor:
+    """``value`` if it has as many rows (samples) as ``other``."""
+    if value.dim() == 0 or other.dim() == 0 or len(value) != len(other):
+        got = len(value) if value.dim() else "a scalar"
+        raise CourseError(f"{name} must have one row per row of {other_name} ({len(other) if other.dim() else 0}), "
+                          f"got {got}: pass the same batch")
+    return value
+
+
+def flag(name: str, value) -> bool:
+    """``value`` if it is ``True`` or ``False`` (not a word such as ``'no'``, not ``None`` nor ``0``)."""
+    if not isinstance(value, bool):
+        raise CourseError(f"{name} must be True or False, got {shown(value)} ({type(value).__name__})")
+    return value
+
+
+def function(name: str, value):
+    """``value`` if it can be called (a model, a critic, a function)."""
+    if not callable(value):
+        raise CourseError(f"{name} must be a callable (a torch module or a function), got {shown(value)} "
+                          f"({type(value).__name__})")
+    return value
+
+
 def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
     """Warn when images that should be in [-1, 1] look like [0, 1] (every value between 0 and 1).
 
