@@ -12,6 +12,7 @@ from __future__ import annotations
 import numbers
 import warnings
 
+import numpy as np
 import torch
 
 from .errors import CourseError
@@ -114,6 +115,61 @@ def tensor(name: str, value, dims: int | tuple[int, ...] | None = None, what: st
     return value
 
 
+def as_tensor(name: str, value, what: str = "a tensor") -> torch.Tensor:
+    """``value`` as a tensor: a tensor that holds data, or a NumPy array or a list of numbers (converted)."""
+    if isinstance(value, torch.Tensor):
+        return tensor(name, value, what=what)
+    if not (isinstance(value, (list, tuple)) or (type(value).__module__ == "numpy" and hasattr(value, "shape"))):
+        raise CourseError(f"{name} must be {what}, got {shown(value)} ({type(value).__name__})")
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise CourseError(f"{name} must be {what}, got {shown(value)}, which is not a table of numbers") from None
+
+
+def values(name: str, value, what: str = "an array of numbers", minimum: float | None = None,
+           maximum: float | None = None, above: float | None = None, below: float | None = None,
+           min_len: int = 1) -> np.ndarray:
+    """``value`` as a float64 NumPy array (a list, an array or a CPU tensor of numbers): no NaN, at least
+    ``min_len`` values, each in range (``above``/``below``: strictly). Infinities pass unless a bound refuses them."""
+    if isinstance(value, torch.Tensor):
+        value = tensor(name, value, what=what).detach().cpu().numpy()
+    if value is None or isinstance(value, (str, bytes, dict)) or isinstance(value, bool):
+        raise CourseError(f"{name} must be {what}, got {shown(value)} ({type(value).__name__})")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise CourseError(f"{name} must be {what}, got {shown(value)}, which is not all numbers") from None
+    if array.size < min_len:
+        raise CourseError(f"{name} must hold at least {min_len} value{'s' if min_len > 1 else ''}, got "
+                          f"{array.size}: pass {what}")
+    if np.isnan(array).any():
+        raise CourseError(f"{name} holds {int(np.isnan(array).sum())} NaN value(s): pass {what} without NaN")
+    bounds = [("at least", minimum, np.less), ("at most", maximum, np.greater),
+              ("above", above, np.less_equal), ("below", below, np.greater_equal)]
+    for words, bound, outside in bounds:
+        if bound is not None and outside(array, bound).any():
+            raise CourseError(f"{name} must be {what}, each {words} {bound:g}, got values in "
+                              f"[{array.min():.4g}, {array.max():.4g}]")
+    return array
+
+
+def integers(name: str, value, n: int | None = None, low: int | None = None, high: int | None = None,
+             what: str = "one integer per image") -> torch.Tensor:
+    """``value`` as a (N,) int64 tensor on the CPU: class indices or codes, ``n`` of them, in [low, high]."""
+    shape = f"shape ({n},)" if n is not None else "shape (N,)"
+    codes = as_tensor(name, value, f"{what}, {shape}")
+    if codes.dim() != 1 or (n is not None and len(codes) != n):
+        raise CourseError(f"{name} must be {what}, {shape}, got shape {tuple(codes.shape)}")
+    if codes.is_floating_point() or codes.is_complex() or codes.dtype == torch.bool:
+        raise CourseError(f"{name} must be integers, got {codes.dtype}: pass class indices, not one-hot or logits")
+    codes = codes.long().cpu()
+    if len(codes) and ((low is not None and int(codes.min()) < low) or (high is not None and int(codes.max()) > high)):
+        raise CourseError(f"{name} must be {what} (from {low} to {high}), got values in [{int(codes.min())}, "
+                          f"{int(codes.max())}]")
+    return codes
+
+
 def scores(name: str, value) -> torch.Tensor:
     """A loss's input: a tensor that holds data (not ``meta``) and at least one value.
 
@@ -171,6 +227,17 @@ def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
         warnings.warn(f"{name} look like they are in [0, 1] (min {low:.3g}, max {high:.3g}), but the course's "
                       "images are in [-1, 1]: rescale them with images * 2 - 1", UserWarning, stacklevel=3)
 
+
+
+def config(value, cls: type, model: str):
+    """``value`` if it is the ``cls`` configuration a model's constructor takes (e.g. a ``DCGANConfig``);
+    checked before any layer is built (building one draws from the global RNG)."""
+    if not isinstance(value, cls):
+        got = article(type(value).__name__) if hasattr(value, "__dataclass_fields__") else \
+            f"{shown(value)} ({type(value).__name__})"
+        raise CourseError(f"{model} needs cfg to be {article(cls.__name__)}, got {got}: pass e.g. "
+                          f"{cls.__name__}() or the chapter's recipe.model")
+    return value
 
 
 def article(name: str) -> str:

@@ -250,7 +250,7 @@ def input_gradients(critic, points: torch.Tensor, create_graph: bool = True) -> 
     ``create_graph=True`` keeps the graph of the gradient itself, so a penalty built
     on it can be back-propagated into the critic's weights (a "double backward").
     """
-    function("critic", critic), _points("points", points), flag("create_graph", create_graph)
+    function("critic", critic), _check_points("points", points), flag("create_graph", create_graph)
     points = points.detach().requires_grad_(True)  # (B, ...) a fresh leaf: the gradient is taken w.r.t. it
     scores = critic(points)  # (B,)
     (grads,) = torch.autograd.grad(scores.float().sum(), points, create_graph=create_graph)  # (B, ...)
@@ -270,8 +270,8 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: 
     gives the mixing weights instead of drawing them (chapter 9's exercise compares at fixed ε).
     """
     function("critic", critic)
-    _points("real", real)
-    same_shape("fake", _points("fake", fake), "real", real)
+    _check_points("real", real)
+    same_shape("fake", _check_points("fake", fake), "real", real)
     flag("one_sided", one_sided)
     if generator is not None:
         instance("generator", generator, torch.Generator, "None or a torch.Generator")
@@ -297,12 +297,12 @@ def r1_penalty(critic, real: torch.Tensor) -> torch.Tensor:
     It pushes D's gradient to zero on the data, so at equilibrium (p_g = p_data) D has
     no slope that could push G away again. Returned unweighted: D's loss adds γ/2 times it.
     """
-    function("critic", critic), _points("real", real)
+    function("critic", critic), _check_points("real", real)
     grads = input_gradients(critic, real, create_graph=True)  # (B, C, H, W)
     return grads.float().flatten(1).pow(2).sum(dim=1).mean()  # sum over pixels, mean over the batch
 
 
-def _points(name: str, value) -> torch.Tensor:
+def _check_points(name: str, value) -> torch.Tensor:
     """Points to take the critic's input gradient at: a batch (at least one dimension) of floating-point data."""
     value = scores(name, value)
     if value.dim() == 0 or not value.is_floating_point():

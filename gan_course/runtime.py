@@ -266,13 +266,31 @@ def without_checks(source: str) -> tuple[str, int]:
     """``source`` with its argument checks left out, and how many lines were hidden.
 
     A check is an ``if`` statement (no ``else``) whose body ends by raising, an
-    ``assert``, or a method named ``__post_init__`` or ``_check*``/``_validate*``:
+    ``assert``, a method named ``__post_init__`` or ``_check*``/``_validate*``, or a
+    statement that only calls checks (a helper of :mod:`gan_course.arguments`, or a
+    ``check_*``/``_check*`` function), alone or assigned to a name:
     the guard rails that give a user one clear line, which a chapter does not need
     to show. Each run of hidden lines becomes one comment, so the listing still
     says that something is there.
     """
     import ast
     import textwrap
+
+    from . import arguments
+
+    helpers = {name for name, value in vars(arguments).items()
+               if inspect.isfunction(value) and value.__module__ == arguments.__name__ and not name.startswith("_")}
+
+    def is_check_call(node) -> bool:
+        if isinstance(node, ast.Tuple):
+            return bool(node.elts) and all(is_check_call(e) for e in node.elts)
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "arguments":
+            return True
+        name = func.id if isinstance(func, ast.Name) else None
+        return name is not None and (name in helpers or name.startswith(("check_", "_check")))
 
     try:
         tree = ast.parse(textwrap.dedent(source))
@@ -283,6 +301,8 @@ def without_checks(source: str) -> tuple[str, int]:
         if isinstance(node, ast.Assert):
             return True
         if isinstance(node, ast.If) and not node.orelse and node.body and isinstance(node.body[-1], ast.Raise):
+            return True
+        if isinstance(node, (ast.Expr, ast.Assign)) and is_check_call(node.value):
             return True
         return isinstance(node, ast.FunctionDef) and (node.name == "__post_init__"
                                                         or node.name.startswith(("_check", "_validate")))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from .common import check_input
 
 
@@ -36,6 +37,7 @@ class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> image (B, C, H, W) in [-1, 1]."""
 
     def __init__(self, cfg: MLPConfig):
+        arguments.config(cfg, MLPConfig, "MLPGenerator")
         super().__init__()
         self.cfg = cfg
         layers: list[nn.Module] = []
@@ -59,6 +61,7 @@ class MLPDiscriminator(nn.Module):
     """image (B, C, H, W) -> logit (B,): large means "real"."""
 
     def __init__(self, cfg: MLPConfig):
+        arguments.config(cfg, MLPConfig, "MLPDiscriminator")
         super().__init__()
         self.cfg = cfg
         layers: list[nn.Module] = []

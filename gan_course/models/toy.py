@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from .common import check_input
 
@@ -34,6 +35,7 @@ class ToyGenerator(nn.Module):
     """z (B, latent_dim) -> point (B, data_dim)."""
 
     def __init__(self, cfg: ToyConfig):
+        arguments.config(cfg, ToyConfig, "ToyGenerator")
         super().__init__()
         self.cfg = cfg
         self.net = _mlp(cfg.latent_dim, cfg.hidden, cfg.depth, cfg.data_dim, nn.ReLU())
@@ -53,6 +55,7 @@ class ToyDiscriminator(nn.Module):
     """
 
     def __init__(self, cfg: ToyConfig):
+        arguments.config(cfg, ToyConfig, "ToyDiscriminator")
         super().__init__()
         self.cfg = cfg
         self.net = _mlp(cfg.data_dim * cfg.pack, cfg.hidden, cfg.depth, 1, nn.LeakyReLU(0.2))
