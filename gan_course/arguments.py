@@ -170,6 +170,23 @@ def integers(name: str, value, n: int | None = None, low: int | None = None, hig
     return codes
 
 
+def optional_path(name: str, value, what: str = "a folder"):
+    """``value`` if it is ``None`` or a path (a ``str`` or ``Path``); a number or a list is one sentence."""
+    import os
+
+    if value is not None and (not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip())):
+        raise CourseError(f"{name} must be {what} (a str or Path) or None, got {shown(value)} ({type(value).__name__})")
+    return value
+
+
+def seeds(name: str, value) -> list[int]:
+    """``value`` as a list of run seeds: a non-empty list (or range) of whole numbers."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, range)) or not len(value):
+        raise CourseError(f"{name} must be a non-empty list of whole numbers, got {shown(value)} "
+                          f"({type(value).__name__}): pass e.g. [0, 1, 2]")
+    return [whole(f"{name}[{i}]", s, 0, MAX_RUN_SEED, example=0) for i, s in enumerate(value)]
+
+
 def scores(name: str, value) -> torch.Tensor:
     """A loss's input: a tensor that holds data (not ``meta``) and at least one value.
 

@@ -39,7 +39,7 @@ def __getattr__(name: str):
 def get_model(name: str) -> ModelEntry:
     """The registry entry for ``name``, or a clear error listing the models there are."""
     models = globals().get("MODELS") or __getattr__("MODELS")
-    if name not in models:
+    if not isinstance(name, str) or name not in models:
         raise CourseError(f"unknown model {name!r}: choose one of {', '.join(models)}")
     return models[name]
 

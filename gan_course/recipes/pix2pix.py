@@ -27,7 +27,7 @@ from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
 from ..profiles import check_profile, current_profile
-from ..runtime import eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
 
@@ -154,6 +154,11 @@ def translate_test_items(G: UNetGenerator, n: int, direction: str = "AtoB", devi
     and true images y, each float32 ``(n, 1, 32, 32)`` in [-1, 1] on the CPU.
     pix2pix learns one direction only, edges -> images ("AtoB").
     """
+    if not isinstance(G, UNetGenerator):
+        raise CourseError(f"translate_test_items needs G to be a UNetGenerator (chapter 6's pix2pix generator), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=8)
+    check_device(device)
     if direction != "AtoB":
         raise CourseError(f"pix2pix translates edges to images only (direction AtoB), not {direction!r}: "
                           "drop --direction or train a second pix2pix on the swapped pairs")
