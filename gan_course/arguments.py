@@ -56,6 +56,15 @@ def whole(name: str, value, minimum: int | None = None, maximum: int | None = No
     return value
 
 
+def test_items(name: str, value) -> int:
+    """How many held-out test items to use: a whole number from 1 (its upper bound, the number of items there
+    are, is checked once the data is loaded)."""
+    value = whole(name, value, example=8)
+    if not 1 <= value <= MAX_SAMPLES:
+        raise CourseError(f"{name} must be between 1 and the number of held-out test items, got {value:,}")
+    return value
+
+
 def optional_whole(name: str, value, minimum: int | None = None, maximum: int | None = None, example=None):
     """:func:`whole`, or ``None`` when ``value`` is ``None`` (the function's default)."""
     return None if value is None else whole(name, value, minimum, maximum, example)
@@ -168,6 +177,31 @@ def integers(name: str, value, n: int | None = None, low: int | None = None, hig
         raise CourseError(f"{name} must be {what} (from {low} to {high}), got values in [{int(codes.min())}, "
                           f"{int(codes.max())}]")
     return codes
+
+
+def mapping(name: str, value, what: str, keys: tuple[str, ...] = ()):
+    """``value`` if it is a non-empty dict (a Mapping) holding ``keys``; else one sentence naming ``what`` it must be."""
+    from collections.abc import Mapping
+
+    if not isinstance(value, Mapping):
+        raise CourseError(f"{name} must be {what}, got {shown(value)} ({type(value).__name__})")
+    if not value:
+        raise CourseError(f"{name} is empty: pass {what}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise CourseError(f"{name} must be {what}, but it has no {missing[0]!r}: it has {', '.join(map(repr, value))}")
+    return value
+
+
+def sequence(name: str, value, what: str, min_len: int = 1):
+    """``value`` as a list if it is a list, tuple or range of at least ``min_len`` items (not a string, a
+    tensor or a dict); else one sentence naming ``what`` it must be."""
+    if isinstance(value, (str, bytes, dict, torch.Tensor)) or not isinstance(value, (list, tuple, range)):
+        raise CourseError(f"{name} must be {what}, got {shown(value)} ({type(value).__name__})")
+    if len(value) < min_len:
+        raise CourseError(f"{name} must hold at least {min_len} item{'s' if min_len > 1 else ''}, got "
+                          f"{len(value)}: pass {what}")
+    return list(value)
 
 
 def optional_path(name: str, value, what: str = "a folder"):

@@ -69,7 +69,7 @@ def parallel_lines(theta: float, n: int = 200, seed: int = 0) -> dict[str, float
 
 
 # ======================================================================= W1 in 1-D
-def _gaussians(mean_p, std_p, mean_q, std_q) -> None:
+def check_gaussians(mean_p, std_p, mean_q, std_q) -> None:
     """Two Gaussians' parameters: finite means, finite standard deviations >= 0 (0: a point mass)."""
     arguments.number("mean_p", mean_p), arguments.number("std_p", std_p, minimum=0.0)
     arguments.number("mean_q", mean_q), arguments.number("std_q", std_q, minimum=0.0)
@@ -82,7 +82,7 @@ def w1_gaussians(mean_p: float, std_p: float, mean_q: float, std_q: float) -> fl
     Δμ = μ_p - μ_q, Δσ = σ_p - σ_q, Z ~ N(0, 1). So W1 = E|Δμ + Δσ Z|, the mean of a folded
     normal: Δσ √(2/π) exp(-Δμ² / 2Δσ²) + Δμ (1 - 2Φ(-Δμ/Δσ)), and |Δμ| when Δσ = 0.
     """
-    _gaussians(mean_p, std_p, mean_q, std_q)
+    check_gaussians(mean_p, std_p, mean_q, std_q)
     mu, sigma = mean_p - mean_q, abs(std_p - std_q)
     if sigma == 0:
         return abs(mu)
@@ -124,7 +124,7 @@ def fit_critic_1d(mean_p: float, std_p: float, mean_q: float, std_q: float, step
     ``wasserstein_critic_loss + gp_weight * gradient_penalty``. At the end, E_p f - E_q f on
     ``n_eval`` fresh samples of each is the critic's estimate of W1 (Kantorovich-Rubinstein).
     """
-    _gaussians(mean_p, std_p, mean_q, std_q)
+    check_gaussians(mean_p, std_p, mean_q, std_q)
     arguments.whole("steps", steps, 1, 10**6, example=400)
     arguments.whole("batch_size", batch_size, 1, arguments.MAX_SAMPLES, example=256)
     arguments.number("lr", lr, above=0.0), arguments.number("gp_weight", gp_weight, minimum=0.0)

@@ -20,6 +20,10 @@ class ToyConfig:
     depth: int = 3  # number of hidden layers
     pack: int = 1  # D judges `pack` samples at once (PacGAN); 1 = the standard GAN
 
+    def __post_init__(self):
+        for name, low in (("data_dim", 1), ("latent_dim", 1), ("hidden", 1), ("depth", 0), ("pack", 1)):
+            arguments.whole(name, getattr(self, name), low, 10**6, example=max(low, 2))
+
 
 def _mlp(n_in: int, hidden: int, depth: int, n_out: int, act: nn.Module) -> nn.Sequential:
     layers: list[nn.Module] = []

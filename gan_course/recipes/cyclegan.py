@@ -38,8 +38,8 @@ from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
 from ..profiles import check_profile, current_profile, pick
 from ..runtime import check_device, eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import (SMOKE, ModelEntry, Recipe, config_from, lr_decay_from, model_hparams, quality_probe,
-                     recipe_for, roles_of, setting)
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, lr_decay_from, model_hparams,
+                     quality_probe, recipe_for, roles_of, setting)
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -73,6 +73,7 @@ class CycleGANRecipe(Recipe):
     quality_n: int = setting("quality", 500)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         check_pair(self.pair)
         if self.lambda_cycle < 0 or self.identity_weight < 0:
             raise CourseError("lambda_cycle and identity_weight must be 0 or more: use the paper's 10 and 0.5")
@@ -225,7 +226,7 @@ def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", de
     The items are the same every time (no randomness).
     """
     _check_translator(G, CycleGenerators, "translate_test_items", "a CycleGenerators (chapter 7's G_AB and G_BA)")
-    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=8)
+    arguments.test_items("n", n)
     arguments.instance("direction", direction, str, "'AtoB' or 'BtoA'")
     check_direction(direction)
     check_device(device)

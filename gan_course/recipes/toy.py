@@ -24,7 +24,7 @@ from ..models import ToyConfig, ToyDiscriminator, ToyGenerator
 from ..runtime import seed_everything
 from ..steps import d_step, g_step
 from ..training import TrainConfig, Trainer
-from .common import Recipe, roles_of, setting
+from .common import Recipe, check_settings, roles_of, setting
 
 
 @dataclass
@@ -48,6 +48,7 @@ class ToyGANConfig(Recipe):
     n_eval: int = setting("size", 2500)  # generated points per snapshot (the metric is computed on these)
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         if self.batch_size % self.pack:
             raise CourseError(f"batch_size={self.batch_size} must be a multiple of pack={self.pack}: "
                               f"use e.g. batch_size={self.pack * max(1, self.batch_size // self.pack)}")

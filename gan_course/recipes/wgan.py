@@ -37,8 +37,8 @@ from ..models import CRITICS, DCGANConfig, DCGANCritic, DCGANGenerator, ToyConfi
 from ..profiles import check_profile, current_profile
 from ..runtime import seed_everything
 from ..training import TrainConfig, Trainer
-from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
-                     roles_of, setting)
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
+                     quality_probe, roles_of, setting)
 from .toy import LabResult, ToyGANConfig, ToyRun
 from .vanilla import sample_unconditional
 
@@ -135,6 +135,7 @@ class WGANRecipe(_MethodSettings):
     quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         self._check_method()
 
     @classmethod
@@ -162,6 +163,7 @@ class RingRecipe(_MethodSettings):
     lr_g: float = setting("lr", 1e-3)  # chapter 1's rate, for every arm
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         self._check_method()
 
     @classmethod
