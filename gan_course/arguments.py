@@ -56,7 +56,7 @@ def whole(name: str, value, minimum: int | None = None, maximum: int | None = No
     return value
 
 
-def test_items(name: str, value) -> int:
+def held_out_items(name: str, value) -> int:
     """How many held-out test items to use: a whole number from 1 (its upper bound, the number of items there
     are, is checked once the data is loaded)."""
     value = whole(name, value, example=8)
@@ -173,14 +173,16 @@ def integers(name: str, value, n: int | None = None, low: int | None = None, hig
     if codes.is_floating_point() or codes.is_complex() or codes.dtype == torch.bool:
         raise CourseError(f"{name} must be integers, got {codes.dtype}: pass class indices, not one-hot or logits")
     codes = codes.long().cpu()
-    if len(codes) and ((low is not None and int(codes.min()) < low) or (high is not None and int(codes.max()) > high)):
+    outside = len(codes) and ((low is not None and int(codes.min()) < low)
+                              or (high is not None and int(codes.max()) > high))
+    if outside:
         raise CourseError(f"{name} must be {what} (from {low} to {high}), got values in [{int(codes.min())}, "
                           f"{int(codes.max())}]")
     return codes
 
 
 def mapping(name: str, value, what: str, keys: tuple[str, ...] = ()):
-    """``value`` if it is a non-empty dict (a Mapping) holding ``keys``; else one sentence naming ``what`` it must be."""
+    """``value`` if it is a non-empty dict (a Mapping) holding ``keys``; else one sentence naming ``what``."""
     from collections.abc import Mapping
 
     if not isinstance(value, Mapping):
@@ -189,7 +191,8 @@ def mapping(name: str, value, what: str, keys: tuple[str, ...] = ()):
         raise CourseError(f"{name} is empty: pass {what}")
     missing = [k for k in keys if k not in value]
     if missing:
-        raise CourseError(f"{name} must be {what}, but it has no {missing[0]!r}: it has {', '.join(map(repr, value))}")
+        raise CourseError(f"{name} must be {what}, but it has no {missing[0]!r}: it has "
+                          f"{', '.join(map(repr, value))}")
     return value
 
 
@@ -208,8 +211,10 @@ def optional_path(name: str, value, what: str = "a folder"):
     """``value`` if it is ``None`` or a path (a ``str`` or ``Path``); a number or a list is one sentence."""
     import os
 
-    if value is not None and (not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip())):
-        raise CourseError(f"{name} must be {what} (a str or Path) or None, got {shown(value)} ({type(value).__name__})")
+    blank = isinstance(value, str) and not value.strip()
+    if value is not None and (not isinstance(value, (str, os.PathLike)) or blank):
+        raise CourseError(f"{name} must be {what} (a str or Path) or None, got {shown(value)} "
+                          f"({type(value).__name__})")
     return value
 
 
@@ -245,8 +250,9 @@ def same_rows(name: str, value: torch.Tensor, other_name: str, other: torch.Tens
     """``value`` if it has as many rows (samples) as ``other``."""
     if value.dim() == 0 or other.dim() == 0 or len(value) != len(other):
         got = len(value) if value.dim() else "a scalar"
-        raise CourseError(f"{name} must have one row per row of {other_name} ({len(other) if other.dim() else 0}), "
-                          f"got {got}: pass the same batch")
+        rows = len(other) if other.dim() else 0
+        raise CourseError(f"{name} must have one row per row of {other_name} ({rows}), got {got}: pass the same "
+                          "batch")
     return value
 
 
@@ -280,13 +286,13 @@ def warn_if_unit_range(images: torch.Tensor, name: str = "images") -> None:
 
 
 
-def config(value, cls: type, model: str):
+def config(value, cls: type, model: str, name: str = "cfg"):
     """``value`` if it is the ``cls`` configuration a model's constructor takes (e.g. a ``DCGANConfig``);
     checked before any layer is built (building one draws from the global RNG)."""
     if not isinstance(value, cls):
         got = article(type(value).__name__) if hasattr(value, "__dataclass_fields__") else \
             f"{shown(value)} ({type(value).__name__})"
-        raise CourseError(f"{model} needs cfg to be {article(cls.__name__)}, got {got}: pass e.g. "
+        raise CourseError(f"{model} needs {name} to be {article(cls.__name__)}, got {got}: pass e.g. "
                           f"{cls.__name__}() or the chapter's recipe.model")
     return value
 

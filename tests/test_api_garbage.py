@@ -513,16 +513,21 @@ CASES: dict[str, list] = {
     ],
     "gan_course.losses.input_gradients": [
         ("wrong type: critic", "critic", L(lambda: (("critic", torch.zeros(3, 2)), {}))),
-        ("wrong type: integer points", "points", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2, dtype=torch.long)), {}))),
+        ("wrong type: integer points", "points",
+         L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2, dtype=torch.long)), {}))),
         ("empty", "points", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(0, 2)), {}))),
-        ("wrong type: create_graph", "create_graph", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2)), {"create_graph": "yes"}))),
+        ("wrong type: create_graph", "create_graph",
+         L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2)), {"create_graph": "yes"}))),
     ],
     "gan_course.losses.gradient_penalty": [
         ("shape mismatch", "fake", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(4, 2)), {}))),
         ("wrong type: critic", "critic", L(lambda: ((None, torch.zeros(3, 2), torch.zeros(3, 2)), {}))),
-        ("wrong type: one_sided", "one_sided", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"one_sided": "no"}))),
-        ("wrong type: generator", "generator", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"generator": 3}))),
-        ("wrong shape: eps", "eps", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"eps": torch.zeros(3, 2)}))),
+        ("wrong type: one_sided", "one_sided",
+         L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"one_sided": "no"}))),
+        ("wrong type: generator", "generator",
+         L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"generator": 3}))),
+        ("wrong shape: eps", "eps",
+         L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)), {"eps": torch.zeros(3, 2)}))),
         ("empty", "real", L(lambda: ((torch.nn.Linear(2, 1), torch.zeros(0, 2), torch.zeros(0, 2)), {}))),
         ("wrong device: meta", "real", L(lambda: ((torch.nn.Linear(2, 1), meta(3, 2), torch.zeros(3, 2)), {}))),
     ],
@@ -623,7 +628,8 @@ CASES: dict[str, list] = {
         ("empty", "outputs", L(lambda: ((images(0), images(0)), {}))),
         ("NaN", "outputs", L(lambda: ((images(2, value=NAN), images(2)), {}))),
         ("wrong device: meta", "targets", L(lambda: ((images(2), meta(2, 1, 28, 28)), {}))),
-        ("wrong type: uint8 pixels", "outputs", L(lambda: ((torch.zeros(2, 1, 28, 28, dtype=torch.uint8), images(2)), {}))),
+        ("wrong type: uint8 pixels", "outputs",
+         L(lambda: ((torch.zeros(2, 1, 28, 28, dtype=torch.uint8), images(2)), {}))),
     ],
     "gan_course.metrics.translation.DomainTest": [
         ("wrong range: pair", "pair", C("zebras")),
@@ -848,7 +854,8 @@ CASES: dict[str, list] = {
         ("NaN", "q", L(lambda: ((np.ones(3), np.full(3, NAN), np.linspace(0, 1, 3)), {}))),
     ],
     "gan_course.theory.value_function": [
-        ("wrong range: d above 1", "d", L(lambda: ((np.ones(3), np.ones(3), np.full(3, 2.0), np.linspace(0, 1, 3)), {}))),
+        ("wrong range: d above 1", "d",
+         L(lambda: ((np.ones(3), np.ones(3), np.full(3, 2.0), np.linspace(0, 1, 3)), {}))),
         ("shape mismatch", "d", L(lambda: ((np.ones(3), np.ones(3), np.full(2, 0.5), np.linspace(0, 1, 3)), {}))),
         ("NaN d", "d", L(lambda: ((np.ones(3), np.ones(3), np.full(3, NAN), np.linspace(0, 1, 3)), {}))),
         ("wrong range: one_minus_d", "one_minus_d",
@@ -890,8 +897,10 @@ CASES: dict[str, list] = {
         ("empty real", "real", L(lambda: ((toy("G"), toy("D"), torch.zeros(0, 2), 3), {}))),
         ("negative steps", "steps", L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), -1), {}))),
         ("NaN lr", "lr", L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), 3), {"lr": NAN}))),
-        ("empty record_every", "record_every", L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), 3), {"record_every": 0}))),
-        ("huge batch_size", "batch_size", L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), 3), {"batch_size": 10**9}))),
+        ("empty record_every", "record_every",
+         L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), 3), {"record_every": 0}))),
+        ("huge batch_size", "batch_size",
+         L(lambda: ((toy("G"), toy("D"), torch.zeros(8, 2), 3), {"batch_size": 10**9}))),
         ("wrong device: meta", "real", L(lambda: ((toy("G"), toy("D"), meta(8, 2), 3), {}))),
     ],
     "gan_course.wasserstein.parallel_lines": [
@@ -1291,6 +1300,11 @@ CASES: dict[str, list] = {
         ("wrong device", "device", L(lambda: ((images(8), [4]), {"device": NO_DEVICE}))),
         ("wrong device: meta", "images_a", L(lambda: ((meta(8, 1, 28, 28), [4]), {}))),
     ],
+    # a real trainer's garbage (use_pretrained='no' or None, another model's name): tests/test_pretrained.py
+    "gan_course.pretrained.train_or_load": [
+        ("wrong type: no trainer", "trainer", C(None, "vanilla", True)),
+        ("wrong type: a name for the trainer", "trainer", C("vanilla", "vanilla", "no")),
+    ],
 }
 
 # qualname -> why it has no garbage cases here
@@ -1311,7 +1325,6 @@ EXEMPT: dict[str, str] = {
     "gan_course.plotting.alternating_update_diagram": NO_ARGUMENTS,
     "gan_course.plotting.wasserstein.critic_diagram": NO_ARGUMENTS,
     "gan_course.plotting.wasserstein.spectral_norm_diagram": NO_ARGUMENTS,
-    "gan_course.pretrained.train_or_load": OTHER_SECTION,
     "gan_course.pretrained.load_pretrained": OTHER_SECTION,
     "gan_course.pretrained.pretrained_quality": OTHER_SECTION,
     "gan_course.pretrained.quality_record": OTHER_SECTION,

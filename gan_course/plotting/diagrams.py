@@ -270,9 +270,9 @@ def unet_patchgan_diagram(unet_cfg=None, patch_cfg=None, cell: tuple[int, int] |
     from ..models.unet import UNetConfig
 
     if unet_cfg is not None:
-        arguments.config(unet_cfg, UNetConfig, "unet_patchgan_diagram (unet_cfg)")
+        arguments.config(unet_cfg, UNetConfig, "unet_patchgan_diagram", "unet_cfg")
     if patch_cfg is not None:
-        arguments.config(patch_cfg, PatchGANConfig, "unet_patchgan_diagram (patch_cfg)")
+        arguments.config(patch_cfg, PatchGANConfig, "unet_patchgan_diagram", "patch_cfg")
     if cell is not None and not (isinstance(cell, tuple) and len(cell) == 2):
         raise CourseError(f"cell must be None or a (row, column) pair, got {arguments.shown(cell)}")
     from ..models.patchgan import PatchGANConfig, patch_grid_size, patch_span, receptive_field

@@ -146,7 +146,8 @@ def plot_value_convergence(history: Mapping[str, Sequence[float]], v_star: float
 
 def plot_jsd_sweep(sweep: Mapping[str, np.ndarray]):
     """JSD(p_data ‖ p_g) and V(G, D*) as p_g slides along the axis."""
-    arguments.mapping("sweep", sweep, "the dict that gan_course.theory.jsd_sweep returns", keys=("shift", "jsd", "value"))
+    arguments.mapping("sweep", sweep, "the dict that gan_course.theory.jsd_sweep returns",
+                      keys=("shift", "jsd", "value"))
     fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     axes[0].plot(sweep["shift"], sweep["jsd"], color="tab:purple", lw=2, label="JSD (quadrature)")
     axes[0].axhline(math.log(2), color="gray", ls=":", label="log 2")

@@ -226,7 +226,7 @@ def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", de
     The items are the same every time (no randomness).
     """
     _check_translator(G, CycleGenerators, "translate_test_items", "a CycleGenerators (chapter 7's G_AB and G_BA)")
-    arguments.test_items("n", n)
+    arguments.held_out_items("n", n)
     arguments.instance("direction", direction, str, "'AtoB' or 'BtoA'")
     check_direction(direction)
     check_device(device)

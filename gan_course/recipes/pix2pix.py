@@ -159,7 +159,7 @@ def translate_test_items(G: UNetGenerator, n: int, direction: str = "AtoB", devi
     if not isinstance(G, UNetGenerator):
         raise CourseError(f"translate_test_items needs G to be a UNetGenerator (chapter 6's pix2pix generator), got "
                           f"{arguments.shown(G)} ({type(G).__name__})")
-    arguments.test_items("n", n)
+    arguments.held_out_items("n", n)
     check_device(device)
     if direction != "AtoB":
         raise CourseError(f"pix2pix translates edges to images only (direction AtoB), not {direction!r}: "
