@@ -103,7 +103,7 @@ def check_settings(recipe) -> None:
         elif role == "weight":
             arguments.number(name, value, minimum=0.0)
         elif role == "fraction":
-            arguments.number(name, value, minimum=0.0, maximum=1.0)
+            check_fraction(name, value)
         elif role == "optimizer" and f.name == "betas":
             if not (isinstance(value, (tuple, list)) and len(value) == 2):
                 raise CourseError(f"{name} must be Adam's two betas, e.g. (0.5, 0.999), got {arguments.shown(value)}")
@@ -145,15 +145,20 @@ def recipe_settings(recipe) -> dict:
     return {k: v for k, v in to_plain(recipe).items() if k not in skip}
 
 
+def check_fraction(name: str, fraction) -> float:
+    """A setting with the role ``"fraction"``: a share of the run's steps, from 0 to 1 (the learning-rate decay's)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+        raise CourseError(f"{name} must be a fraction of the steps from 0 (constant learning rate) to 1, got "
+                          f"{fraction!r}: e.g. 0.5 for the CycleGAN paper's schedule")
+    return fraction
+
+
 def lr_decay_from(recipe) -> int | None:
     """``TrainConfig.lr_decay_from`` of a recipe with an ``lr_decay`` field: its last ``lr_decay`` of the steps decay.
 
     ``lr_decay`` is a fraction, so the ``smoke`` profile's few steps keep the same schedule's shape.
     """
-    fraction = recipe.lr_decay
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
-        raise CourseError(f"lr_decay must be a fraction of the steps from 0 (constant learning rate) to 1, got "
-                          f"{fraction!r}: e.g. 0.5 for the CycleGAN paper's schedule")
+    fraction = check_fraction("lr_decay", recipe.lr_decay)
     n_decay = round(recipe.steps * fraction)
     return None if n_decay == 0 else recipe.steps - n_decay
 
