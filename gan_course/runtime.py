@@ -118,10 +118,8 @@ def eval_mode(*modules: torch.nn.Module):
     generator inside ``with eval_mode(G):``, so a caller's ``G`` comes back in the
     mode it was in (training or not), also when the block raises. It changes
     modes only: wrap the block in ``torch.no_grad()`` too where no gradient is needed.
-    The modules are checked when it is called, before any mode changes.
+    The modules are checked when it is called, before any mode changes (none is a valid, empty block).
     """
-    if not modules:
-        raise CourseError("eval_mode needs at least one module (modules): pass e.g. eval_mode(G)")
     for i, module in enumerate(modules):
         if not isinstance(module, torch.nn.Module):
             raise CourseError(f"eval_mode needs torch modules, got modules[{i}] = {str(module)[:40]!r} "

@@ -1056,7 +1056,7 @@ CASES: dict[str, list] = {
     ],
     "gan_course.runtime.eval_mode": [
         ("wrong type: a word", "modules", C("G")),
-        ("empty", "modules", C()),
+        ("wrong type: None", "modules", C(None)),
         ("wrong type: a tensor", "modules", L(lambda: ((tiny_generator(), torch.zeros(2)), {}))),
     ],
     "gan_course.runtime.notebook_setup": [
