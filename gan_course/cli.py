@@ -3,7 +3,7 @@
     python -m gan_course train vanilla [--profile smoke|full] [--out DIR] [--resume] [--seed N] [--steps N]
     python -m gan_course sample vanilla --n 64 --out samples.pt --checkpoint runs/full/vanilla
     python -m gan_course evaluate vanilla [--checkpoint PATH] [--n N]
-    python -m gan_course experiment pix2pix-ablations|cyclegan-variants [--profile smoke|full] [--out DIR]
+    python -m gan_course experiment pix2pix-ablations|cyclegan-variants [--profile smoke|full] [--out DIR] [--force]
 
 Every mistake a user can fix ends with exit status 2 and one line on stderr
 that names the fix, never a traceback.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import arguments
 from .errors import CourseError
 
 
@@ -27,10 +28,15 @@ class ImagePool(nn.Module):
 
     def __init__(self, image_shape: tuple[int, int, int], size: int = 50, seed: int = 0, p_swap: float = 0.5):
         super().__init__()
-        if not isinstance(size, int) or size < 0:
-            raise CourseError(f"ImagePool size must be 0 or more, got {size!r}: CycleGAN uses 50 (0 disables it)")
-        if not 0.0 <= p_swap <= 1.0:
-            raise CourseError(f"p_swap must be a probability in [0, 1], got {p_swap}")
+        if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (tuple, list, torch.Size)) \
+                or len(image_shape) != 3:
+            raise CourseError(f"image_shape must be the images' (C, H, W), e.g. (1, 32, 32), got "
+                              f"{arguments.shown(image_shape)}")
+        for i, side in enumerate(image_shape):
+            arguments.whole(f"image_shape[{i}]", side, 1, 4096, example=32)
+        arguments.whole("size", size, 0, 100_000, example="50 (CycleGAN's; 0 disables the pool)")
+        arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
+        arguments.number("p_swap", p_swap, minimum=0.0, maximum=1.0)
         self.size, self.p_swap, self.image_shape = size, p_swap, tuple(image_shape)
         self.register_buffer("images", torch.zeros(size, *image_shape))  # (size, C, H, W) stored fakes
         self.register_buffer("count", torch.zeros((), dtype=torch.long))  # how many slots are filled

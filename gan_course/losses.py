@@ -20,6 +20,12 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .arguments import flag, function, instance, number, same_rows, same_shape, scores, tensor
+from .errors import CourseError
+
+# The checks below read types and shapes only, never values: these functions run at every training
+# step, and a look at the values (NaN, range) would make the step wait for the GPU.
+
 
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     logits = logits.float()  # the loss is always accumulated in float32
@@ -39,6 +45,7 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor
     Returns ``(loss_real, loss_fake)``; D's loss is their sum. At the start, a
     coin-flipping D (D = 1/2 everywhere) scores ``log 2 ≈ 0.693`` on each term.
     """
+    scores("real_logits", real_logits), scores("fake_logits", fake_logits)
     return _bce(real_logits, 1.0), _bce(fake_logits, 0.0)
 
 
@@ -50,6 +57,7 @@ def generator_saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     rejects the fakes (D(G(z)) ≈ 0, the situation early in training) the
     gradient vanishes. That is why it "saturates" and is rarely used.
     """
+    scores("fake_logits", fake_logits)
     return -_bce(fake_logits, 0.0)
 
 
@@ -60,6 +68,7 @@ def generator_nonsaturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     the logit is ``-(1 - D(G(z)))``: largest exactly when D rejects the fakes.
     This is "train G with the *real* label", the trick every GAN uses.
     """
+    scores("fake_logits", fake_logits)
     return _bce(fake_logits, 1.0)
 
 
@@ -71,6 +80,12 @@ def categorical_info_loss(cat_logits: torch.Tensor, category: torch.Tensor) -> t
     H(c_cat) = log K of a uniform code, ``log K - loss`` is a lower bound on the
     mutual information I(c_cat; G(z, c)) (in nats); loss = log K means Q guesses.
     """
+    tensor("cat_logits", cat_logits, 2, "a (batch, categories) tensor of logits", min_len=1)
+    tensor("category", category, 1, "a (batch,) tensor of category indices")
+    if category.is_floating_point() or category.dtype == torch.bool:
+        raise CourseError(f"category must hold category indices (integers), got dtype {category.dtype}: "
+                          "pass the codes G was given, e.g. torch.randint(0, K, (B,))")
+    same_rows("category", category, "cat_logits", cat_logits)
     return F.cross_entropy(cat_logits.float(), category)
 
 
@@ -86,6 +101,9 @@ def gaussian_info_loss(mean: torch.Tensor, log_std: torch.Tensor, value: torch.T
     Minimised by G and Q together. Predicting s rather than σ keeps σ > 0
     without a constraint; a confident Q (small σ) pays heavily when it is wrong.
     """
+    tensor("mean", mean, 2, "a (batch, codes) tensor", min_len=1)
+    same_shape("log_std", tensor("log_std", log_std, 2, "a (batch, codes) tensor"), "mean", mean)
+    same_shape("value", tensor("value", value, 2, "a (batch, codes) tensor"), "mean", mean)
     mean, log_std, value = mean.float(), log_std.float(), value.float()
     z = (value - mean) * torch.exp(-log_std)  # (B, n_continuous): standardised error
     nll = 0.5 * math.log(2 * math.pi) + log_std + 0.5 * z ** 2
@@ -107,6 +125,7 @@ def lsgan_discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tenso
     sum. For a PatchGAN the mean runs over every cell of the score grid. A
     constant D = 1/2 scores 1/8 on each term.
     """
+    scores("real_scores", real_scores), scores("fake_scores", fake_scores)
     real_scores, fake_scores = real_scores.float(), fake_scores.float()  # accumulate in float32
     return 0.5 * (real_scores - 1.0).pow(2).mean(), 0.5 * fake_scores.pow(2).mean()
 
@@ -119,6 +138,7 @@ def lsgan_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     even for fakes D rejects confidently, and it also penalises fakes that are
     already on the real side but far from the data (scores above 1).
     """
+    scores("fake_scores", fake_scores)
     return (fake_scores.float() - 1.0).pow(2).mean()
 
 
@@ -132,6 +152,8 @@ def cycle_consistency_loss(real: torch.Tensor, reconstructed: torch.Tensor) -> t
     It is a penalty, not a constraint: G can still keep inputs apart by
     differences too small to see, which F reads back ("steganography").
     """
+    scores("real", real)
+    same_shape("reconstructed", scores("reconstructed", reconstructed), "real", real)
     return (reconstructed.float() - real.float()).abs().mean()
 
 
@@ -142,6 +164,8 @@ def identity_loss(real: torch.Tensor, mapped: torch.Tensor) -> torch.Tensor:
     0.5·λ = 5. It asks G to leave images that are already in its output domain
     alone, which keeps tones and colours from drifting (Zhu et al. 2017).
     """
+    scores("real", real)
+    same_shape("mapped", scores("mapped", mapped), "real", real)
     return (mapped.float() - real.float()).abs().mean()
 
 
@@ -153,6 +177,8 @@ def l1_loss(target: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
     it is minimised by the per-pixel *median* of the plausible outputs: where the
     input leaves the answer uncertain, that median is a flat, blurry average.
     """
+    scores("target", target)
+    same_shape("output", scores("output", output), "target", target)
     return (output.float() - target.float()).abs().mean()
 
 
@@ -168,6 +194,7 @@ def pix2pix_generator_loss(fake_logits: torch.Tensor, target: torch.Tensor, outp
     adversarial_weight · adversarial + l1_weight · l1``. The ablations set
     ``adversarial_weight = 0`` (L1 only) or ``l1_weight = 0`` (cGAN only).
     """
+    number("l1_weight", l1_weight, minimum=0.0), number("adversarial_weight", adversarial_weight, minimum=0.0)
     adversarial = generator_nonsaturating_loss(fake_logits)
     l1 = l1_loss(target, output)
     return adversarial_weight * adversarial + l1_weight * l1, adversarial, l1
@@ -183,6 +210,7 @@ def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor
     ``-loss`` is the critic's current estimate of W1 (a lower bound, and only up to the
     Lipschitz constant the critic actually has). ``real_scores`` (B,), ``fake_scores`` (B,).
     """
+    scores("real_scores", real_scores), scores("fake_scores", fake_scores)
     return fake_scores.float().mean() - real_scores.float().mean()
 
 
@@ -191,6 +219,7 @@ def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
 
     Only the fake term of the gap depends on G, so E_x[f(x)] is dropped.
     """
+    scores("fake_scores", fake_scores)
     return -fake_scores.float().mean()
 
 
@@ -204,12 +233,14 @@ def hinge_discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tenso
     already past its margin contributes nothing (no gradient): D stops sharpening
     what it already gets right. Returns ``(loss_real, loss_fake)``; D's loss is their sum.
     """
+    scores("real_scores", real_scores), scores("fake_scores", fake_scores)
     real_scores, fake_scores = real_scores.float(), fake_scores.float()
     return F.relu(1.0 - real_scores).mean(), F.relu(1.0 + fake_scores).mean()
 
 
 def hinge_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     """The hinge GAN's generator loss: -E_z[D(G(z))], minimised by G (the WGAN generator loss; no margin)."""
+    scores("fake_scores", fake_scores)
     return -fake_scores.float().mean()
 
 
@@ -219,6 +250,7 @@ def input_gradients(critic, points: torch.Tensor, create_graph: bool = True) -> 
     ``create_graph=True`` keeps the graph of the gradient itself, so a penalty built
     on it can be back-propagated into the critic's weights (a "double backward").
     """
+    function("critic", critic), _check_points("points", points), flag("create_graph", create_graph)
     points = points.detach().requires_grad_(True)  # (B, ...) a fresh leaf: the gradient is taken w.r.t. it
     scores = critic(points)  # (B,)
     (grads,) = torch.autograd.grad(scores.float().sum(), points, create_graph=create_graph)  # (B, ...)
@@ -237,6 +269,17 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: 
     Returned unweighted; WGAN-GP adds λ = 10 times it to the critic's loss. ``eps`` (B, 1, 1, 1)
     gives the mixing weights instead of drawing them (chapter 9's exercise compares at fixed ε).
     """
+    function("critic", critic)
+    _check_points("real", real)
+    same_shape("fake", _check_points("fake", fake), "real", real)
+    flag("one_sided", one_sided)
+    if generator is not None:
+        instance("generator", generator, torch.Generator, "None or a torch.Generator")
+    if eps is not None:
+        tensor("eps", eps, real.dim(), f"a tensor of {real.dim()} dimensions, (B, 1, 1, 1) for images")
+        if len(eps) not in (1, len(real)) or any(size != 1 for size in eps.shape[1:]):
+            wanted = (len(real),) + (1,) * (real.dim() - 1)
+            raise CourseError(f"eps must hold one mixing weight per sample, shape {wanted}, got {tuple(eps.shape)}")
     real, fake = real.detach(), fake.detach()  # (B, C, H, W) each; the penalty trains the critic only
     if eps is None:
         eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)  # (B, 1, 1, 1): one ε per sample
@@ -254,5 +297,15 @@ def r1_penalty(critic, real: torch.Tensor) -> torch.Tensor:
     It pushes D's gradient to zero on the data, so at equilibrium (p_g = p_data) D has
     no slope that could push G away again. Returned unweighted: D's loss adds γ/2 times it.
     """
+    function("critic", critic), _check_points("real", real)
     grads = input_gradients(critic, real, create_graph=True)  # (B, C, H, W)
     return grads.float().flatten(1).pow(2).sum(dim=1).mean()  # sum over pixels, mean over the batch
+
+
+def _check_points(name: str, value) -> torch.Tensor:
+    """Points to take the critic's input gradient at: a batch (at least one dimension) of floating-point data."""
+    value = scores(name, value)
+    if value.dim() == 0 or not value.is_floating_point():
+        raise CourseError(f"{name} must be a batch of floating-point samples (B, ...), got "
+                          + (f"dtype {value.dtype}: convert with .float()" if value.dim() else "a scalar"))
+    return value

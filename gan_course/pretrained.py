@@ -9,17 +9,17 @@ SHA-256, which is checked on every load, so a damaged or swapped file is refused
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
+from . import arguments
 from .errors import CourseError
 from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
 from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
 from .io import to_plain
-from .training import (is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of,
+from .training import (Trainer, is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of,
                        run_checkpoints)
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
@@ -193,9 +193,13 @@ def use_pretrained_default() -> bool:
     """The chapters' ``USE_PRETRAINED`` switch: ``$GAN_COURSE_PRETRAINED`` set to 1/true/yes.
 
     An instructor sets it once (``%env GAN_COURSE_PRETRAINED=1`` or in the shell)
-    and every chapter loads its shipped generator instead of training.
+    and every chapter loads its shipped generator instead of training. Read through
+    :mod:`gan_course.settings`: a value it does not know (``garbage``) is one line that
+    names the variable and the values it accepts, as for ``GAN_COURSE_FAST_ADAM``.
     """
-    return os.environ.get("GAN_COURSE_PRETRAINED", "").strip().lower() in {"1", "true", "yes", "on"}
+    from .settings import PRETRAINED, read
+
+    return read(PRETRAINED)
 
 
 def train_or_load(trainer, model: str, use_pretrained: bool, resume: bool = True):
@@ -206,13 +210,35 @@ def train_or_load(trainer, model: str, use_pretrained: bool, resume: bool = True
     unchanged; there is no training history then, and ``None`` is returned.
     Otherwise training runs (resuming from the run's checkpoint when there is
     one) and the history is returned.
+
+    ``use_pretrained`` must be ``True`` or ``False`` (a word such as ``'no'`` would read as true),
+    and ``model`` the model that ``trainer`` trains: either mistake is one line, before anything
+    is trained or loaded.
     """
+    from .recipes import MODELS
+
+    arguments.instance("trainer", trainer, Trainer, "the chapter's Trainer (from build_...(recipe, ...))")
+    arguments.instance("model", model, str, f"a model name: one of {', '.join(MODELS)}")
+    entry = get_model(model)
+    arguments.flag("use_pretrained", use_pretrained)
+    arguments.flag("resume", resume)
+    trains = next((name for name, other in MODELS.items() if other.tag == trainer.tag), None)
+    if trains not in (None, model) or entry.generator_key not in trainer.modules:
+        raise CourseError(f"train_or_load got model={model!r}, but the trainer trains "
+                          f"{repr(trains) if trains else 'another model'} (tag {trainer.tag!r}): pass the name "
+                          f"of the model the trainer was built for{f', {trains!r}' if trains else ''}")
     if not use_pretrained:
         return trainer.fit(resume=resume)
-    entry = get_model(model)
     G = trainer.modules[entry.generator_key]
     device = next(G.parameters()).device
-    G.load_state_dict(load_pretrained(model, device).state_dict())  # G keeps its mode, as after fit()
+    pretrained = load_pretrained(model, device)
+    mine, shipped = G.state_dict(), pretrained.state_dict()
+    if type(G) is not type(pretrained) or {k: v.shape for k, v in mine.items()} != \
+            {k: v.shape for k, v in shipped.items()}:
+        raise CourseError(f"train_or_load got model={model!r}, but the trainer's generator ({type(G).__name__}) "
+                          f"is not the shipped {model} generator ({type(pretrained).__name__} of the full recipe): "
+                          "pass the model the trainer was built for, with the chapter's recipe")
+    G.load_state_dict(shipped)  # G keeps its mode, as after fit()
     record = read_manifest()[model]
     print(f"loaded the pretrained {model} generator ({record['file']}, step {record['step']}, "
           f"SHA-256 verified); training skipped, so there is no loss history to plot")

@@ -35,4 +35,7 @@ def check_profile(value: str) -> str:
 
 def pick(*, smoke: T, full: T, profile: str | None = None) -> T:
     """Return the value for the active profile: ``pick(smoke=50, full=8000)``."""
+    if profile is not None and profile != "" and (not isinstance(profile, str) or profile not in PROFILES):
+        raise CourseError(f"unknown profile {profile!r:.60}: profile must be one of {', '.join(PROFILES)}, or None "
+                          "for the active one")
     return smoke if (check_profile(profile) if profile else current_profile()) == "smoke" else full

@@ -110,7 +110,6 @@ def preserved_rng(seed: int | None = None):
             np.random.set_state(numpy)
 
 
-@contextlib.contextmanager
 def eval_mode(*modules: torch.nn.Module):
     """Run a block with ``modules`` in eval mode, then put every (sub)module back in the mode it had.
 
@@ -119,7 +118,17 @@ def eval_mode(*modules: torch.nn.Module):
     generator inside ``with eval_mode(G):``, so a caller's ``G`` comes back in the
     mode it was in (training or not), also when the block raises. It changes
     modes only: wrap the block in ``torch.no_grad()`` too where no gradient is needed.
+    The modules are checked when it is called, before any mode changes (none is a valid, empty block).
     """
+    for i, module in enumerate(modules):
+        if not isinstance(module, torch.nn.Module):
+            raise CourseError(f"eval_mode needs torch modules, got modules[{i}] = {str(module)[:40]!r} "
+                              f"({type(module).__name__}): pass e.g. eval_mode(G)")
+    return _eval_mode(*modules)
+
+
+@contextlib.contextmanager
+def _eval_mode(*modules: torch.nn.Module):
     saved = [(m, m.training) for module in modules for m in module.modules()]
     for module in modules:
         module.eval()
@@ -221,7 +230,8 @@ def precision_for(device: torch.device, choice: str | None = None) -> Precision:
 
 
 def describe_machine(device: torch.device) -> str:
-    """One line naming the hardware, for the record under every timing."""
+    """One line naming the hardware, for the record under every timing (``device``: a torch.device or its name)."""
+    device = check_device(device)
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -266,13 +276,31 @@ def without_checks(source: str) -> tuple[str, int]:
     """``source`` with its argument checks left out, and how many lines were hidden.
 
     A check is an ``if`` statement (no ``else``) whose body ends by raising, an
-    ``assert``, or a method named ``__post_init__`` or ``_check*``/``_validate*``:
+    ``assert``, a method named ``__post_init__`` or ``_check*``/``_validate*``, or a
+    statement that only calls checks (a helper of :mod:`gan_course.arguments`, or a
+    ``check_*``/``_check*`` function), alone or assigned to a name:
     the guard rails that give a user one clear line, which a chapter does not need
     to show. Each run of hidden lines becomes one comment, so the listing still
     says that something is there.
     """
     import ast
     import textwrap
+
+    from . import arguments
+
+    helpers = {name for name, value in vars(arguments).items()
+               if inspect.isfunction(value) and value.__module__ == arguments.__name__ and not name.startswith("_")}
+
+    def is_check_call(node) -> bool:
+        if isinstance(node, ast.Tuple):
+            return bool(node.elts) and all(is_check_call(e) for e in node.elts)
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "arguments":
+            return True
+        name = func.id if isinstance(func, ast.Name) else None
+        return name is not None and (name in helpers or name.startswith(("check_", "_check")))
 
     try:
         tree = ast.parse(textwrap.dedent(source))
@@ -283,6 +311,8 @@ def without_checks(source: str) -> tuple[str, int]:
         if isinstance(node, ast.Assert):
             return True
         if isinstance(node, ast.If) and not node.orelse and node.body and isinstance(node.body[-1], ast.Raise):
+            return True
+        if isinstance(node, (ast.Expr, ast.Assign)) and is_check_call(node.value):
             return True
         return isinstance(node, ast.FunctionDef) and (node.name == "__post_init__"
                                                         or node.name.startswith(("_check", "_validate")))
@@ -350,6 +380,17 @@ def show_source(obj, open: bool = False, idea_only: bool = False) -> None:
     leaves out the argument checks (each run of them becomes one comment line): the
     chapters show the idea, the engine appendix the guard rails.
     """
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj) or inspect.ismodule(obj)):
+        raise CourseError(f"show_source needs obj to be a function, class or module of the package, got "
+                          f"{str(obj)[:40]!r} ({type(obj).__name__}): pass e.g. show_source(discriminator_loss)")
+    for name, flag in (("open", open), ("idea_only", idea_only)):
+        if not isinstance(flag, bool):
+            raise CourseError(f"{name} must be True or False, got {flag!r:.40} ({type(flag).__name__})")
+    try:
+        inspect.getsource(obj)
+    except (OSError, TypeError):
+        raise CourseError(f"show_source has no source to show for obj {str(obj)[:40]!r}: it is built in or was "
+                          "defined interactively") from None
     try:
         from IPython.display import Markdown, display
     except ImportError:  # plain Python

@@ -124,3 +124,21 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["data"] = Path(values["data"]).expanduser() if values["data"] else None
     return Settings(**values)
 
+
+def runs_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """``$GAN_COURSE_RUNS`` (default ``runs``) as the folder the runs go to, refused in one line that names
+    the variable when it cannot be one: a file, a device such as ``/dev/null``, or a path through a file.
+
+    The folder itself need not exist yet (a run creates it)."""
+    environ = os.environ if environ is None else environ
+    base = Path(read(RUNS, environ)).expanduser()
+    probe = base
+    while not probe.exists() and probe != probe.parent:  # the nearest part of the path that exists
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "a file" if probe.is_file() else "not a folder (a device or another special file)"
+        problem = f"is {what}" if probe == base else f"goes through {probe}, which is {what}"
+        raise CourseError(f"GAN_COURSE_RUNS={environ.get(RUNS.name)!r} {problem}: point it at a folder for "
+                          f"the runs' checkpoints (or unset it for {RUNS.unset})")
+    return base
+

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from . import arguments
 from .errors import CourseError
 from .losses import discriminator_loss, generator_nonsaturating_loss, generator_saturating_loss
 from .models import ToyConfig, ToyDiscriminator
@@ -83,13 +84,43 @@ class Mixture1D:
         return float((mu - width * sd).min()), float((mu + width * sd).max())
 
 
+MAX_GRID = 10**7  # the most points of a quadrature grid (80 MB per array)
+
+
+def _mixture(name: str, value) -> "Mixture1D":
+    return arguments.instance(name, value, Mixture1D, "a Mixture1D, e.g. gaussian(0.0, 1.0)")
+
+
+def _density(name: str, value) -> np.ndarray:
+    return arguments.values(name, value, "a density on the grid (numbers >= 0)", minimum=0.0)
+
+
+def _same_grid(x_name: str, x, **arrays: np.ndarray) -> np.ndarray:
+    """The grid ``x`` (1-D, at least 2 finite points) and the arrays on it, all of its shape."""
+    x = arguments.values(x_name, x, "a 1-D grid of points, e.g. quadrature_grid(...)", min_len=2)
+    if x.ndim != 1 or not np.isfinite(x).all():
+        raise CourseError(f"{x_name} must be a 1-D grid of finite points, e.g. quadrature_grid(...), got shape "
+                          f"{x.shape}")
+    for name, array in arrays.items():
+        if array.shape != x.shape:
+            raise CourseError(f"{name} must hold one value per point of {x_name}, shape {x.shape}, got {array.shape}")
+    return x
+
+
 def gaussian(mean: float, std: float) -> Mixture1D:
     """A single Gaussian N(mean, std²) as a one-component :class:`Mixture1D`."""
+    arguments.number("mean", mean), arguments.number("std", std, above=0.0)
     return Mixture1D(means=(float(mean),), stds=(float(std),))
 
 
 def quadrature_grid(*dists: Mixture1D, n: int = 20001, width: float = 8.0) -> np.ndarray:
     """An even grid covering every distribution given (each mean ± ``width`` stds)."""
+    if not dists:
+        raise CourseError("quadrature_grid needs at least one distribution (dists): pass e.g. gaussian(0.0, 1.0)")
+    for i, d in enumerate(dists):
+        _mixture(f"dists[{i}]", d)
+    arguments.whole("n", n, 2, MAX_GRID, example=20001)
+    arguments.number("width", width, above=0.0)
     lo = min(d.support(width)[0] for d in dists)
     hi = max(d.support(width)[1] for d in dists)
     return np.linspace(lo, hi, n)
@@ -97,7 +128,8 @@ def quadrature_grid(*dists: Mixture1D, n: int = 20001, width: float = 8.0) -> np
 
 def integrate(values: np.ndarray, x: np.ndarray) -> float:
     """Trapezoidal rule ∫ values dx on the grid ``x``."""
-    values, x = np.asarray(values, float), np.asarray(x, float)
+    values = arguments.values("values", values, "the function's values on the grid")
+    x = _same_grid("x", x, values=values)
     return float(np.sum((values[1:] + values[:-1]) * np.diff(x)) / 2)
 
 
@@ -128,6 +160,10 @@ def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
     pointwise (set the derivative ``a/D - b/(1-D)`` to zero). Where both
     densities vanish, D does not affect V; we return 1/2 there.
     """
+    p_data, p_g = _density("p_data", p_data), _density("p_g", p_g)
+    if p_g.shape != p_data.shape:
+        raise CourseError(f"p_g must have the shape of p_data, {p_data.shape}, got {p_g.shape}: evaluate both "
+                          "densities at the same points")
     p_data, p_g = _clean(p_data), _clean(p_g)
     total = p_data + p_g
     return np.divide(p_data, total, out=np.full_like(total, 0.5), where=total > 0)
@@ -141,6 +177,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
 
 def js_divergence(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
     """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats; 0 ≤ JSD ≤ log 2."""
+    p, q = _density("p", p), _density("q", q)
+    _same_grid("x", x, p=p, q=q)
     p, q = _clean(p), _clean(q)
     m = (p + q) / 2
     return 0.5 * kl_divergence(p, m, x) + 0.5 * kl_divergence(q, m, x)
@@ -156,6 +194,13 @@ def value_function(p_data: np.ndarray, p_g: np.ndarray, d: np.ndarray, x: np.nda
     expectation written over x = G(z) ~ p_g. A D that says exactly 1 where p_g
     has mass scores -inf, as it should.
     """
+    p_data, p_g = _density("p_data", p_data), _density("p_g", p_g)
+    d = arguments.values("d", d, "D's probabilities on the grid (from 0 to 1)", minimum=0.0, maximum=1.0)
+    arrays = {"p_data": p_data, "p_g": p_g, "d": d}
+    if one_minus_d is not None:
+        arrays["one_minus_d"] = arguments.values("one_minus_d", one_minus_d, "1 - D on the grid (from 0 to 1)",
+                                                 minimum=0.0, maximum=1.0)
+    _same_grid("x", x, **arrays)
     d = np.asarray(d, float)
     one_minus_d = 1.0 - d if one_minus_d is None else np.asarray(one_minus_d, float)
     return integrate(_xlogy(_clean(p_data), d) + _xlogy(_clean(p_g), one_minus_d), x)
@@ -176,6 +221,8 @@ class TheoryCheck:
 
 def check_theory(data: Mixture1D, model: Mixture1D, n: int = 20001) -> TheoryCheck:
     """Compute JSD, V(G, D*) and -log 4 + 2 JSD for two 1-D mixtures."""
+    _mixture("data", data), _mixture("model", model)
+    arguments.whole("n", n, 2, MAX_GRID, example=20001)
     x = quadrature_grid(data, model, n=n)
     p, q = data.pdf(x), model.pdf(x)
     jsd = js_divergence(p, q, x)
@@ -210,6 +257,8 @@ def check_nonsaturating(data: Mixture1D, model: Mixture1D, n: int = 20001) -> No
     (Arjovsky & Bottou, 2017). The last term does not move G's samples, so with D held
     at D* the generator's gradient is that of KL(p_g ‖ p_data) - 2 JSD.
     """
+    _mixture("data", data), _mixture("model", model)
+    arguments.whole("n", n, 2, MAX_GRID, example=20001)
     x = quadrature_grid(data, model, n=n)
     p, q = data.pdf(x), model.pdf(x)
     d, one_minus_d = optimal_discriminator(p, q), optimal_discriminator(q, p)
@@ -224,6 +273,13 @@ def jsd_sweep(data: Mixture1D, shifts: Sequence[float], std: float, n: int = 200
     Shows how the JSD saturates at log 2 once the two densities stop overlapping:
     from then on D* is perfect and V(G, D*) = 0, whatever G does.
     """
+    _mixture("data", data)
+    array = arguments.values("shifts", shifts, "a list of finite shifts, e.g. np.linspace(-6, 6, 49)")
+    if array.ndim != 1 or not np.isfinite(array).all():
+        raise CourseError(f"shifts must be a list of finite shifts, e.g. np.linspace(-6, 6, 49), got "
+                          f"{arguments.shown(shifts)}")
+    arguments.number("std", std, above=0.0)
+    arguments.whole("n", n, 2, MAX_GRID, example=20001)
     jsd, value = [], []
     for s in shifts:
         check = check_theory(data, gaussian(s, std), n=n)
@@ -241,6 +297,12 @@ class FitConfig:
     hidden: int = 64  # width of D's hidden layers
     depth: int = 3  # number of hidden layers
     log_every: int = 10  # record the minibatch estimate of V every N steps
+
+    def __post_init__(self):
+        for name, low, high in (("steps", 1, 10**7), ("batch_size", 1, 10**6), ("hidden", 1, 4096),
+                                ("depth", 1, 64), ("log_every", 1, 10**7)):
+            arguments.whole(name, getattr(self, name), low, high)
+        arguments.number("lr", self.lr, above=0.0)
 
 
 @dataclass
@@ -266,6 +328,10 @@ def fit_discriminator(data: Mixture1D, model: Mixture1D, cfg: FitConfig = FitCon
     i.e. gradient **ascent** on the minibatch estimate of V. No density is used.
     """
     import time
+
+    _mixture("data", data), _mixture("model", model)
+    arguments.instance("cfg", cfg, FitConfig, "a FitConfig, e.g. FitConfig(steps=500)")
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
 
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -306,7 +372,10 @@ def generator_loss_curves(d: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
       loss-vs-d curve (misleading on its own: the sigmoid's d(1 - d) multiplies
       it on the way back).
     """
-    d = np.asarray(d, float)
+    d = arguments.values("d", d, "probabilities D(G(z)) strictly between 0 and 1", above=0.0, below=1.0)
+    if d.ndim != 1:
+        raise CourseError(f"d must be a 1-D array of probabilities, e.g. np.linspace(0.01, 0.99, 99), got shape "
+                          f"{d.shape}")
     out = {}
     for name, loss_fn in GENERATOR_LOSSES.items():
         logits = torch.logit(torch.as_tensor(d, dtype=torch.float64)).requires_grad_(True)  # (N,)
@@ -344,6 +413,16 @@ def grad_norms_as_d_learns(G: torch.nn.Module, D: torch.nn.Module, real: torch.T
     fakes, mean D(G(z)) falls toward 0 and we see which loss still gives G a signal.
     G itself is never updated.
     """
+    if not isinstance(G, torch.nn.Module) or not hasattr(getattr(G, "cfg", None), "latent_dim"):
+        raise CourseError(f"grad_norms_as_d_learns needs G to be a generator with a cfg.latent_dim (e.g. a "
+                          f"ToyGenerator), got {arguments.shown(G)} ({type(G).__name__})")
+    arguments.instance("D", D, torch.nn.Module, "a discriminator (a torch module), e.g. a ToyDiscriminator")
+    arguments.tensor("real", real, 2, "a tensor of real points (N, d)", min_len=1, floating=True)
+    arguments.whole("steps", steps, 0, 10**6, example=200)
+    arguments.number("lr", lr, above=0.0)
+    arguments.whole("record_every", record_every, 1, 10**6, example=5)
+    arguments.whole("batch_size", batch_size, 1, arguments.MAX_SAMPLES, example=256)
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
     gen = torch.Generator().manual_seed(seed)
     latent = G.cfg.latent_dim
     opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))

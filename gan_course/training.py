@@ -176,10 +176,12 @@ def run_dir(name: str, profile: str | None = None) -> Path:
     """Where a run keeps its checkpoints: ``$GAN_COURSE_RUNS/<profile>/<name>``.
 
     ``GAN_COURSE_RUNS`` defaults to ``runs`` (relative to the working folder);
-    on Colab, point it at Google Drive to survive a disconnect.
+    on Colab, point it at Google Drive to survive a disconnect. A value that cannot be
+    a folder (a file, ``/dev/null``) is refused in one line that names the variable.
     """
-    base = Path(os.environ.get("GAN_COURSE_RUNS", "runs")).expanduser()
-    return base / (profile or current_profile()) / name
+    from .settings import runs_folder
+
+    return runs_folder() / (profile or current_profile()) / name
 
 
 def shown_path(path: str | Path) -> str:

@@ -28,6 +28,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import norm
 
+from . import arguments
 from .errors import CourseError
 from .losses import gradient_penalty, wasserstein_critic_loss
 from .models import ToyConfig, ToyCritic
@@ -54,6 +55,9 @@ def parallel_lines(theta: float, n: int = 200, seed: int = 0) -> dict[str, float
     (``scipy.optimize.linear_sum_assignment`` on the (n, n) Euclidean distances).
     Returns ``{"theta", "jsd", "emd"}``; expect jsd = log 2 for θ ≠ 0 and emd = |θ|.
     """
+    arguments.number("theta", theta)
+    arguments.whole("n", n, 1, 2000, example=200)  # an (n, n) transport problem
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     y = np.random.default_rng(seed).uniform(0.0, 1.0, n)  # (n,) heights, shared by both lines
     a = np.stack([np.zeros(n), y], axis=1)  # (n, 2) P_0
     b = np.stack([np.full(n, float(theta)), y], axis=1)  # (n, 2) P_θ
@@ -65,6 +69,12 @@ def parallel_lines(theta: float, n: int = 200, seed: int = 0) -> dict[str, float
 
 
 # ======================================================================= W1 in 1-D
+def check_gaussians(mean_p, std_p, mean_q, std_q) -> None:
+    """Two Gaussians' parameters: finite means, finite standard deviations >= 0 (0: a point mass)."""
+    arguments.number("mean_p", mean_p), arguments.number("std_p", std_p, minimum=0.0)
+    arguments.number("mean_q", mean_q), arguments.number("std_q", std_q, minimum=0.0)
+
+
 def w1_gaussians(mean_p: float, std_p: float, mean_q: float, std_q: float) -> float:
     """W1(N(μ_p, σ_p²), N(μ_q, σ_q²)) in closed form.
 
@@ -72,6 +82,7 @@ def w1_gaussians(mean_p: float, std_p: float, mean_q: float, std_q: float) -> fl
     Δμ = μ_p - μ_q, Δσ = σ_p - σ_q, Z ~ N(0, 1). So W1 = E|Δμ + Δσ Z|, the mean of a folded
     normal: Δσ √(2/π) exp(-Δμ² / 2Δσ²) + Δμ (1 - 2Φ(-Δμ/Δσ)), and |Δμ| when Δσ = 0.
     """
+    check_gaussians(mean_p, std_p, mean_q, std_q)
     mu, sigma = mean_p - mean_q, abs(std_p - std_q)
     if sigma == 0:
         return abs(mu)
@@ -113,6 +124,13 @@ def fit_critic_1d(mean_p: float, std_p: float, mean_q: float, std_q: float, step
     ``wasserstein_critic_loss + gp_weight * gradient_penalty``. At the end, E_p f - E_q f on
     ``n_eval`` fresh samples of each is the critic's estimate of W1 (Kantorovich-Rubinstein).
     """
+    check_gaussians(mean_p, std_p, mean_q, std_q)
+    arguments.whole("steps", steps, 1, 10**6, example=400)
+    arguments.whole("batch_size", batch_size, 1, arguments.MAX_SAMPLES, example=256)
+    arguments.number("lr", lr, above=0.0), arguments.number("gp_weight", gp_weight, minimum=0.0)
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
+    arguments.whole("n_eval", n_eval, 1, 10**7, example=100_000)
+    arguments.flag("one_sided", one_sided)
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
     critic = ToyCritic(ToyConfig(data_dim=1, hidden=64, depth=3))
@@ -145,6 +163,16 @@ def power_iteration(weight: torch.Tensor, n_iter: int = 1, u: torch.Tensor | Non
     rounds suffice, and spectral normalisation keeps u between training steps and runs one
     round per step. ``u`` defaults to a fixed normalised random vector. Returns ``(sigma, u)``.
     """
+    arguments.tensor("weight", weight, what="a layer's weight (out, in) or (out, in, k, k)", min_len=1)
+    if weight.dim() < 2 or weight.numel() == 0:
+        raise CourseError(f"weight must be a layer's weight (out, in) or (out, in, k, k), got shape "
+                          f"{tuple(weight.shape)}")
+    arguments.whole("n_iter", n_iter, 1, 10**5, example=1)
+    if u is not None:
+        arguments.tensor("u", u, 1, f"a start vector of {weight.shape[0]} values (one per output)")
+        if len(u) != weight.shape[0]:
+            raise CourseError(f"u must hold one value per output of weight ({weight.shape[0]}), got {len(u)}")
+    arguments.number("eps", eps, minimum=0.0)
     W = weight.detach().reshape(weight.shape[0], -1).double()  # (out, in·k·k)
     if u is None:
         u = torch.randn(W.shape[0], generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -169,6 +197,14 @@ def clipped_gradient_norms(clips=(1.0, 0.1, 0.01), depth: int = 8, hidden: int =
     geometrically with depth: it grows towards the input when c is large and dies out when
     c is small. Returns ``{"c = ...": [‖∂loss/∂h‖ at the input of layer 1, ..., of the last layer]}``.
     """
+    clips_array = arguments.values("clips", clips, "a list of clipping bounds c > 0, e.g. (1.0, 0.1, 0.01)",
+                                   above=0.0)
+    if clips_array.ndim != 1 or not np.isfinite(clips_array).all():
+        raise CourseError(f"clips must be a list of finite clipping bounds c > 0, e.g. (1.0, 0.1, 0.01), got "
+                          f"{arguments.shown(clips)}")
+    arguments.whole("depth", depth, 1, 64, example=8)
+    arguments.whole("hidden", hidden, 1, 4096, example=128)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     from .data import ring_centers, sample_mixture
     from .losses import wasserstein_critic_loss as critic_loss
 
@@ -202,6 +238,19 @@ def gap_fd_correlation(history: dict, record: dict, window: int = 25) -> float:
 
     Near +1: the critic's estimate falls when the samples improve, so it can be read as a training curve.
     """
+    for name, value, keys in (("history", history, ("step", "critic_gap")), ("record", record, ("step", "fd"))):
+        arguments.instance(name, value, dict, f"a dict with {' and '.join(repr(k) for k in keys)}")
+        missing = [k for k in keys if k not in value]
+        if missing:
+            raise CourseError(f"{name} must have {' and '.join(repr(k) for k in keys)}, it lacks {missing[0]!r}")
+        try:
+            first, second = (np.asarray(value[k], float) for k in keys)
+        except (TypeError, ValueError):
+            raise CourseError(f"{name}[{keys[0]!r}] and {name}[{keys[1]!r}] must be lists of numbers") from None
+        if first.shape != second.shape or first.ndim != 1:
+            raise CourseError(f"{name}[{keys[0]!r}] and {name}[{keys[1]!r}] must be lists of the same length, got "
+                              f"shapes {first.shape} and {second.shape}")
+    arguments.whole("window", window, 1, 10**7, example=25)
     steps, gaps = np.asarray(history["step"]), np.asarray(history["critic_gap"], float)
     xs, ys = [], []
     for step, fd in zip(record["step"], record["fd"]):

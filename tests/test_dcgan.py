@@ -165,15 +165,15 @@ def test_checkerboard_when_kernel_not_divisible_by_stride():
 
 
 @pytest.mark.parametrize("call, needle", [
-    (lambda: transposed_conv_output_size(4, 0, 2, 1), "kernel size k must be at least 1"),
-    (lambda: transposed_conv_output_size(4, 4, 0, 1), "stride s must be at least 1"),
-    (lambda: transposed_conv_output_size(4, 4, 2, -1), "padding p must be at least 0"),
+    (lambda: transposed_conv_output_size(4, 0, 2, 1), "kernel size k must be a whole number from 1 to .*, got 0"),
+    (lambda: transposed_conv_output_size(4, 4, 0, 1), "stride s must be a whole number from 1 to .*, got 0"),
+    (lambda: transposed_conv_output_size(4, 4, 2, -1), "padding p must be a whole number from 0 to .*, got -1"),
     (lambda: transposed_conv_output_size(4.0, 4, 2, 1), "whole number"),
     (lambda: transposed_conv_output_size(True, 4, 2, 1), "whole number"),
     (lambda: transposed_conv_output_size(4, 4, 2, 1, output_padding=2), "smaller than the stride"),
     (lambda: transposed_conv_output_size(1, 1, 1, 1), "use less padding"),
     (lambda: conv_output_size(2, 5, 1, 1), "use a smaller kernel or more padding"),
-    (lambda: conv_output_size(0, 3), "input size i must be at least 1"),
+    (lambda: conv_output_size(0, 3), "input size i must be a whole number from 1 to .*, got 0"),
 ])
 def test_size_calculators_reject_bad_input(call, needle):
     with pytest.raises(CourseError, match=needle):

@@ -310,3 +310,27 @@ def test_bad_steps_for_the_ddpm_are_one_clear_line(capsys, tmp_path, ddpm_run, s
     code = main(["sample", "ddpm", "--n", "2", "--steps", steps, "--out", str(tmp_path / "s.pt"),
                  "--checkpoint", str(ddpm_run)])
     _one_line_error(capsys, code, needle)
+
+
+def test_train_for_seconds_reaches_the_budget_although_the_first_steps_are_slower():
+    """Equal-time arms: the pace is re-measured after each fit, so a slow warm-up does not stop the arm short."""
+    import dataclasses
+
+    from gan_course.experiments.responsibility import train_for_seconds
+
+    @dataclasses.dataclass
+    class Config:
+        steps: int
+
+    class FakeTrainer:  # 0.2 s per step for the first 20 steps, 0.1 s after: the warm-up of a real run
+        def __init__(self):
+            self.config, self.step, self.train_seconds = Config(10_000), 0, 0.0
+
+        def fit(self):
+            while self.step < self.config.steps:
+                self.train_seconds += 0.2 if self.step < 20 else 0.1
+                self.step += 1
+
+    trainer = train_for_seconds(FakeTrainer(), 100.0, calibration_steps=20)
+    assert abs(trainer.train_seconds - 100.0) <= 1.0  # one estimate from the warm-up alone gives 50 s
+    assert trainer.config.steps == trainer.step

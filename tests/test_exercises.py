@@ -79,6 +79,27 @@ def test_an_error_in_the_learners_code_is_reported_not_raised(capsys):
     assert hint.startswith("  Hint: ")
 
 
+@pytest.mark.parametrize("leave", [lambda: sys.exit(), lambda: sys.exit(3), lambda: exit(), lambda: quit("done")],
+                         ids=["sys.exit()", "sys.exit(3)", "exit()", "quit(text)"])
+def test_a_learners_sys_exit_is_a_failed_check_not_a_dead_kernel(capsys, leave):
+    def leaves(real_logits, fake_logits):
+        leave()
+
+    assert check("ch2.discriminator_loss", leaves) is False  # SystemExit did not escape
+    first, hint = capsys.readouterr().out.splitlines()
+    assert first.startswith("✗ ch2.discriminator_loss: Your function raised SystemExit: it called sys.exit(")
+    assert "return the result instead" in first and hint.startswith("  Hint: ")
+    assert diagnose("ch2.discriminator_loss", leaves) == ("fail", None)
+
+
+def test_a_keyboard_interrupt_still_stops_the_check():
+    def interrupted(real_logits, fake_logits):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check("ch2.discriminator_loss", interrupted)
+
+
 def test_not_a_function_is_reported(capsys):
     assert check("ch4.conv_output_size", 14) is False
     assert "pass your function itself" in capsys.readouterr().out
@@ -480,7 +501,7 @@ def test_answers_are_read_leniently():
     assert exercises.grade("ch2.why_detach", None) is None
     assert exercises.grade("ch1.value_at_equilibrium", "-1.3863") is True
     assert exercises.grade("ch1.value_at_equilibrium", -1.0) is False
-    assert exercises.grade("ch4.conv_size_32", 16.0) is True and exercises.grade("ch4.conv_size_32", 15) is False
+    assert exercises.grade("ch4.conv_size_odd", 3.0) is True and exercises.grade("ch4.conv_size_odd", 3.5) is False
 
 
 def test_an_answer_that_is_no_choice_is_named(capsys):

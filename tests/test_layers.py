@@ -4,6 +4,8 @@ import pytest
 import torch
 from torch import nn
 
+from gan_course.errors import CourseError
+
 from gan_course.models import (CGANConfig, ConditionalDiscriminator, DCGANConfig, DCGANGenerator, PatchGANConfig,
                                PatchGANDiscriminator, UNetConfig, UNetGenerator, init_weights, norm_layer)
 from gan_course.models.resnet_gen import ResnetGenerator, ResnetGeneratorConfig
@@ -18,7 +20,7 @@ def test_batch_norm_mixes_the_batch_and_instance_norm_keeps_each_image_on_its_ow
     batch = norm_layer("batch", 3)
     assert not torch.allclose(batch(x)[0], batch(other)[0], atol=1e-2)
     assert torch.equal(norm_layer("none", 3)(x), x)
-    with pytest.raises(ValueError, match="unknown norm 'layer'"):
+    with pytest.raises(CourseError, match="unknown norm 'layer'"):
         norm_layer("layer", 3)
 
 

@@ -56,7 +56,7 @@ def test_real_data_matches_closed_form():
 def test_bad_inputs_name_the_fix():
     with pytest.raises(CourseError, match="same d"):
         mode_coverage(torch.zeros(5, 3), CENTERS, STD)
-    with pytest.raises(CourseError, match="positive"):
+    with pytest.raises(CourseError, match="std must be a finite number above 0"):
         mode_coverage(torch.zeros(5, 2), CENTERS, 0.0)
 
 

@@ -92,3 +92,46 @@ def test_train_or_load_leaves_g_in_the_mode_training_would_have_left_it(tmp_path
     G = trainer.modules["G"]
     assert all(m.training for m in G.modules())  # the committed weights, and the mode fit() leaves
     assert torch.equal(G.state_dict()["net.0.weight"], load_pretrained("vanilla").state_dict()["net.0.weight"])
+
+
+@pytest.fixture(scope="module")
+def vanilla_trainer(tmp_path_factory):
+    from gan_course.recipes import get_model
+
+    entry = get_model("vanilla")
+    return entry.build(entry.recipe.for_profile("smoke"), torch.device("cpu"),
+                       tmp_path_factory.mktemp("switch") / "run", 0)
+
+
+@pytest.mark.parametrize("flag", ["no", None, 0, "False"])
+def test_train_or_load_refuses_a_switch_that_is_not_a_bool(vanilla_trainer, flag):
+    """``train_or_load(trainer, name, 'no')`` used to load the pretrained weights ('no' is true)."""
+    from gan_course.pretrained import train_or_load
+
+    before = {k: v.clone() for k, v in vanilla_trainer.modules["G"].state_dict().items()}
+    with pytest.raises(CourseError) as info:
+        train_or_load(vanilla_trainer, "vanilla", flag)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"use_pretrained must be True or False, got {flag!r}")
+    assert vanilla_trainer.step == 0 and all(torch.equal(before[k], v) for k, v in
+                                             vanilla_trainer.modules["G"].state_dict().items())
+
+
+def test_train_or_load_refuses_another_models_name_or_no_trainer(vanilla_trainer, monkeypatch):
+    from gan_course.pretrained import train_or_load
+
+    before = {k: v.clone() for k, v in vanilla_trainer.modules["G"].state_dict().items()}
+    for use_pretrained in (True, False):  # before training or loading anything
+        with pytest.raises(CourseError, match=r"^train_or_load got model='dcgan', but the trainer trains 'vanilla' "
+                                              r"\(tag 'vanilla-mlp'\): pass .*'vanilla'$"):
+            train_or_load(vanilla_trainer, "dcgan", use_pretrained)
+    monkeypatch.setattr(vanilla_trainer, "tag", "my-own-run")  # a tag of no model: the weights tell
+    with pytest.raises(CourseError, match=r"^train_or_load got model='dcgan', but the trainer's generator "
+                                          r"\(MLPGenerator\) is not the shipped dcgan generator"):
+        train_or_load(vanilla_trainer, "dcgan", True)
+    with pytest.raises(CourseError, match=r"^trainer must be the chapter's Trainer"):
+        train_or_load(None, "vanilla", True)
+    with pytest.raises(CourseError, match=r"^unknown model 'vanila'"):
+        train_or_load(vanilla_trainer, "vanila", True)
+    assert vanilla_trainer.step == 0 and all(torch.equal(before[k], v) for k, v in
+                                             vanilla_trainer.modules["G"].state_dict().items())

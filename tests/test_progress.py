@@ -47,9 +47,9 @@ def test_progress_of_a_filled_notebook(tmp_path):
     assert report.exercises["ch4.conv_output_size"] == ("pass", "")
     assert report.exercises["ch4.transposed_conv_output_size"] == ("pass", "")
     assert all(right is True for right, _ in report.questions.values() if _ != "not in this notebook")
-    assert report.questions["ch4.conv_size_32"] == (True, "")
+    assert report.questions["ch4.conv_size_odd"] == (True, "")
     text = format_progress([report], tmp_path)
-    assert "✓ ch4.conv_output_size" in text and "✓ ch4.conv_size_32" in text
+    assert "✓ ch4.conv_output_size" in text and "✓ ch4.conv_size_odd" in text
 
 
 def test_progress_names_a_recorded_mistake(tmp_path):
@@ -65,7 +65,7 @@ def test_progress_of_an_unfilled_notebook_by_the_command_line(tmp_path):
                             text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "… ch4.conv_output_size" in result.stdout and "not done yet" in result.stdout
-    assert "· ch4.conv_size_32" in result.stdout and "not answered" in result.stdout
+    assert "· ch4.conv_size_odd" in result.stdout and "not answered" in result.stdout
     assert "In all: exercises 0/" in result.stdout
     assert _digest(tmp_path / NAME) == before
 

@@ -1,6 +1,7 @@
 """Recipes declare the role of each setting; --lr-scale, resumes and checkpoints read the roles, never the names."""
 
 import dataclasses
+import re
 
 import pytest
 
@@ -142,3 +143,19 @@ def test_train_resume_with_lr_scale_halves_the_rates_and_refuses_a_changed_fract
     assert cli(["train", "dcgan", "--profile", "smoke", "--steps", "6", "--out", str(run), "--resume"]) != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "other settings (lr_decay: 0.175 there, 0.35 here)" in err, err
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"lr": -1e-4}, "VanillaRecipe.lr must be a finite number above 0"),
+    ({"lr": float("nan")}, "VanillaRecipe.lr must be a finite number above 0"),
+    ({"batch_size": 2.5}, "VanillaRecipe.batch_size must be a whole number"),
+    ({"steps": -3}, "VanillaRecipe.steps must be a whole number"),
+    ({"betas": (0.5,)}, "VanillaRecipe.betas must be Adam's two betas"),
+    ({"betas": (0.5, 1.5)}, "VanillaRecipe.betas must be a finite number"),
+])
+def test_a_recipes_settings_are_checked_by_their_role(change, needle):
+    """Issue 30 §5: a recipe refuses a setting outside its role's range in one line, when it is made."""
+    from gan_course.recipes import VanillaRecipe
+
+    with pytest.raises(CourseError, match=re.escape(needle)):
+        dataclasses.replace(VanillaRecipe(), **change)

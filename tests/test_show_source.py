@@ -46,3 +46,17 @@ def test_a_class_loses_its_post_init_and_a_real_model_keeps_its_forward():
 def test_source_without_checks_is_unchanged():
     plain = "def f(x):\n    return x + 1\n"
     assert without_checks(plain) == (plain, 0)
+
+
+def test_calls_of_the_argument_helpers_are_checks_too():
+    """A loss checks its inputs with gan_course.arguments (issue 30 §5): the chapter shows the formula only."""
+    from gan_course.losses import categorical_info_loss, cycle_consistency_loss, discriminator_loss
+
+    for fn in (discriminator_loss, cycle_consistency_loss, categorical_info_loss):
+        shown, hidden = without_checks(inspect.getsource(fn))
+        assert hidden > 0 and "argument checks" in shown, fn.__name__
+        assert "scores(" not in shown and "same_shape(" not in shown and "tensor(" not in shown, shown
+        assert "return" in shown
+    source = "def f(x, n):\n    n = arguments.whole('n', n, 1)\n    check_x(x)\n    y = g(x)\n    return y\n"
+    shown, hidden = without_checks(source)
+    assert hidden == 2 and "y = g(x)" in shown

@@ -105,3 +105,46 @@ def test_cyclegan_measures_put_the_chapters_measures_first():
     rows = [line.split()[0] for line in str(table).splitlines()[1:]]
     assert rows[:len(MAIN_MEASURES)] == list(MAIN_MEASURES)
     assert all(k in main for k in MAIN_MEASURES) and "area_real_A" not in main and "area_real_A" in full
+
+
+# ------------------------------------------------------------------ one line instead of the ladder (chapters 3-7)
+RUNGS = {"real": {"fd": 1.0, "kid": 0.0, "precision": 0.9, "recall": 0.9},
+         "light blur": {"fd": 30.0, "kid": 4.0, "precision": 0.8, "recall": 0.2},
+         "noise": {"fd": 390.0, "kid": 110.0, "precision": 1.0, "recall": 0.0},
+         "heavy blur": {"fd": 130.0, "kid": 20.0, "precision": 0.5, "recall": 0.0}}
+
+
+def _at(fd: float) -> dict[str, float]:
+    return {"fd": fd, "kid": 1.0, "precision": 0.5, "recall": 0.5}
+
+
+def test_where_it_stands_names_the_two_rungs_that_bracket_the_fd():
+    from gan_course.metrics import where_it_stands
+
+    assert "between light blur (FD 30.0) and heavy blur (FD 130.0)" in where_it_stands(_at(45.2), RUNGS)
+    assert "between real (FD 1.0) and light blur (FD 30.0)" in where_it_stands(_at(30.0 - 1e-9), RUNGS)
+    assert "below every rung, even real (FD 1.0)" in where_it_stands(_at(0.5), RUNGS)
+    assert "above every rung, even noise (FD 390.0)" in where_it_stands(_at(400.0), RUNGS)
+    assert where_it_stands(_at(45.2), RUNGS).startswith("FD 45.2 lies")
+
+
+def test_a_table_with_the_ladder_as_a_line_shows_one_sentence_per_row_and_no_rungs(monkeypatch):
+    import gan_course.metrics.images as images
+
+    monkeypatch.setattr(images, "reference_ladder", lambda device="cpu", n=None: dict(RUNGS))
+    table = format_scores({"DCGAN": _at(45.2), "MLP": _at(150.0)}, ladder="line")
+    assert [row[0] for row in _cells(table)] == ["", "DCGAN", "MLP"]  # no rung in the table
+    page = table._repr_html_()
+    assert 'class="gan-table-note">DCGAN: FD 45.2 lies between light blur' in page
+    assert "MLP: FD 150.0 lies between heavy blur (FD 130.0) and noise (FD 390.0)" in page
+    assert str(table).splitlines()[-1].startswith("MLP: FD 150.0 lies")  # the printed text has the lines too
+
+
+def test_a_ladder_that_is_neither_a_switch_nor_rungs_nor_line_gets_one_clear_error():
+    import pytest
+
+    from gan_course.errors import CourseError
+
+    for bad in ("lines", "", "True"):
+        with pytest.raises(CourseError, match="ladder must be True, False, a dict of rungs or 'line'"):
+            format_scores({"DCGAN": _at(45.2)}, ladder=bad)

@@ -67,10 +67,11 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 QUESTIONS: dict[str, Question] = {
-    "ch4.conv_size_32": Question(
-        4, "A 32×32 image goes through a convolution with kernel 4, stride 2 and padding 1. What is the side "
+    "ch4.conv_size_odd": Question(
+        4, "A 7×7 feature map goes through a convolution with kernel 4, stride 2 and padding 1. What is the side "
            "of its output? (a number)",
-        16, "A kernel of 4 with padding 1 and stride 2 fits (32 + 2 - 4) / 2 + 1 = 16 times along each side: "
-            "it halves the size.",
+        3, "The kernel fits (7 + 2 - 4) / 2 + 1 = 3.5 times, and only whole positions produce an output: 3. An "
+           "odd side is not halved exactly, which is why the DCGAN pads FashionMNIST's 28×28 images to 32×32 "
+           "(32 → 16 → 8 → 4 halves cleanly).",
         rtol=0.0, atol=0.0, section="Strided convolutions: downsampling in $D$"),
 }

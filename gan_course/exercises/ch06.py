@@ -152,10 +152,10 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 QUESTIONS: dict[str, Question] = {
-    "ch6.receptive_field_70": Question(
-        6, "How many pixels wide is the patch that one output of pix2pix's default PatchGAN (n_layers = 3) "
-           "judges? (a number)",
-        70, "Walking back from one output through the 4×4 convolutions (strides 1, 1, 2, 2, 2) gives "
-            "1 → 4 → 7 → 16 → 34 → 70: the '70×70 PatchGAN' of the paper.",
+    "ch6.receptive_field_n4": Question(
+        6, "One more downsampling layer than the paper's default: how many pixels wide is the patch that one "
+           "output of a PatchGAN with n_layers = 4 judges? (a number)",
+        142, "Walking back from one output through the 4×4 convolutions (strides 1, 1, 2, 2, 2, 2) gives "
+             "1 → 4 → 7 → 16 → 34 → 70 → 142: each stride-2 layer roughly doubles the patch.",
         rtol=0.0, atol=0.0, section="Which patch does each output judge?"),
 }

@@ -162,6 +162,9 @@ class _Raised:
         self.error = error
 
     def __str__(self) -> str:
+        if isinstance(self.error, SystemExit):  # sys.exit() or exit(): in a notebook it would stop the kernel
+            return (f"SystemExit: it called sys.exit({self.error.code!r}) (or exit()), which stops the program; "
+                    "return the result instead")
         return f"{type(self.error).__name__}: {self.error}"
 
 
@@ -311,9 +314,9 @@ def _run(ex: Exercise, fn: Callable, args: tuple) -> _Outcome:
     snap = _snapshot(args) if ex.side_effects else []
     try:
         out = _Outcome(_normalise(ex.observe(fn, args) if ex.observe is not None else fn(*args)))
-    except NotImplementedError:
+    except (NotImplementedError, KeyboardInterrupt):  # "not done yet"; the learner's own interrupt stops the check
         raise
-    except Exception as error:  # the learner's code: reported, never raised
+    except BaseException as error:  # the learner's code, sys.exit() included: reported, never raised
         return _Outcome(_Raised(error))
     if snap:
         out.effect = _side_effect(args, snap, _arg_names(ex, len(args)))

@@ -4,7 +4,9 @@ Each is a change of the appearance recipe (:data:`VARIANTS`); its result (measur
 thinned history, last translation grids) is small enough to commit, with its
 SHA-256 in ``cyclegan_manifest.json``. Made with
 
-    python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations
+    python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations --force
+
+(``--force``: the folder holds shipped results, which the command otherwise refuses to replace.)
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def variant_file(name: str) -> str:
     return f"cyclegan_{name}.pt"
 
 
-REPRODUCE = "python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations"
+REPRODUCE = ("python -m gan_course experiment cyclegan-variants --profile full --out gan_course/assets/ablations "
+             "--force")
 
 
 def variant_recipe(name: str, profile: str | None = None) -> CycleGANRecipe:

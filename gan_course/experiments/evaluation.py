@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from ..metrics import default_n, format_scores, score_images
 from ..recipes import get_model
-from ..runtime import eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, seed_everything
 
 
 # Below this many images the scores mean little: FD fits a covariance to the classifier's 128 features,
@@ -37,6 +39,12 @@ class Evaluation:
 
 
 @torch.no_grad()
+def _check_generator(G) -> None:
+    if not isinstance(G, torch.nn.Module) or not hasattr(G, "cfg"):
+        raise CourseError(f"G must be one of the course's generators (a torch module with a cfg), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+
+
 def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | None = None, seed: int = 0,
                        ladder: bool = True, steps: int | None = None) -> Evaluation:
     """Score ``G``, a generator of registry model ``model``, on ``n`` seeded samples.
@@ -46,7 +54,11 @@ def evaluate_generator(model: str, G: torch.nn.Module, device="cpu", n: int | No
     import warnings
 
     entry = get_model(model)
-    n = n or default_n()
+    _check_generator(G)
+    check_device(device)
+    n = arguments.optional_whole("n", n, 1, example=1000) or default_n()
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
+    arguments.flag("ladder", ladder)
     if n > MAX_EVAL_N:
         raise CourseError(f"n={n} is more than the {MAX_EVAL_N} real test images the scores compare with: "
                           f"pass n <= {MAX_EVAL_N}")
@@ -98,6 +110,11 @@ GOALS: dict[str, list[tuple[str, str, float]]] = {
 
 def goal_report(model: str, scores: dict) -> list[str]:
     """One line per goal of ``model``: the goal, the measured value and whether it is met."""
+    get_model(model)
+    arguments.instance("scores", scores, dict, "a dict of scores {name: value}, e.g. an evaluation's scores")
+    for key, _, _ in GOALS.get(model, []):
+        if key in scores:
+            arguments.number(f"scores[{key!r}]", scores[key])
     lines = []
     for key, op, value in GOALS.get(model, []):
         if key not in scores:
@@ -112,6 +129,10 @@ def evaluate_committed(device="cpu", n: int | None = None, seed: int = 0) -> dic
     """Scores of every shipped pretrained generator (in chapter order), each on ``n`` samples."""
     from ..pretrained import load_pretrained, read_manifest
     from ..recipes import MODELS
+
+    check_device(device)
+    arguments.optional_whole("n", n, 1, MAX_EVAL_N, example=1000)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
 
     shipped = read_manifest()
     rows = {}
@@ -134,6 +155,16 @@ def truncation_sweep(G: torch.nn.Module, psis, device="cpu", n: int | None = Non
     :func:`~gan_course.metrics.style.w_truncation_sweep`).
     Returns ``{ψ: scores}``.
     """
+    _check_generator(G)
+    if not hasattr(G.cfg, "latent_dim"):
+        raise CourseError(f"truncation_sweep needs an unconditional generator (with cfg.latent_dim), got "
+                          f"{type(G).__name__}")
+    array = arguments.values("psis", psis, "a list of noise scales ψ > 0, e.g. [0.5, 1.0]", above=0.0)
+    if array.ndim != 1 or not np.isfinite(array).all():
+        raise CourseError(f"psis must be a list of finite noise scales ψ > 0, got {arguments.shown(psis)}")
+    check_device(device)
+    arguments.optional_whole("n", n, 1, MAX_EVAL_N, example=1000)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     n = n or default_n()
     device = torch.device(device)
     G = G.to(device)
@@ -155,4 +186,8 @@ def fd_versus_sample_size(images_a: torch.Tensor, sizes, device="cpu") -> dict[i
     """
     from ..metrics.images import Scorer
 
+    arguments.tensor("images_a", images_a, 4, "a tensor of images (N, 1, H, W) in [-1, 1]", min_len=2)
+    for i, k in enumerate(arguments.sequence("sizes", sizes, "a list of sample sizes, e.g. [100, 1000]")):
+        arguments.whole(f"sizes[{i}]", k, 2, len(images_a), example=min(100, len(images_a)))
+    check_device(device)
     return {int(k): Scorer(n_real=int(k), device=str(torch.device(device)))(images_a[:k])["fd"] for k in sizes}

@@ -5,7 +5,9 @@ encoder-decoder without skips) and the discriminator (PatchGAN sizes from 1x1 to
 the whole image), each a change of the chapter's main recipe at its full scale.
 Run from the command line; the results are shipped and the chapter loads them:
 
-    python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations
+    python -m gan_course experiment pix2pix-ablations --profile full --out gan_course/assets/ablations --force
+
+(``--force``: the folder holds shipped results, which the command otherwise refuses to replace.)
 """
 
 from __future__ import annotations
@@ -130,8 +132,9 @@ def load_ablations(directory: str | Path | None = None) -> tuple[dict, dict]:
     directory = Path(directory) if directory is not None else ABLATIONS_DIR
     js, pt = directory / "pix2pix_ablations.json", directory / "pix2pix_ablations.pt"
     if not js.is_file() or not pt.is_file():
-        raise CourseError(f"no pix2pix ablation results in {directory}: run "
-                          f"`python -m gan_course experiment pix2pix-ablations --out {directory}`")
+        raise CourseError(f"no pix2pix ablation results in {directory}: run `python -m gan_course experiment "
+                          f"pix2pix-ablations --profile full --out {directory}` (with --force if that folder holds "
+                          "shipped results)")
     samples = torch.load(pt, map_location="cpu", weights_only=True)
     samples = {"inputs": samples["inputs"].float(), "targets": samples["targets"].float(),
                "outputs": {k: v.float() for k, v in samples["outputs"].items()}}

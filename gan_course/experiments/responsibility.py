@@ -28,23 +28,33 @@ from ..training import TrainConfig, Trainer
 IMAGE_MODELS = ("vanilla", "cgan", "dcgan", "infogan", "wgan", "ddpm")  # the shipped models that draw images from noise
 
 
-def train_for_seconds(trainer: Trainer, seconds: float, calibration_steps: int = 50) -> Trainer:
+def train_for_seconds(trainer: Trainer, seconds: float, calibration_steps: int = 50, rounds: int = 4) -> Trainer:
     """Train ``trainer`` for about ``seconds`` of training time: ``calibration_steps`` steps first, then as many
-    more as that pace says fit in the budget (two ``fit()`` calls, so the quality record keeps its cadence).
+    more as the pace so far says fit in what is left, re-measured after each ``fit()`` (at most ``rounds`` of
+    them; the quality record keeps its cadence), until the budget is within 1%.
 
     The time is the Trainer's own ``train_seconds`` (measuring FD is not counted), so two models trained this way
-    had the same budget on this machine, whatever each step costs.
+    had the same budget on this machine, whatever each step costs. The first steps are slower (warm-up), so one
+    estimate from them alone stops short.
     """
     if not seconds > 0:
         raise CourseError(f"seconds must be positive, got {seconds!r}")
     calibration_steps = arguments.whole("calibration_steps", calibration_steps, 1, example=50)
+    rounds = arguments.whole("rounds", rounds, 1, 100, example=4)
     full = trainer.config
     if trainer.step < calibration_steps:
         trainer.config = dataclasses.replace(full, steps=calibration_steps)
         trainer.fit()
-    per_step = trainer.train_seconds / max(trainer.step, 1)
-    trainer.config = dataclasses.replace(full, steps=max(trainer.step, round(seconds / per_step)))
-    trainer.fit()
+    for _ in range(rounds):
+        left = seconds - trainer.train_seconds
+        if left < 0.01 * seconds:
+            break
+        start_step, start_seconds = trainer.step, trainer.train_seconds
+        per_step = trainer.train_seconds / max(trainer.step, 1)  # the pace so far
+        trainer.config = dataclasses.replace(full, steps=trainer.step + max(1, round(left / per_step)))
+        trainer.fit()
+        if trainer.step == start_step or trainer.train_seconds == start_seconds:
+            break  # a resumed trainer that was already finished
     return trainer
 
 

@@ -19,7 +19,8 @@ from .diagnosis import recall_diagnosis
 from .health import check_health
 from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
-                     inception_fid, precision_recall, reference_ladder, score_images)
+                     inception_fid, precision_recall, reference_ladder, score_images,
+                     where_it_stands)
 from .quality import QualityProbe, minutes_to_reach
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
 from .table import ScoreTable
@@ -29,4 +30,4 @@ __all__ = ["DomainTest", "ModeCoverage", "QualityProbe", "ScoreTable", "Scorer",
            "default_n", "format_scores", "frechet_distance", "gaussian_blur", "image_features", "inception_fid",
            "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
-           "reference_ladder", "score_images", "check_health", "silhouette_area", "spread"]
+           "reference_ladder", "score_images", "check_health", "silhouette_area", "spread", "where_it_stands"]

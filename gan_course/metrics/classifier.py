@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,9 @@ class FashionClassifier(nn.Module):
     """
 
     def __init__(self, cfg: ClassifierConfig):
+        if not isinstance(cfg, ClassifierConfig):
+            raise CourseError(f"FashionClassifier needs cfg to be a ClassifierConfig, got {cfg!r:.60} "
+                              f"({type(cfg).__name__}): pass e.g. ClassifierConfig() or default_config()")
         super().__init__()
         self.cfg = cfg
         c1, c2, c3 = cfg.channels
@@ -411,6 +415,9 @@ def load_classifier(device="cpu", path: str | Path | None = None) -> FashionClas
 
 def load_record(path: str | Path | None = None) -> dict:
     """The shipped classifier's record (accuracy, config, machine, ...) from its json."""
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise CourseError(f"path must be the classifier's weights file (a str or Path), or None for the shipped "
+                          f"one, got {path!r} ({type(path).__name__})")
     pt_path = Path(path) if path is not None else ASSETS / WEIGHTS_NAME
     json_path = pt_path.with_suffix(".json")
     if not json_path.is_file():

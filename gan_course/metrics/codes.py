@@ -26,9 +26,10 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..data import CLASSES
 from ..errors import CourseError
-from ..runtime import eval_mode
+from ..runtime import check_device, eval_mode
 
 
 def _classifier(device="cpu"):
@@ -41,34 +42,29 @@ def predicted_classes(images: torch.Tensor, device="cpu") -> torch.Tensor:
     """The course classifier's predicted class of each image: (N, 1, H, W) -> (N,) int64."""
     from .images import check_images
 
+    check_device(device)
     images = check_images(images)
     return _classifier(device).predict(images.to(device)).cpu()
 
 
-def _check_codes(codes, n: int, what: str) -> torch.Tensor:
-    codes = torch.as_tensor(codes)
-    if codes.dim() != 1 or len(codes) != n:
-        raise CourseError(f"{what} must be one integer per image, shape ({n},), got {tuple(codes.shape)}")
-    if codes.is_floating_point():
-        raise CourseError(f"{what} must be integers, got {codes.dtype}: pass class indices, not one-hot or logits")
-    return codes.long().cpu()
+def _check_codes(codes, n: int | None, what: str) -> torch.Tensor:
+    return arguments.integers(what, codes, n)
 
 
 def label_accuracy(images: torch.Tensor, labels: torch.Tensor, device="cpu") -> float:
     """Share of ``images`` (N, 1, H, W) that the classifier assigns to their requested ``labels`` (N,)."""
-    labels = _check_codes(labels, len(images), "labels")
-    if labels.min() < 0 or labels.max() > 9:
-        raise CourseError(f"labels must be FashionMNIST classes 0-9, got values in "
-                          f"[{labels.min().item()}, {labels.max().item()}]")
+    arguments.tensor("images", images, 4, "a tensor of images (N, 1, H, W) in [-1, 1]")
+    labels = arguments.integers("labels", labels, len(images), 0, len(CLASSES) - 1,
+                                what="FashionMNIST classes 0-9, one per image")
     return (predicted_classes(images, device) == labels).float().mean().item()
 
 
 def contingency(codes: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
     """Counts n(c, y): (number of code values, number of classes), from two (N,) integer tensors."""
-    codes = _check_codes(codes, len(codes), "codes")
+    codes = _check_codes(codes, None, "codes")
     classes = _check_codes(classes, len(codes), "classes")
     if len(codes) == 0:
-        raise CourseError("no images: pass at least one code and class")
+        raise CourseError("codes and classes are empty (no images): pass at least one code and class")
     _, c = torch.unique(codes, return_inverse=True)
     _, y = torch.unique(classes, return_inverse=True)
     table = torch.zeros(int(c.max()) + 1, int(y.max()) + 1, dtype=torch.float64)
@@ -152,6 +148,17 @@ def code_effects(G, values: Sequence[float], n: int = 500, seed: int = 0) -> dic
     curves show the effect of that one code alone. Returns
     ``{"values": [...], "codes": {j: {statistic: [mean at each value]}}}``.
     """
+    if not isinstance(G, torch.nn.Module) or not hasattr(getattr(G, "cfg", None), "n_continuous"):
+        raise CourseError(f"code_effects needs G to be an InfoGAN generator (InfoGANGenerator), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+    arguments.instance("values", values, (list, tuple, range, torch.Tensor), "a list of code values, e.g. "
+                       "[-2, -1, 0, 1, 2]")
+    if len(values) == 0:
+        raise CourseError("values must hold at least one code value, got none: pass e.g. [-2, -1, 0, 1, 2]")
+    for v in (values.tolist() if isinstance(values, torch.Tensor) else values):
+        arguments.number("values", v)
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=500)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     cfg = G.cfg
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(n, cfg.noise_dim, generator=g)  # (n, noise_dim)
@@ -172,6 +179,9 @@ def code_effects(G, values: Sequence[float], n: int = 500, seed: int = 0) -> dic
 
 def code_class_table(codes: torch.Tensor, classes: torch.Tensor, n_codes: int = 10) -> torch.Tensor:
     """Counts n(code, class) as an (n_codes, 10) table, every class kept (also ones never predicted)."""
-    codes, classes = torch.as_tensor(codes).long().cpu(), torch.as_tensor(classes).long().cpu()
+    n_codes = arguments.whole("n_codes", n_codes, 1, 10_000, example=10)
+    codes = arguments.integers("codes", codes, None, 0, n_codes - 1, what=f"codes 0-{n_codes - 1}, one per image")
+    classes = arguments.integers("classes", classes, len(codes), 0, len(CLASSES) - 1,
+                                 what="FashionMNIST classes 0-9, one per code")
     return torch.bincount(codes * len(CLASSES) + classes, minlength=n_codes * len(CLASSES)).reshape(
         n_codes, len(CLASSES))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import CourseError
 
 
 def recall_diagnosis(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3,
@@ -38,14 +37,14 @@ def recall_diagnosis(real_features: torch.Tensor, fake_features: torch.Tensor, k
     * ``class_shares`` (only with ``fake_classes``, the predicted class of every
       fake): the share of the fakes in each of the ``n_classes`` classes.
     """
-    for name, f in (("real_features", real_features), ("fake_features", fake_features)):
-        if not isinstance(f, torch.Tensor) or f.dim() != 2 or len(f) <= k:
-            shape = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
-            raise CourseError(f"{name} must be a (N, d) tensor with N > k={k}, got {shape}: "
-                              "pass image_features(images)")
-    if real_features.shape[1] != fake_features.shape[1]:
-        raise CourseError(f"feature sizes differ: {real_features.shape[1]} vs {fake_features.shape[1]}: "
-                          "compute both with the same image_features")
+    from .. import arguments
+    from .images import check_features
+
+    check_features(real_features, fake_features, k=k)  # (N, d) and (M, d), finite, N, M > k, the same d
+    n_classes = arguments.whole("n_classes", n_classes, 1, 10_000, example=10)
+    if fake_classes is not None:
+        fake_classes = arguments.integers("fake_classes", fake_classes, len(fake_features), 0, n_classes - 1,
+                                          what="the predicted class of every fake")
     real, fake = real_features.double(), fake_features.double()
     real_radii = torch.cdist(real, real).kthvalue(k + 1, dim=1).values  # (N,): +1 skips the 0 to itself
     fake_radii = torch.cdist(fake, fake).kthvalue(k + 1, dim=1).values  # (M,)
@@ -57,6 +56,6 @@ def recall_diagnosis(real_features: torch.Tensor, fake_features: torch.Tensor, k
         "recall": (dist <= fake_radii.unsqueeze(0)).any(dim=1).double().mean().item(),
     }
     if fake_classes is not None:
-        counts = torch.bincount(fake_classes.long().flatten().cpu(), minlength=n_classes)[:n_classes]
+        counts = torch.bincount(fake_classes, minlength=n_classes)[:n_classes]
         report["class_shares"] = (counts.double() / max(1, len(fake_classes))).tolist()
     return report

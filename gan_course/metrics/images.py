@@ -381,22 +381,50 @@ def _check_rows(rows, name: str) -> None:
                 raise CourseError(f"{name}[{row!r}][{k!r}] must be a number, got {arguments.shown(v)}")
 
 
-def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True, device="cpu",
+def where_it_stands(scores: dict[str, float], ladder: dict[str, dict[str, float]]) -> str:
+    """One sentence: the two rungs of the reference ladder whose FD brackets ``scores["fd"]``."""
+    _check_rows({"scores": scores}, "scores")
+    _check_rows(ladder, "ladder")
+    if not ladder:
+        raise CourseError("ladder is empty: pass reference_ladder(device, n)")
+    fd = float(scores["fd"])
+    rungs = sorted(((float(s["fd"]), name) for name, s in ladder.items()))
+    below = [(v, name) for v, name in rungs if v <= fd]
+    above = [(v, name) for v, name in rungs if v > fd]
+    if not below:
+        where = f"below every rung, even {rungs[0][1]} (FD {rungs[0][0]:.1f})"
+    elif not above:
+        where = f"above every rung, even {rungs[-1][1]} (FD {rungs[-1][0]:.1f})"
+    else:
+        (lo, lo_name), (hi, hi_name) = below[-1], above[0]
+        where = f"between {lo_name} (FD {lo:.1f}) and {hi_name} (FD {hi:.1f})"
+    return f"FD {fd:.1f} lies {where} on chapter 8's reference ladder"
+
+
+def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict | str = True, device="cpu",
                   n: int | None = None, extra: tuple[str, ...] = ()) -> ScoreTable:
     """A table of ``rows`` (name -> scores), with the reference ladder beneath.
 
+    ``ladder`` is True (the ladder's rows beneath), False (none), a dict of rungs, or
+    ``"line"``: one sentence per row, beneath, saying where it stands on the ladder.
     ``extra`` names further columns (e.g. ``"label_accuracy"``) printed when present.
     The result is a :class:`~gan_course.metrics.table.ScoreTable`: ``print`` shows it as
     aligned plain text; a notebook that displays it shows an HTML table.
     """
     _check_rows(rows, "rows")
-    if not (isinstance(ladder, bool) or ladder is None):
+    as_line = isinstance(ladder, str)
+    if as_line and ladder != "line":
+        raise CourseError(f"ladder must be True, False, a dict of rungs or 'line', got {arguments.shown(ladder)}")
+    if not (isinstance(ladder, (bool, str)) or ladder is None):
         _check_rows(ladder, "ladder")
     if isinstance(extra, str) or not isinstance(extra, (tuple, list)) or not all(isinstance(k, str) for k in extra):
         raise CourseError(f"extra must be a tuple of column names such as ('label_accuracy',), got "
                           f"{arguments.shown(extra)}")
-    if ladder is True:
+    if ladder is True or as_line:
         ladder = reference_ladder(device, n)
+    notes = [f"{name}: {where_it_stands(s, ladder)}." for name, s in rows.items()] if as_line else []
+    if as_line:
+        ladder = None
     extra = tuple(extra) or tuple(dict.fromkeys(k for s in rows.values() for k in s if k not in SCORE_KEYS))
     width = max([len(r) for r in rows] + [len(r) for r in (ladder or {})] + [20]) + 2
     head = f"{'':<{width}}" + "".join(f"{SCORE_HEADERS[k]:>13}" for k in SCORE_KEYS) \
@@ -417,8 +445,10 @@ def format_scores(rows: dict[str, dict[str, float]], ladder: bool | dict = True,
         out += ["", ladder_title]
         out += [line("  " + name, s) for name, s in ladder.items()]
         sections.append((ladder_title.rstrip(":"), [[name] + cells(s) for name, s in ladder.items()]))
+    if notes:
+        out += [""] + notes
     header = [""] + [SCORE_HEADERS[k] for k in SCORE_KEYS] + [k.replace("_", " ") for k in extra]
-    return ScoreTable("\n".join(out), header, sections)
+    return ScoreTable("\n".join(out), header, sections, notes)
 
 
 # ------------------------------------------------------------------ Inception FID (online only)

@@ -29,6 +29,7 @@ from typing import Mapping, Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from .table import ScoreTable
 
@@ -57,13 +58,17 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, std: float, n_si
     when it holds at least ``min_count = ceil(min_share * N / K)`` high-quality
     points (at least 1).
     """
-    samples = torch.as_tensor(samples).detach().float().cpu()
-    centers = torch.as_tensor(centers).detach().float().cpu()
+    samples = arguments.as_tensor("samples", samples, "points (N, d)").detach().float().cpu()
+    centers = arguments.as_tensor("centers", centers, "centres (K, d)").detach().float().cpu()
+    std = arguments.number("std", std, above=0.0)
+    n_sigma = arguments.number("n_sigma", n_sigma, above=0.0)
+    min_share = arguments.number("min_share", min_share, minimum=0.0, maximum=1.0)
     if samples.dim() != 2 or centers.dim() != 2 or samples.shape[1] != centers.shape[1]:
         raise CourseError(f"mode_coverage needs samples (N, d) and centers (K, d) of the same d, got "
                           f"{tuple(samples.shape)} and {tuple(centers.shape)}: flatten or transpose them")
-    if len(samples) == 0:
-        raise CourseError("mode_coverage got no samples: generate at least one point")
+    if len(samples) == 0 or len(centers) == 0:
+        raise CourseError(f"mode_coverage got no {'samples' if len(samples) == 0 else 'centers'}: pass at least "
+                          "one point and one centre")
     if not bool(torch.isfinite(samples).all()) or not bool(torch.isfinite(centers).all()):
         raise CourseError("mode_coverage got NaN or infinite points: the generator diverged; go back to its "
                           "last good checkpoint, or train again with a lower learning rate")
@@ -86,8 +91,10 @@ def real_data_high_quality(n_sigma: float = 3.0, dim: int = 2) -> float:
     The distance to the centre over σ follows a chi distribution with 2 degrees
     of freedom: P(r ≤ kσ) = 1 - exp(-k² / 2).
     """
-    if dim != 2:
-        raise CourseError("real_data_high_quality has a closed form for dim=2 only")
+    n_sigma = arguments.number("n_sigma", n_sigma, above=0.0)
+    if isinstance(dim, bool) or dim != 2:
+        raise CourseError(f"dim must be 2 (real_data_high_quality has a closed form for dim=2 only), got "
+                          f"{arguments.shown(dim)}")
     return 1.0 - math.exp(-n_sigma ** 2 / 2)
 
 
@@ -97,6 +104,16 @@ def coverage_table(results: Mapping[str, Sequence[ModeCoverage]]) -> ScoreTable:
     ``results`` maps a configuration name to one :class:`ModeCoverage` per seed.
     The spread is the sample standard deviation (0 for a single seed).
     """
+    arguments.instance("results", results, Mapping, "a dict {configuration name: [ModeCoverage per seed]}, "
+                       "e.g. a ToyLab's coverage")
+    if not results:
+        raise CourseError("results is empty: pass {configuration name: [ModeCoverage per seed]}")
+    for name, covs in results.items():
+        if isinstance(covs, (str, bytes)) or not isinstance(covs, Sequence) or \
+                not all(isinstance(c, ModeCoverage) for c in covs):
+            raise CourseError(f"results[{name!r}] must be a list of ModeCoverage (one per seed, from "
+                              f"mode_coverage), got {arguments.shown(covs)}")
+
     def mean_std(values):
         t = torch.tensor(values, dtype=torch.float64)
         return t.mean().item(), (t.std().item() if len(values) > 1 else 0.0)

@@ -29,14 +29,18 @@ class ScoreTable(str):
     ``header`` names the columns (the first is the row names' column, may be "").
     ``sections`` is a list of ``(title, rows)``: ``title`` (or None) spans the whole
     table above its rows; each row is a list of cell strings, as long as ``header``.
+    ``notes`` are sentences shown beneath the table (they are also the text's last lines).
     """
 
     header: list[str]
     sections: list[tuple[str | None, list[list[str]]]]
+    notes: list[str]
 
-    def __new__(cls, text: str, header: Sequence[str], sections: Sequence[tuple[str | None, Sequence[Sequence[str]]]]):
+    def __new__(cls, text: str, header: Sequence[str], sections: Sequence[tuple[str | None, Sequence[Sequence[str]]]],
+                notes: Sequence[str] = ()):
         table = super().__new__(cls, text)
         table.header = [str(h) for h in header]
+        table.notes = [str(n) for n in notes]
         table.sections = [(title, [[str(c) for c in row] for row in rows]) for title, rows in sections]
         for _, rows in table.sections:
             for row in rows:
@@ -48,6 +52,10 @@ class ScoreTable(str):
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
+        notes = "".join(f'\n<p class="gan-table-note">{html.escape(n)}</p>' for n in self.notes)
+        return self._table_html() + notes
+
+    def _table_html(self) -> str:
         total = sum(len(rows) for _, rows in self.sections)
         if total <= MAIN_ROWS:
             return self._html(self.sections)

@@ -16,11 +16,13 @@ does not import ``recipes``.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 
+from .. import arguments
 from ..data.domains import CLASS_PAIRS, DomainPair, check_pair, make_domains
 from ..errors import CourseError
 from .table import ScoreTable
@@ -43,7 +45,9 @@ def paired_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, flo
     """
     from torchmetrics.functional.image import structural_similarity_index_measure
 
-    if outputs.shape != targets.shape or outputs.dim() != 4:
+    arguments.tensor("outputs", outputs, 4, "a tensor of images (N, C, H, W) in [-1, 1]", min_len=1, floating=True)
+    arguments.tensor("targets", targets, 4, "a tensor of images (N, C, H, W) in [-1, 1]", min_len=1, floating=True)
+    if outputs.shape != targets.shape:
         raise CourseError(f"paired_scores needs outputs and targets of the same (N, C, H, W) shape, got "
                           f"{tuple(outputs.shape)} and {tuple(targets.shape)}: pass aligned pairs")
     from .images import check_finite
@@ -115,7 +119,13 @@ class DomainTest:
     """
 
     def __init__(self, pair: str, device="cpu", seed: int = 0):
-        self.pair, self.device = check_pair(pair), torch.device(device)
+        from ..runtime import check_device
+
+        arguments.instance("pair", pair, str, "a domain pair's name, e.g. 'negative'")
+        check_pair(pair)
+        check_device(device)
+        arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
+        self.pair, self.device = pair, torch.device(device)
         if pair == "negative":
             self.model = train_pixel_domain_classifier(make_domains(pair, "train", limit=4096), seed=seed)
         else:
@@ -149,6 +159,8 @@ def silhouette_area(images: torch.Tensor, threshold: float = 0.2) -> torch.Tenso
     negatives), so the same function measures the garment's size in both
     domains: a shape change (sneaker -> boot) must change it, a tone change not.
     """
+    arguments.tensor("images", images, 4, "a tensor of images (N, C, H, W) in [-1, 1]", min_len=1)
+    arguments.number("threshold", threshold, above=0.0, maximum=1.0)
     x = images.float()
     border = torch.cat([x[..., 0, :], x[..., -1, :], x[..., :, 0], x[..., :, -1]], dim=-1)  # (N, 1, 4S)
     background = border.flatten(1).median(dim=1).values.view(-1, 1, 1, 1)  # (N, 1, 1, 1)
@@ -176,8 +188,19 @@ def format_measures(runs: Mapping[str, Mapping[str, float]], keys: Sequence[str]
     Without ``keys``, the measures of :data:`MAIN_MEASURES` come first (the displayed table
     shows them and collapses the rest), then the others in the order the runs give them.
     """
+    arguments.instance("runs", runs, Mapping, "a dict {run name: {measure: value}}")
     if not runs:
-        raise CourseError("format_measures needs at least one run: pass {'run name': scores}")
+        raise CourseError("format_measures needs at least one run: pass runs={'run name': scores}")
+    for name, scores in runs.items():
+        arguments.instance(f"runs[{name!r}]", scores, Mapping, "a dict {measure: value}, e.g. measure_cyclegan(...)")
+        for key, value in scores.items():
+            if value is not None and not (isinstance(value, numbers.Real) and not isinstance(value, bool)) \
+                    and not (isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_meta):
+                raise CourseError(f"runs[{name!r}][{key!r}] must be a number (or None for a missing one), got "
+                                  f"{arguments.shown(value)} ({type(value).__name__})")
+    if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
+        raise CourseError(f"keys must be a list of measure names, got {arguments.shown(keys)}: e.g. ['fd_AtoB']")
+    arguments.whole("digits", digits, 0, 12, example=3)
     present = dict.fromkeys(k for scores in runs.values() for k in scores)
     keys = list(keys or [*(k for k in MAIN_MEASURES if k in present), *(k for k in present if k not in MAIN_MEASURES)])
     first = max(len(k) for k in keys) + 2

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from ..runtime import in_engine_step
 from .common import check_input
@@ -100,6 +101,7 @@ class ConditionalGenerator(nn.Module):
     """(z (B, latent_dim), y (B,)) -> image (B, C, H, W) in [-1, 1]."""
 
     def __init__(self, cfg: CGANConfig):
+        arguments.config(cfg, CGANConfig, "ConditionalGenerator")
         super().__init__()
         self.cfg = cfg
         c, s = cfg.image_shape[0], cfg.base
@@ -132,6 +134,7 @@ class ConditionalDiscriminator(nn.Module):
     """(image (B, C, H, W), y (B,)) -> logit (B,): large means "a real image *of class y*"."""
 
     def __init__(self, cfg: CGANConfig):
+        arguments.config(cfg, CGANConfig, "ConditionalDiscriminator")
         super().__init__()
         self.cfg = cfg
         c, s = cfg.image_shape[0], cfg.base

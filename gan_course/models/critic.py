@@ -40,6 +40,9 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     power-iteration vector ``u`` (a buffer, saved in checkpoints); in train mode every
     forward pass runs one power-iteration step, in eval mode none.
     """
+    if not isinstance(module, nn.Module):
+        raise CourseError(f"module must be a torch module (a critic or a layer), got {module!r:.60} "
+                          f"({type(module).__name__})")
     for name, child in list(module.named_children()):
         if isinstance(child, (nn.Conv2d, nn.Linear)):
             setattr(module, name, spectral_norm(child))
@@ -50,8 +53,8 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 
 def check_critic(kind: str) -> str:
     """``kind`` if it is one of :data:`CRITICS`, else a clear error."""
-    if kind not in CRITICS:
-        raise CourseError(f"unknown critic {kind!r}: choose one of {', '.join(CRITICS)}")
+    if not isinstance(kind, str) or kind not in CRITICS:
+        raise CourseError(f"kind must be one of {', '.join(CRITICS)}, got unknown critic {kind!r}")
     return kind
 
 

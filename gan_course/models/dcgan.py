@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from .common import check_input
 from .layers import init_weights
@@ -82,6 +83,7 @@ class DCGANGenerator(nn.Module):
     def __init__(self, cfg: DCGANConfig, layers=None):
         """``layers(latent_dim, widths, channels) -> [modules]``, when given, builds ``self.net`` instead of the
         rules below (chapter 4 trains the learner's own layers this way); initialised the same way."""
+        arguments.config(cfg, DCGANConfig, "DCGANGenerator")
         super().__init__()
         self.cfg = cfg
         widths = [cfg.g_width * 2 ** j for j in reversed(range(cfg.n_up))]  # e.g. [128, 64, 32]
@@ -117,6 +119,7 @@ class DCGANDiscriminator(nn.Module):
     """image (B, C, S, S) -> logit (B,), by strided convolutions (no pooling)."""
 
     def __init__(self, cfg: DCGANConfig):
+        arguments.config(cfg, DCGANConfig, "DCGANDiscriminator")
         super().__init__()
         self.cfg = cfg
         widths = [cfg.d_width * 2 ** j for j in range(cfg.n_up)]  # e.g. [32, 64, 128]
@@ -147,6 +150,8 @@ def layer_sizes(module: nn.Module, size: int) -> list[tuple[str, int, int]]:
     Walks ``module`` in order and applies :func:`conv_output_size` or
     :func:`transposed_conv_output_size` to each convolution, starting from ``size``.
     """
+    arguments.instance("module", module, nn.Module, "a torch module (a network or a layer)")
+    arguments.whole("size", size, 1, 2**31 - 1, example=1)
     rows = []
     for name, m in module.named_modules():
         if isinstance(m, nn.ConvTranspose2d):

@@ -29,8 +29,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
-from ..runtime import in_engine_step
+from ..runtime import check_device, in_engine_step
 from .common import check_input
 
 
@@ -68,7 +69,18 @@ class InfoGANConfig:
 def sample_codes(cfg: InfoGANConfig, n: int, device=None, generator: torch.Generator | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The prior p(z, c): ``z`` (n, noise_dim) ~ N(0, I), ``category`` (n,) uniform over
-    ``n_categories``, ``continuous`` (n, n_continuous) ~ Uniform(-1, 1), independent."""
+    ``n_categories``, ``continuous`` (n, n_continuous) ~ Uniform(-1, 1), independent.
+
+    Checked before any draw; cheap enough for every training step (a device the step
+    takes from a tensor, a ``torch.device``, is not looked up again)."""
+    if not isinstance(cfg, InfoGANConfig):
+        raise CourseError(f"sample_codes needs cfg to be an InfoGANConfig (e.g. G.cfg), got {cfg!r:.60} "
+                          f"({type(cfg).__name__})")
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=64)
+    if device is not None and not isinstance(device, torch.device):
+        check_device(device)
+    if generator is not None:
+        arguments.instance("generator", generator, torch.Generator, "None or a torch.Generator")
     z = torch.randn(n, cfg.noise_dim, generator=generator)  # (n, 62)
     category = torch.randint(cfg.n_categories, (n,), generator=generator)  # (n,) int64
     continuous = torch.rand(n, cfg.n_continuous, generator=generator) * 2 - 1  # (n, 2) in [-1, 1)
@@ -79,6 +91,7 @@ class InfoGANGenerator(nn.Module):
     """(z, category, continuous) -> image (B, C, H, W) in [-1, 1]: a DCGAN-style decoder."""
 
     def __init__(self, cfg: InfoGANConfig):
+        arguments.config(cfg, InfoGANConfig, "InfoGANGenerator")
         super().__init__()
         self.cfg = cfg
         c, side, _ = cfg.image_shape
@@ -143,6 +156,7 @@ class InfoGANDiscriminator(nn.Module):
     """
 
     def __init__(self, cfg: InfoGANConfig):
+        arguments.config(cfg, InfoGANConfig, "InfoGANDiscriminator")
         super().__init__()
         self.cfg = cfg
         c, side, _ = cfg.image_shape

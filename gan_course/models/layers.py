@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from torch import nn
 
+from .. import arguments
+from ..errors import CourseError
+
 NORMS = ("batch", "instance", "none")  # the values a config's ``norm`` field may take
 
 
@@ -25,15 +28,17 @@ def norm_layer(kind: str, channels: int, *, instance_affine: bool = True) -> nn.
 
     Building a norm layer draws no random numbers.
     """
+    if not isinstance(kind, str) or kind not in NORMS:
+        raise CourseError(f"kind must name a norm layer, one of {NORMS}, got unknown norm {kind!r}")
+    channels = arguments.whole("channels", channels, 1, 2**31 - 1, example=64)
+    arguments.flag("instance_affine", instance_affine)
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "instance":
         if instance_affine:
             return nn.InstanceNorm2d(channels, affine=True)
         return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"unknown norm {kind!r}: use one of {NORMS}")
+    return nn.Identity()  # "none"
 
 
 _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
@@ -48,6 +53,8 @@ def init_weights(module: nn.Module, std: float = 0.02) -> None:
     layers (embeddings, ...) keep PyTorch's defaults. Draws one normal sample per
     weight element from the global RNG, in module order.
     """
+    arguments.instance("module", module, nn.Module, "a torch module (a network or a layer)")
+    arguments.number("std", std, minimum=0.0)
     for m in module.modules():
         if isinstance(m, _WEIGHTED):
             nn.init.normal_(m.weight, 0.0, std)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
+from ..errors import CourseError
 from .common import check_input
 
 
@@ -27,6 +29,16 @@ class MLPConfig:
     d_hidden: tuple[int, ...] = (512, 256)  # D's hidden widths, large to small
     leaky_slope: float = 0.2  # negative slope of LeakyReLU in both networks
 
+    def __post_init__(self):
+        arguments.whole("latent_dim", self.latent_dim, 1, 10**6, example=100)
+        for name in ("image_shape", "g_hidden", "d_hidden"):
+            sizes = arguments.sequence(name, getattr(self, name), "a tuple of positive widths, e.g. (128, 256)")
+            for i, size in enumerate(sizes):
+                arguments.whole(f"{name}[{i}]", size, 1, 10**6, example=128)
+        if len(self.image_shape) != 3:
+            raise CourseError(f"image_shape must be (C, H, W), e.g. (1, 28, 28), got {self.image_shape}")
+        arguments.number("leaky_slope", self.leaky_slope, minimum=0.0)
+
     @property
     def image_size(self) -> int:
         return math.prod(self.image_shape)
@@ -36,6 +48,7 @@ class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> image (B, C, H, W) in [-1, 1]."""
 
     def __init__(self, cfg: MLPConfig):
+        arguments.config(cfg, MLPConfig, "MLPGenerator")
         super().__init__()
         self.cfg = cfg
         layers: list[nn.Module] = []
@@ -59,6 +72,7 @@ class MLPDiscriminator(nn.Module):
     """image (B, C, H, W) -> logit (B,): large means "real"."""
 
     def __init__(self, cfg: MLPConfig):
+        arguments.config(cfg, MLPConfig, "MLPDiscriminator")
         super().__init__()
         self.cfg = cfg
         layers: list[nn.Module] = []

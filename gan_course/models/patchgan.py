@@ -34,8 +34,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from ..runtime import eval_mode
+
+MAX_LAYERS = 24  # a PatchGAN's stride-2 layers: 2**24 pixels is far past any image
 from .layers import NORMS as _NORMS
 from .layers import init_weights, norm_layer
 
@@ -65,6 +68,10 @@ def _conv_specs(n_layers: int) -> list[tuple[int, int, int]]:
     return [(4, 2, 1)] * n_layers + [(4, 1, 1), (4, 1, 1)]
 
 
+def _check_n_layers(n_layers) -> int:
+    return arguments.whole("n_layers", n_layers, 0, MAX_LAYERS, example="3, or 0 for a PixelGAN")
+
+
 def receptive_field(n_layers: int) -> int:
     """Side in pixels of the input patch that one output logit depends on.
 
@@ -73,8 +80,7 @@ def receptive_field(n_layers: int) -> int:
     output spans ``(r - 1) * s + k`` cells of its input. Starting from ``r = 1``:
     for ``n_layers=3``: 1 -> 4 -> 7 -> 16 -> 34 -> 70.
     """
-    if n_layers < 0:
-        raise CourseError(f"n_layers must be >= 0, got {n_layers}: use 0 for a PixelGAN")
+    _check_n_layers(n_layers)
     r = 1
     for k, s, _ in reversed(_conv_specs(n_layers)):
         r = (r - 1) * s + k
@@ -103,6 +109,10 @@ def measured_receptive_field(D: nn.Module, image_size: int) -> int:
     gradient. Padding cuts the square at the border, so use an image larger
     than the receptive field (e.g. 256) to check :func:`receptive_field`.
     """
+    if not isinstance(D, PatchGANDiscriminator):
+        raise CourseError(f"measured_receptive_field needs D to be a PatchGANDiscriminator, got "
+                          f"{arguments.shown(D)} ({type(D).__name__})")
+    arguments.whole("image_size", image_size, 1, 1024, example=256)
     cfg = D.cfg
     with eval_mode(D):
         x = torch.randn(1, cfg.in_channels, image_size, image_size, requires_grad=True)
@@ -121,8 +131,8 @@ def patch_grid_size(image_size: int, n_layers: int) -> int:
     takes one off, so a 256x256 image gives 256/8 - 2 = 30 (a 30x30 grid of
     70x70 patches) and a 32x32 image gives 32/8 - 2 = 2.
     """
-    if n_layers < 0:
-        raise CourseError(f"n_layers must be >= 0, got {n_layers}: use 0 for a PixelGAN")
+    arguments.whole("image_size", image_size, 1, 2**31 - 1, example=32)
+    _check_n_layers(n_layers)
     n = image_size
     for k, s, p in _conv_specs(n_layers):
         n = (n + 2 * p - k) // s + 1
@@ -140,6 +150,7 @@ class PatchGANDiscriminator(nn.Module):
     def __init__(self, cfg: PatchGANConfig, layers=None):
         """``layers(in_channels, base_channels, n_layers, norm) -> [modules]``, when given (and ``n_layers >= 1``),
         builds ``self.net`` instead of the code below (chapter 6 trains the learner's own PatchGAN this way)."""
+        arguments.config(cfg, PatchGANConfig, "PatchGANDiscriminator")
         super().__init__()
         self.cfg = cfg
         c, slope = cfg.base_channels, cfg.leaky_slope

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from .common import check_input
 from .layers import norm_layer
@@ -57,6 +58,8 @@ class ResidualBlock(nn.Module):
     """
 
     def __init__(self, channels: int, norm: str = "instance"):
+        arguments.whole("channels", channels, 1, 2**31 - 1, example=64)
+        norm_layer(norm, channels)  # checks norm (draws nothing) before the convolutions draw their weights
         super().__init__()
         self.body = nn.Sequential(
             nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=False), norm_layer(norm, channels), nn.ReLU(True),
@@ -71,6 +74,8 @@ class ResnetGenerator(nn.Module):
     """Image -> image of the same size: encoder, residual blocks, decoder, ``tanh``."""
 
     def __init__(self, cfg: ResnetGeneratorConfig | None = None):
+        if cfg is not None:
+            arguments.config(cfg, ResnetGeneratorConfig, "ResnetGenerator")
         super().__init__()
         self.cfg = cfg = cfg or ResnetGeneratorConfig()
         k = cfg.base_channels

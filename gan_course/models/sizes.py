@@ -15,15 +15,15 @@ sizes that the floor merges; ``output_padding`` picks among them.
 
 from __future__ import annotations
 
+from .. import arguments
 from ..errors import CourseError
+
+MAX_SIZE = 2**31 - 1  # the largest size, kernel, stride or padding PyTorch's convolutions take (a C int)
+MAX_TAPS = 10**6  # transposed_conv_coverage counts i * k kernel taps one by one
 
 
 def _whole(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CourseError(f"{name} must be a whole number, got {value!r}: pass an int such as {max(minimum, 1)}")
-    if value < minimum:
-        raise CourseError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return arguments.whole(name, value, minimum, MAX_SIZE, example=max(minimum, 1))
 
 
 def conv_output_size(i: int, k: int, s: int = 1, p: int = 0, dilation: int = 1) -> int:
@@ -81,6 +81,9 @@ def transposed_conv_coverage(i: int, k: int, s: int = 1, p: int = 0, output_padd
     neighbours, the source of checkerboard artefacts (Odena et al., 2016).
     """
     o = transposed_conv_output_size(i, k, s, p, output_padding)
+    if i * k > MAX_TAPS:
+        raise CourseError(f"input size i={i:,} times kernel size k={k:,} is over {MAX_TAPS:,} taps to count one by "
+                          "one: use a smaller i (the pattern repeats every s positions)")
     counts = [0] * o
     for j in range(i):
         for tap in range(k):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from .common import check_input
 
@@ -18,6 +19,10 @@ class ToyConfig:
     hidden: int = 128  # width of every hidden layer
     depth: int = 3  # number of hidden layers
     pack: int = 1  # D judges `pack` samples at once (PacGAN); 1 = the standard GAN
+
+    def __post_init__(self):
+        for name, low in (("data_dim", 1), ("latent_dim", 1), ("hidden", 1), ("depth", 0), ("pack", 1)):
+            arguments.whole(name, getattr(self, name), low, 10**6, example=max(low, 2))
 
 
 def _mlp(n_in: int, hidden: int, depth: int, n_out: int, act: nn.Module) -> nn.Sequential:
@@ -34,6 +39,7 @@ class ToyGenerator(nn.Module):
     """z (B, latent_dim) -> point (B, data_dim)."""
 
     def __init__(self, cfg: ToyConfig):
+        arguments.config(cfg, ToyConfig, "ToyGenerator")
         super().__init__()
         self.cfg = cfg
         self.net = _mlp(cfg.latent_dim, cfg.hidden, cfg.depth, cfg.data_dim, nn.ReLU())
@@ -53,6 +59,7 @@ class ToyDiscriminator(nn.Module):
     """
 
     def __init__(self, cfg: ToyConfig):
+        arguments.config(cfg, ToyConfig, "ToyDiscriminator")
         super().__init__()
         self.cfg = cfg
         self.net = _mlp(cfg.data_dim * cfg.pack, cfg.hidden, cfg.depth, 1, nn.LeakyReLU(0.2))

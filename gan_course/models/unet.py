@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from ..runtime import eval_mode
 from .layers import NORMS as _NORMS
@@ -73,6 +74,7 @@ class UNetGenerator(nn.Module):
     """(B, in_channels, S, S) -> (B, out_channels, S, S) in [-1, 1]; a U-Net, or a plain encoder-decoder."""
 
     def __init__(self, cfg: UNetConfig):
+        arguments.config(cfg, UNetConfig, "UNetGenerator")
         super().__init__()
         self.cfg = cfg
         widths = cfg.widths()
@@ -138,6 +140,11 @@ def sample_with_dropout(G: UNetGenerator, x: torch.Tensor, k: int) -> torch.Tens
 
     (B, C, S, S) -> (k, B, C_out, S, S). Draws from the global RNG.
     """
+    if not isinstance(G, UNetGenerator):
+        raise CourseError(f"sample_with_dropout needs G to be a UNetGenerator, got {arguments.shown(G)} "
+                          f"({type(G).__name__})")
+    arguments.tensor("x", x, 4, "a batch of input images (B, C, S, S)", min_len=1)
+    arguments.whole("k", k, 1, 1000, example=4)
     with eval_mode(G):  # G and its dropout layers come back in the modes they had
         for m in G.modules():
             if isinstance(m, nn.Dropout):

@@ -7,6 +7,8 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
+from ..errors import CourseError
 from ..data import CLASSES
 from ..metrics.codes import code_class_table
 from .history import _smoothed, _window
@@ -19,6 +21,10 @@ def plot_code_effects(effects: dict, names: Sequence[str] | None = None, train_r
     The shaded band is the range the codes were drawn from in training
     (Uniform(-1, 1)); values outside it are extrapolation.
     """
+    arguments.mapping("effects", effects, "the dict that code_effects returns", keys=("values", "codes"))
+    if names is not None:
+        arguments.sequence("names", names, "a list of code names, e.g. ['width', 'slant']")
+    arguments.number("train_range", train_range, above=0.0)
     values, codes = effects["values"], effects["codes"]
     stats = list(next(iter(codes.values())))
     names = list(names or [f"c{j + 1}" for j in codes])
@@ -37,6 +43,7 @@ def plot_code_effects(effects: dict, names: Sequence[str] | None = None, train_r
 
 def plot_code_classes(codes: torch.Tensor, classes: torch.Tensor, n_codes: int = 10, title: str | None = None):
     """Heat map: for each categorical code value (row), the share of its images in each predicted class."""
+    arguments.instance("title", title, (str, type(None)), "a string or None")
     table = code_class_table(codes, classes, n_codes).float()
     share = table / table.sum(dim=1, keepdim=True).clamp_min(1)
     fig, ax = new_figure(figsize=(7.5, 4.8))
@@ -56,6 +63,9 @@ def plot_code_classes(codes: torch.Tensor, classes: torch.Tensor, n_codes: int =
 
 def plot_info_losses(history: dict, n_categories: int = 10, window: int | None = None):
     """Q's categorical loss (with log K, a Q that guesses) and Q's accuracy on the fakes' category."""
+    arguments.mapping("history", history, "a training history (trainer.history)")
+    arguments.whole("n_categories", n_categories, 2, 10_000, example=10)
+    arguments.optional_whole("window", window, 1, 10**9, example=50)
     window = window or _window(history)
     fig, (ax1, ax2) = new_figure(1, 2, figsize=(10, 3.3))
     ax1.plot(*_smoothed(history, "loss_q_cat", window), label="categorical: cross-entropy")

@@ -19,6 +19,8 @@ import torch
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from torch import nn
 
+from .. import arguments
+from ..errors import CourseError
 from .images import finish, new_figure
 
 # one colour per role, the same in every diagram
@@ -70,6 +72,7 @@ def gan_game_diagram(title: str = "The GAN game"):
     D's loss pushes D(x) up and D(G(z)) down, G's (non-saturating) loss pushes
     D(G(z)) up. Each loss box says which network it updates.
     """
+    arguments.instance("title", title, str, "a string")
     fig, ax = _canvas(10, 5, (9, 4.5))
     z = _box(ax, 1.0, 1.2, "noise z ~ N(0, I)", "data", w=1.8)
     g = _box(ax, 3.3, 1.2, "G\n(generator)", "G", w=1.4, h=0.8)
@@ -127,6 +130,10 @@ def dcgan_diagram(cfg=None):
     convolution, labelled with what follows it (BN, ReLU / LeakyReLU, tanh).
     The box widths grow with the spatial size.
     """
+    if cfg is not None:
+        from ..models import DCGANConfig
+
+        arguments.config(cfg, DCGANConfig, "dcgan_diagram")
     from ..models.dcgan import DCGANConfig
 
     cfg = cfg or DCGANConfig()
@@ -184,6 +191,10 @@ def infogan_shapes(cfg=None) -> dict[str, object]:
 
 def infogan_diagram(cfg=None):
     """InfoGAN: G(z, c), then one trunk shared by D and Q, and their heads (D's logit, Q's code posterior)."""
+    if cfg is not None:
+        from ..models import InfoGANConfig
+
+        arguments.config(cfg, InfoGANConfig, "infogan_diagram")
     from ..models.infogan import InfoGANConfig
 
     cfg = cfg or InfoGANConfig()
@@ -255,6 +266,15 @@ def unet_shapes(cfg=None) -> dict[str, list[tuple[int, int, int]]]:
 def unet_patchgan_diagram(unet_cfg=None, patch_cfg=None, cell: tuple[int, int] | None = None):
     """Left: the U-Net, its encoder, decoder and skip connections. Right: the PatchGAN's output grid on
     the image, with the receptive field of one output cell (``cell``, default the centre one)."""
+    from ..models.patchgan import PatchGANConfig
+    from ..models.unet import UNetConfig
+
+    if unet_cfg is not None:
+        arguments.config(unet_cfg, UNetConfig, "unet_patchgan_diagram", "unet_cfg")
+    if patch_cfg is not None:
+        arguments.config(patch_cfg, PatchGANConfig, "unet_patchgan_diagram", "patch_cfg")
+    if cell is not None and not (isinstance(cell, tuple) and len(cell) == 2):
+        raise CourseError(f"cell must be None or a (row, column) pair, got {arguments.shown(cell)}")
     from ..models.patchgan import PatchGANConfig, patch_grid_size, patch_span, receptive_field
     from ..models.unet import UNetConfig
 
@@ -319,6 +339,8 @@ def unet_patchgan_diagram(unet_cfg=None, patch_cfg=None, cell: tuple[int, int] |
 
 def cyclegan_diagram(a: str = "A", b: str = "B", g_ab: str = "G_AB", g_ba: str = "G_BA"):
     """CycleGAN's two cycles (a -> b -> a and b -> a -> b), its two discriminators and its identity terms."""
+    for name, value in (("a", a), ("b", b), ("g_ab", g_ab), ("g_ba", g_ba)):
+        arguments.instance(name, value, str, "a short label, e.g. 'A'")
     fig, ax = _canvas(12, 7.0, (11, 6.2))
     for y, (src, dst, fwd, back, d) in ((5.2, (a, b, g_ab, g_ba, "D_" + b)), (1.4, (b, a, g_ba, g_ab, "D_" + a))):
         x_src = _box(ax, 1.0, y, f"{src}: real {src.lower()}", "data", w=1.7)
@@ -412,6 +434,10 @@ def conditional_diagram(cfg=None):
     D: the embedding becomes ``label_dim`` constant maps stacked on the image's
     channels, and (with the projection) meets D's last features once more.
     """
+    if cfg is not None:
+        from ..models import CGANConfig
+
+        arguments.config(cfg, CGANConfig, "conditional_diagram")
     from ..models.cgan import CGANConfig
 
     cfg = cfg or CGANConfig()
@@ -460,6 +486,8 @@ def knn_balls_diagram(k: int = 3, seed: int = 0):
     one of its points is realistic. The printed shares are computed with the
     course's :func:`~gan_course.metrics.images.precision_recall`.
     """
+    arguments.whole("k", k, 1, 10, example=3)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     from matplotlib.patches import Circle
 
     from ..metrics.images import precision_recall

@@ -109,6 +109,23 @@ def check_batch(images, nrow=None, name: str = "images", values: bool = True) ->
     return images, nrow
 
 
+def check_snapshots(snapshots, name: str = "snapshots") -> list:
+    """A Trainer's ``samples``: a list of ``(step, images)`` pairs, each a batch :func:`check_batch` accepts
+    (shapes and types only: a diverged run's snapshots are drawn too); returned as a list, maybe empty."""
+    from ..errors import CourseError
+
+    if isinstance(snapshots, (str, bytes, torch.Tensor, dict)) or not hasattr(snapshots, "__iter__"):
+        raise CourseError(f"{name} must be a list of (step, images) pairs, such as trainer.samples, got "
+                          f"{arguments.shown(snapshots)} ({type(snapshots).__name__})")
+    snapshots = list(snapshots)
+    for i, item in enumerate(snapshots):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], torch.Tensor)):
+            raise CourseError(f"{name}[{i}] must be a (step, images) pair, such as trainer.samples holds, got "
+                              f"{arguments.shown(item)}")
+        check_batch(item[1], name=f"{name}[{i}] images", values=False)
+    return snapshots
+
+
 def image_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> torch.Tensor:
     """(B, C, H, W) in [-1, 1] -> one (3, H', W') grid in [0, 1] (``make_grid``; grey images come back as RGB).
 
@@ -181,17 +198,7 @@ def show_snapshots(snapshots: Sequence[tuple[int, torch.Tensor]], max_cols: int 
     most ``2 * max_cols`` panels are drawn, evenly spread and always including
     the first and the last snapshot.
     """
-    from ..errors import CourseError
-
-    if isinstance(snapshots, (str, bytes, torch.Tensor, dict)) or not hasattr(snapshots, "__iter__"):
-        raise CourseError(f"snapshots must be a list of (step, images) pairs, such as trainer.samples, got "
-                          f"{arguments.shown(snapshots)} ({type(snapshots).__name__})")
-    snapshots = list(snapshots)
-    for i, item in enumerate(snapshots):
-        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], torch.Tensor)):
-            raise CourseError(f"snapshots[{i}] must be a (step, images) pair, such as trainer.samples holds, got "
-                              f"{arguments.shown(item)}")
-        check_batch(item[1], name=f"snapshots[{i}] images", values=False)
+    snapshots = check_snapshots(snapshots)
     max_cols = arguments.whole("max_cols", max_cols, 1, 100, example=5)
     n_images = arguments.whole("n_images", n_images, 1, 10_000, example=16)
     size = arguments.number("size", size, above=0, maximum=100)

@@ -9,12 +9,19 @@ import torch
 from matplotlib.transforms import Bbox
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
-from .images import _imshow, finish, image_grid, new_figure
+from .. import arguments
+from ..errors import CourseError
+from .images import check_batch, _imshow, finish, image_grid, new_figure
 from .layout import check_text, label_points
 
 
 def show_ladder(rungs: Mapping[str, torch.Tensor], n_images: int = 16, size: float = 2.4):
     """One panel of ``n_images`` per rung of the reference ladder (name -> (N, 1, H, W) in [-1, 1])."""
+    arguments.mapping("rungs", rungs, "a dict {rung name: images (N, 1, H, W)}, e.g. ladder_images(n)")
+    for name, images in rungs.items():
+        check_batch(images, name=f"rungs[{name!r}]", values=False)
+    arguments.whole("n_images", n_images, 1, 10_000, example=16)
+    arguments.number("size", size, above=0.0, maximum=100.0)
     cols = len(rungs)
     fig, axes = new_figure(1, cols, figsize=(size * cols, size + 0.5), squeeze=False, layout="constrained")
     for ax, (name, images) in zip(axes.flat, rungs.items()):
@@ -26,6 +33,10 @@ def show_ladder(rungs: Mapping[str, torch.Tensor], n_images: int = 16, size: flo
 
 def plot_fd_vs_n(curves: Mapping[str, Mapping[int, float]], title: str = "FD depends on the sample size"):
     """FD against the number of images (log x axis), one line per image set."""
+    arguments.mapping("curves", curves, "a dict {image set: {n: FD}}, e.g. fd_versus_sample_size(...)")
+    for name, points in curves.items():
+        arguments.mapping(f"curves[{name!r}]", points, "a dict {n: FD}")
+    arguments.instance("title", title, str, "a string")
     fig, ax = new_figure(figsize=(6, 3.6))
     every_n = set()
     for name, points in curves.items():
@@ -51,6 +62,14 @@ def plot_fd_vs_n(curves: Mapping[str, Mapping[int, float]], title: str = "FD dep
 def plot_precision_recall(points: Mapping[str, Mapping[str, float]], title: str = "Precision vs recall",
                           reference: Mapping[str, Mapping[str, float]] | None = None):
     """Each image set as a point (recall, precision); ``reference`` points (the ladder) in grey."""
+    for name, value in (("points", points), ("reference", reference)):
+        if value is None and name == "reference":
+            continue
+        arguments.mapping(name, value, "a dict {image set: scores with 'precision' and 'recall'}")
+        for key, scores in value.items():
+            arguments.mapping(f"{name}[{key!r}]", scores, "scores with 'precision' and 'recall'",
+                              keys=("precision", "recall"))
+    arguments.instance("title", title, str, "a string")
     fig, ax = new_figure(figsize=(6.5, 5.5))
     xs = [s["recall"] for s in points.values()]
     ys = [s["precision"] for s in points.values()]

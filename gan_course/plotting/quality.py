@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from .. import arguments
 from ..errors import CourseError
 from .images import finish, new_figure
 
@@ -36,6 +37,15 @@ def plot_quality(runs: dict[str, dict | None], ax=None, logy: bool = True, bar: 
     Give it for every run or for none. Returns the figure, or ``None`` (after a
     printed line) when no run has a record.
     """
+    arguments.instance("runs", runs, dict, "a dict {label: quality record}, e.g. {'mine': trainer.quality_record}")
+    for label, record in runs.items():
+        arguments.instance(f"runs[{label!r}]", record, (dict, type(None)),
+                           "a quality record (trainer.quality_record) or None")
+    arguments.flag("logy", logy)
+    if bar is not None:
+        arguments.number("bar", bar, above=0.0)
+    arguments.instance("title", title, str, "a string")
+    arguments.instance("step_seconds", step_seconds, (dict, type(None)), "a dict {label: seconds per step} or None")
 
     if not runs:
         raise CourseError("plot_quality needs at least one run: pass {'label': trainer.quality_record}")

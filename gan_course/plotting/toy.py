@@ -14,8 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .. import arguments
+from ..errors import CourseError
 from .history import smooth
-from .images import new_figure
+from .images import _check_ax, new_figure
 
 LOSS_COLORS = {"saturating": "tab:red", "non-saturating": "tab:blue"}
 REAL_COLOR, FAKE_COLOR, CENTER_COLOR = "0.65", "tab:blue", "black"
@@ -36,6 +38,7 @@ def plot_generator_losses(curves: Mapping[str, Mapping[str, np.ndarray]]):
     ``curves`` is :func:`gan_course.theory.generator_loss_curves`'s output.
     The shaded band marks where training starts: D rejects the fakes (d ≈ 0).
     """
+    arguments.mapping("curves", curves, "the dict that gan_course.theory.generator_loss_curves returns")
     fig, axes = new_figure(1, 3, figsize=(13, 3.8))
     panels = [("loss", "generator loss (minimised)", False),
               ("grad_prob", "|d loss / d D(G(z))|  (slope of the left panel)", True),
@@ -62,6 +65,8 @@ def plot_grad_norms_vs_d(record: Mapping[str, Sequence[float]]):
     ``record`` is :func:`gan_course.theory.grad_norms_as_d_learns`'s output.
     Left: against D's training step; right: against mean D(G(z)).
     """
+    arguments.mapping("record", record, "the dict that gan_course.theory.grad_norms_as_d_learns returns",
+                      keys=("step", "d_fake"))
     fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     for name in ("saturating", "non-saturating"):
         axes[0].plot(record["step"], record[name], color=LOSS_COLORS[name], label=name)
@@ -81,6 +86,12 @@ def plot_grad_norms_vs_d(record: Mapping[str, Sequence[float]]):
 def plot_densities_1d(x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, d_star: np.ndarray,
                       d_fitted: np.ndarray | None = None, ax=None, title: str | None = None):
     """p_data and p_g (left axis) with D*(x) and a trained D(x) (right axis, 0..1)."""
+    n = len(arguments.values("x", x, "the grid of points"))
+    for name, values in (("p_data", p_data), ("p_g", p_g), ("d_star", d_star), ("d_fitted", d_fitted)):
+        if values is not None and arguments.values(name, values, "values on the grid x").shape != (n,):
+            raise CourseError(f"{name} must hold one value per point of x ({n}), got {np.shape(values)}")
+    _check_ax(ax)
+    arguments.instance("title", title, (str, type(None)), "a string or None")
     fig = None
     if ax is None:
         fig, ax = new_figure(figsize=(8, 3.8))
@@ -107,6 +118,13 @@ def plot_densities_1d(x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, d_star
 def plot_value_convergence(history: Mapping[str, Sequence[float]], v_star: float, v_fitted: float | None = None,
                            ax=None, window: int = 20):
     """Minibatch estimates of V(G, D) while D trains, against the ceiling V(G, D*)."""
+    arguments.mapping("history", history, "the history of fit_discriminator (a dict with 'step' and 'value')",
+                      keys=("step", "value"))
+    arguments.number("v_star", v_star)
+    if v_fitted is not None:
+        arguments.number("v_fitted", v_fitted)
+    _check_ax(ax)
+    arguments.whole("window", window, 1, 10**6, example=20)
     fig = None
     if ax is None:
         fig, ax = new_figure(figsize=(8, 3.4))
@@ -128,6 +146,8 @@ def plot_value_convergence(history: Mapping[str, Sequence[float]], v_star: float
 
 def plot_jsd_sweep(sweep: Mapping[str, np.ndarray]):
     """JSD(p_data ‖ p_g) and V(G, D*) as p_g slides along the axis."""
+    arguments.mapping("sweep", sweep, "the dict that gan_course.theory.jsd_sweep returns",
+                      keys=("shift", "jsd", "value"))
     fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     axes[0].plot(sweep["shift"], sweep["jsd"], color="tab:purple", lw=2, label="JSD (quadrature)")
     axes[0].axhline(math.log(2), color="gray", ls=":", label="log 2")
@@ -176,9 +196,26 @@ def plot_points(samples: torch.Tensor, centers: torch.Tensor | None = None, std:
     return fig or ax.figure
 
 
+def _check_runs(name: str, rows) -> None:
+    """``rows``: {configuration name: its runs} (a ToyRun per seed, e.g. from run_lab(...).runs)."""
+    arguments.mapping(name, rows, "a dict {configuration name: [ToyRun per seed]}, e.g. {name: lab.runs}")
+    for key, runs in rows.items():
+        runs = arguments.sequence(f"{name}[{key!r}]", runs, "a list of ToyRun (one per seed), e.g. lab.runs")
+        if not all(hasattr(run, "coverage") and hasattr(run, "trainer") for run in runs):
+            raise CourseError(f"{name}[{key!r}] must be a list of ToyRun (one per seed), e.g. lab.runs, got "
+                              f"{arguments.shown(runs)}")
+
+
 def toy_frame(panels: Sequence[tuple[str, torch.Tensor]], centers: torch.Tensor, std: float,
               real: torch.Tensor | None = None, size: float = 3.6, max_points: int = 1500):
     """One unshown figure with one scatter per (title, points) panel: a player frame."""
+    panels = arguments.sequence("panels", panels, "a list of (title, points) pairs")
+    for i, panel in enumerate(panels):
+        if not (isinstance(panel, (tuple, list)) and len(panel) == 2 and isinstance(panel[1], torch.Tensor)):
+            raise CourseError(f"panels[{i}] must be a (title, points) pair, got {arguments.shown(panel)}")
+    arguments.tensor("centers", centers, 2, "the ring's centres (K, 2)", min_len=1)
+    arguments.number("std", std, above=0.0)
+    arguments.number("size", size, above=0.0, maximum=100.0)
     fig, axes = new_figure(1, len(panels), figsize=(size * len(panels), size), squeeze=False)
     for ax, (title, pts) in zip(axes[0], panels):
         plot_points(pts, centers, std, real=real, ax=ax, title=title, max_points=max_points, legend=False)
@@ -193,6 +230,10 @@ def plot_final_samples(rows: Mapping[str, Sequence], centers: torch.Tensor, std:
     ``rows`` maps a configuration name to its runs (:class:`gan_course.recipes.toy.ToyRun`).
     Each panel's title gives the seed and its mode coverage.
     """
+    _check_runs("rows", rows)
+    arguments.tensor("centers", centers, 2, "the ring's centres (K, 2)", min_len=1)
+    arguments.number("std", std, above=0.0)
+    arguments.number("size", size, above=0.0, maximum=100.0)
     n_rows, n_cols = len(rows), max(len(r) for r in rows.values())
     fig, axes = new_figure(n_rows, n_cols, figsize=(size * n_cols, size * n_rows + 0.3), squeeze=False)
     for ax in axes.flat:
@@ -212,6 +253,7 @@ def plot_final_samples(rows: Mapping[str, Sequence], centers: torch.Tensor, std:
 
 def plot_coverage_over_training(rows: Mapping[str, Sequence]):
     """Modes covered and high-quality share at every snapshot, one line per seed."""
+    _check_runs("rows", rows)
     fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, (name, runs) in enumerate(rows.items()):

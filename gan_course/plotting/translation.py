@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from .images import finish, image_grid, new_figure, show_grid
 
@@ -16,6 +17,7 @@ def show_rows(rows: dict[str, torch.Tensor], title: str | None = None, width: fl
 
     For translations: e.g. ``{"edges": x, "L1 only": G1(x), ..., "truth": y}``.
     """
+    arguments.instance("rows", rows, dict, "a dict {label: images (N, C, H, W)}")
     if not rows:
         raise CourseError("show_rows needs at least one row: pass {label: images}")
     n = {v.shape[0] for v in rows.values()}
@@ -45,6 +47,9 @@ def show_patches(image: torch.Tensor, n_layers_list: Sequence[int], cell: int = 
     where it runs into the zero padding; the title gives the full field and the
     size of the logit grid.
     """
+    arguments.tensor("image", image, 3, "one image (C, H, W) in [-1, 1]")
+    arguments.sequence("n_layers_list", n_layers_list, "a list of PatchGAN depths, e.g. [1, 2, 3]")
+    arguments.whole("cell", cell, 0, 10_000, example=0)
     from matplotlib.patches import Rectangle
 
     from ..models.patchgan import patch_grid_size, patch_span, receptive_field
@@ -72,6 +77,9 @@ def show_patches(image: torch.Tensor, n_layers_list: Sequence[int], cell: int = 
 def show_translations(result: Mapping[str, torch.Tensor], n: int = 10, title: str | None = None,
                       size: float = 6.0):
     """Three rows: inputs, their translations, and the round trips (a ``translate_test_items`` result)."""
+    arguments.mapping("result", result, "the dict that translate_test_items returns",
+                      keys=("inputs", "outputs", "reconstructions"))
+    arguments.whole("n", n, 1, 10_000, example=10)
     missing = {"inputs", "outputs", "reconstructions"} - set(result)
     if missing:
         raise CourseError(f"show_translations needs inputs, outputs and reconstructions; {sorted(missing)} "
@@ -97,6 +105,7 @@ def plot_cyclegan_losses(history: Mapping[str, Sequence[float]], window: int | N
     The dotted line in the left panel is 1/4: what each of D's summed terms scores when
     both D's answer 1/2 for everything (1/8 per domain).
     """
+    arguments.instance("history", history, dict, "a training history (trainer.history)")
     from .history import _smoothed, _window
     from .images import finish, new_figure
 

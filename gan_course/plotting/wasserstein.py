@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .. import arguments
+from ..errors import CourseError
 from .diagrams import _arrow, _box, _canvas
 from .images import finish, image_grid, new_figure
 
@@ -68,6 +70,8 @@ def spectral_norm_diagram():
 
 def plot_parallel_lines(rows: Sequence[Mapping[str, float]]):
     """JSD and EMD between the two parallel lines against θ (rows from :func:`gan_course.wasserstein.parallel_lines`)."""
+    for i, row in enumerate(arguments.sequence("rows", rows, "a list of parallel_lines(...) results")):
+        arguments.mapping(f"rows[{i}]", row, "a parallel_lines(...) result", keys=("theta", "jsd", "emd"))
     theta = np.array([r["theta"] for r in rows])
     order = np.argsort(theta)
     fig, axes = new_figure(1, 2, figsize=(10, 3.4))
@@ -84,6 +88,13 @@ def plot_parallel_lines(rows: Sequence[Mapping[str, float]]):
 
 def plot_critic_1d(fit, mean_p: float, std_p: float, mean_q: float, std_q: float, w1: float):
     """The two densities and the trained critic f(x), with its estimate and the closed-form W1 in the title."""
+    from ..wasserstein import CriticFit, check_gaussians
+
+    arguments.instance("fit", fit, CriticFit, "a CriticFit, from fit_critic_1d(...)")
+    check_gaussians(mean_p, std_p, mean_q, std_q)
+    if std_p == 0 or std_q == 0:
+        raise CourseError("std_p and std_q must be above 0 to draw the densities")
+    arguments.number("w1", w1)
     x = np.linspace(min(mean_p - 4 * std_p, mean_q - 4 * std_q), max(mean_p + 4 * std_p, mean_q + 4 * std_q), 400)
     pdf = lambda m, s: np.exp(-0.5 * ((x - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))
     fig, ax = new_figure(figsize=(7, 3.4))
@@ -104,6 +115,9 @@ def plot_critic_1d(fit, mean_p: float, std_p: float, mean_q: float, std_q: float
 
 def plot_layer_grad_norms(norms: Mapping[str, Sequence[float]]):
     """Weight-gradient norm per critic layer (input layer first), one line per setting, log scale."""
+    arguments.mapping("norms", norms, "a dict {setting: [gradient norm per layer]}, e.g. clipped_gradient_norms()")
+    for label, values in norms.items():
+        arguments.values(f"norms[{label!r}]", values, "a list of gradient norms, one per layer")
     fig, ax = new_figure(figsize=(6.5, 3.4))
     for label, values in norms.items():
         ax.plot(range(1, len(values) + 1), values, "o-", label=label)
@@ -122,6 +136,12 @@ def plot_gap_and_fd(runs: Mapping[str, tuple[Mapping[str, Sequence[float]], Mapp
     ``runs`` maps a method to ``(history, quality_record)``. For the Wasserstein
     methods the gap is the critic's running estimate of W1.
     """
+    arguments.mapping("runs", runs, "a dict {method: (history, quality record)}")
+    for name, pair in runs.items():
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2
+                and all(isinstance(part, (dict, type(None))) for part in pair)):
+            raise CourseError(f"runs[{name!r}] must be a (history, quality record) pair of dicts, got "
+                              f"{arguments.shown(pair)}")
     fig, axes = new_figure(1, 2, figsize=(11, 3.6))
     for k, (name, (history, record)) in enumerate(runs.items()):
         colour = _colour(name, k)

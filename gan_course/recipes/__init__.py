@@ -30,7 +30,7 @@ MODELS: dict[str, ModelEntry] = {m: importlib.import_module(f"{__name__}.{m}").E
 
 def get_model(name: str) -> ModelEntry:
     """The registry entry for ``name``, or a clear error listing the models there are."""
-    if name not in MODELS:
+    if not isinstance(name, str) or name not in MODELS:
         raise CourseError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
     return MODELS[name]
 

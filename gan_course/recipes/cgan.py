@@ -99,13 +99,21 @@ def fixed_class_inputs(cfg: CGANConfig, n_rows: int, seed: int) -> tuple[torch.T
 
 
 @torch.no_grad()
+def _check_conditional(G, function: str) -> None:
+    if not isinstance(G, torch.nn.Module) or not hasattr(getattr(G, "cfg", None), "num_classes"):
+        raise CourseError(f"{function} needs G to be a conditional generator (ConditionalGenerator), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+
+
 def class_grid(G: ConditionalGenerator, z: torch.Tensor) -> torch.Tensor:
     """Every noise vector of ``z`` (R, latent_dim) drawn in every class: (R * K, C, H, W) on the CPU, row-major.
 
     G runs in eval mode (batch norm uses its running statistics) and is put back as it was.
     """
-    if z.dim() != 2:
-        raise CourseError(f"class_grid expects noise of shape (R, latent_dim), got {tuple(z.shape)}: "
+    _check_conditional(G, "class_grid")
+    arguments.tensor("z", z, what="noise (R, latent_dim), e.g. torch.randn(8, G.cfg.latent_dim)", min_len=1)
+    if z.dim() != 2 or z.shape[1] != G.cfg.latent_dim:
+        raise CourseError(f"z must be noise of shape (R, latent_dim={G.cfg.latent_dim}), got {tuple(z.shape)}: "
                           "pass e.g. torch.randn(8, G.cfg.latent_dim)")
     K = G.cfg.num_classes
     device = next(G.parameters()).device
@@ -173,6 +181,8 @@ def sample_conditional(G: ConditionalGenerator, n: int, device: torch.device, la
     ``n`` images of one class, or a tensor of ``n`` class indices. The noise comes
     from the global RNG (``seed_everything`` first for reproducible samples).
     """
+    _check_conditional(G, "sample_conditional")
+    arguments.sampler(G, n, device, batch, "sample_conditional")
     y = requested_labels(labels, n, G.cfg.num_classes)  # (n,) on the CPU
     with eval_mode(G):
         chunks = [G(torch.randn(len(part), G.cfg.latent_dim, device=device), part.to(device)).float().cpu()
@@ -191,8 +201,10 @@ def per_class_accuracy(images: torch.Tensor, labels: torch.Tensor, device="cpu")
     """Label accuracy split by requested class: ``{class name: share classified as that class}``."""
     from ..metrics import predicted_classes
 
+    arguments.tensor("images", images, 4, "a tensor of images (N, 1, H, W) in [-1, 1]")
+    labels = arguments.integers("labels", labels, len(images), 0, len(CLASSES) - 1,
+                                what="the requested classes 0-9, one per image")
     predicted = predicted_classes(images, device=device)  # (N,)
-    labels = labels.cpu()
     return {name: (predicted[labels == k] == k).float().mean().item()
             for k, name in enumerate(CLASSES) if (labels == k).any()}
 

@@ -85,6 +85,33 @@ class Recipe:
         if missing:
             raise _without_role(cls.__name__, missing)
 
+    def __post_init__(self):
+        check_settings(self)
+
+
+def check_settings(recipe) -> None:
+    """Every setting of ``recipe`` that its role gives a range: a learning rate above 0, a loss weight of 0 or
+    more, a fraction in [0, 1], Adam's two betas in [0, 1), and counts (sizes, lengths, cadences) that are
+    whole numbers of 0 or more. A recipe with checks of its own calls this from its ``__post_init__`` too."""
+    from .. import arguments
+
+    cls = type(recipe).__name__
+    for f in dataclasses.fields(recipe):
+        role, value, name = f.metadata.get("role"), getattr(recipe, f.name), f"{cls}.{f.name}"
+        if role == "lr":
+            arguments.number(name, value, above=0.0)
+        elif role == "weight":
+            arguments.number(name, value, minimum=0.0)
+        elif role == "fraction":
+            check_fraction(name, value)
+        elif role == "optimizer" and f.name == "betas":
+            if not (isinstance(value, (tuple, list)) and len(value) == 2):
+                raise CourseError(f"{name} must be Adam's two betas, e.g. (0.5, 0.999), got {arguments.shown(value)}")
+            for beta in value:
+                arguments.number(name, beta, minimum=0.0, maximum=0.999999)
+        elif role in ("size", "length", "cadence"):
+            arguments.whole(name, value, 0, 10**9, example=f.default if isinstance(f.default, int) else 1)
+
 
 def roles_of(recipe) -> dict[str, str]:
     """``{field name: role}`` of a recipe (instance or class), in field order; a field without a role is refused."""
@@ -118,15 +145,20 @@ def recipe_settings(recipe) -> dict:
     return {k: v for k, v in to_plain(recipe).items() if k not in skip}
 
 
+def check_fraction(name: str, fraction) -> float:
+    """A setting with the role ``"fraction"``: a share of the run's steps, from 0 to 1 (the learning-rate decay's)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+        raise CourseError(f"{name} must be a fraction of the steps from 0 (constant learning rate) to 1, got "
+                          f"{fraction!r}: e.g. 0.5 for the CycleGAN paper's schedule")
+    return fraction
+
+
 def lr_decay_from(recipe) -> int | None:
     """``TrainConfig.lr_decay_from`` of a recipe with an ``lr_decay`` field: its last ``lr_decay`` of the steps decay.
 
     ``lr_decay`` is a fraction, so the ``smoke`` profile's few steps keep the same schedule's shape.
     """
-    fraction = recipe.lr_decay
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
-        raise CourseError(f"lr_decay must be a fraction of the steps from 0 (constant learning rate) to 1, got "
-                          f"{fraction!r}: e.g. 0.5 for the CycleGAN paper's schedule")
+    fraction = check_fraction("lr_decay", recipe.lr_decay)
     n_decay = round(recipe.steps * fraction)
     return None if n_decay == 0 else recipe.steps - n_decay
 

@@ -35,10 +35,10 @@ from ..metrics import frechet_distance
 from ..metrics.translation import DomainTest, silhouette_area, spread
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
-from ..runtime import eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import (SMOKE, ModelEntry, Recipe, config_from, lr_decay_from, model_hparams, quality_probe,
-                     recipe_for, roles_of, setting)
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, lr_decay_from, model_hparams,
+                     quality_probe, recipe_for, roles_of, setting)
 
 
 def _small_generator() -> ResnetGeneratorConfig:
@@ -72,6 +72,7 @@ class CycleGANRecipe(Recipe):
     quality_n: int = setting("quality", 500)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         check_pair(self.pair)
         if self.lambda_cycle < 0 or self.identity_weight < 0:
             raise CourseError("lambda_cycle and identity_weight must be 0 or more: use the paper's 10 and 0.5")
@@ -139,7 +140,7 @@ def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_w
         else:
             ident = torch.zeros((), device=real_a.device)
         loss = adv + lambda_cycle * cycle + identity_weight * lambda_cycle * ident
-    ctx.backward_step(loss, opt_G)  # one optimiser for G_AB and G_BA; D's stray gradients are zeroed later
+    ctx.backward_step(loss, opt_G)  # one optimiser for G_AB and G_BA; only their weights get gradients
     return {"loss_g": adv, "loss_cycle": cycle, "loss_identity": ident, "loss_g_total": loss}
 
 
@@ -211,6 +212,11 @@ def _pair_of(G) -> str:
 
 
 @torch.no_grad()
+def _check_translator(G, cls: type, function: str, what: str) -> None:
+    if not isinstance(G, cls):
+        raise CourseError(f"{function} needs G to be {what}, got {arguments.shown(G)} ({type(G).__name__})")
+
+
 def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", device="cpu") -> dict:
     """Translate the first ``n`` held-out test items of the source domain and map them back.
 
@@ -218,7 +224,11 @@ def translate_test_items(G: CycleGenerators, n: int, direction: str = "AtoB", de
     in [-1, 1] on the CPU: x, G(x) and F(G(x)) (for ``"BtoA"``: y, F(y), G(F(y))).
     The items are the same every time (no randomness).
     """
+    _check_translator(G, CycleGenerators, "translate_test_items", "a CycleGenerators (chapter 7's G_AB and G_BA)")
+    arguments.held_out_items("n", n)
+    arguments.instance("direction", direction, str, "'AtoB' or 'BtoA'")
     check_direction(direction)
+    check_device(device)
     test = test_domains(_pair_of(G), G.cfg.image_size)
     source = test.a if direction == "AtoB" else test.b
     if not 0 < n <= len(source):
@@ -273,6 +283,12 @@ def measure_cyclegan(G: CycleGenerators, device="cpu", n: int = 1000, domain_tes
       this sample size (FD grows as sets shrink);
     * for ``"negative"`` only, ``true_l1_AtoB``/``_BtoA``: mean |G(x) - true translation|.
     """
+    _check_translator(G, CycleGenerators, "measure_cyclegan", "a CycleGenerators (chapter 7's G_AB and G_BA)")
+    check_device(device)
+    arguments.whole("n", n, 2, arguments.MAX_SAMPLES, example=1000)
+    if domain_test is not None:
+        arguments.instance("domain_test", domain_test, DomainTest, "None or a DomainTest, e.g. DomainTest('negative')")
+    arguments.number("noise_std", noise_std, minimum=0.0)
     pair = _pair_of(G)
     domain_test = domain_test or DomainTest(pair, device=device)
     n_a = min(n, len(test_domains(pair, G.cfg.image_size).a))

@@ -44,7 +44,9 @@ class DDPMRecipe(Recipe):
     train_limit: int | None = setting("data", None)  # use only the first N training images (None: all 60,000)
     quality_every: int = setting("quality", 175)  # steps between course-FD measurements (0 = off)
     quality_n: int = setting("quality", 500)  # fixed samples behind each quality measurement
-    quality_steps: int = setting("quality", 10)  # DDIM steps per quality sample (and per grid)
+    # DDIM steps per quality sample (and per grid): the sampler `sample` and `evaluate` use, so that the
+    # checkpoint the quality record calls best is best for them (at 10 steps the record chose another one)
+    quality_steps: int = setting("quality", SAMPLE_STEPS)
 
     @classmethod
     def for_profile(cls, profile: str | None = None, **overrides) -> "DDPMRecipe":

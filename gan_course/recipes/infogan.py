@@ -51,6 +51,7 @@ class InfoGANRecipe(Recipe):
 
 def info_terms(out, category, continuous, *, lambda_cat: float, lambda_cont: float):
     """Q's two information losses on a batch of fakes and their weighted sum (what is added to a GAN loss)."""
+    arguments.number("lambda_cat", lambda_cat, minimum=0.0), arguments.number("lambda_cont", lambda_cont, minimum=0.0)
     loss_cat = categorical_info_loss(out.cat_logits, category)
     loss_cont = gaussian_info_loss(out.cont_mean, out.cont_log_std, continuous)
     return loss_cat, loss_cont, lambda_cat * loss_cat + lambda_cont * loss_cont

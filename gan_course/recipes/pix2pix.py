@@ -25,9 +25,10 @@ from ..errors import CourseError
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
-from ..runtime import eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_probe, recipe_for,
+                     roles_of, setting)
 
 
 def _generator() -> UNetConfig:
@@ -58,6 +59,7 @@ class Pix2PixRecipe(Recipe):
     quality_n: int = setting("quality", 1_000)  # held-out test edge maps translated behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         if self.l1_weight < 0 or self.adversarial_weight < 0 or self.l1_weight + self.adversarial_weight == 0:
             raise CourseError("l1_weight and adversarial_weight must be >= 0 and not both 0: "
                               "use the paper's l1_weight=100, adversarial_weight=1")
@@ -152,6 +154,11 @@ def translate_test_items(G: UNetGenerator, n: int, direction: str = "AtoB", devi
     and true images y, each float32 ``(n, 1, 32, 32)`` in [-1, 1] on the CPU.
     pix2pix learns one direction only, edges -> images ("AtoB").
     """
+    if not isinstance(G, UNetGenerator):
+        raise CourseError(f"translate_test_items needs G to be a UNetGenerator (chapter 6's pix2pix generator), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+    arguments.held_out_items("n", n)
+    check_device(device)
     if direction != "AtoB":
         raise CourseError(f"pix2pix translates edges to images only (direction AtoB), not {direction!r}: "
                           "drop --direction or train a second pix2pix on the swapped pairs")

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..data import Batches, ImageSet, ring_centers, sample_mixture
 from ..errors import CourseError
 from ..io import to_plain
@@ -23,7 +24,7 @@ from ..models import ToyConfig, ToyDiscriminator, ToyGenerator
 from ..runtime import seed_everything
 from ..steps import d_step, g_step
 from ..training import TrainConfig, Trainer
-from .common import Recipe, roles_of, setting
+from .common import Recipe, check_settings, roles_of, setting
 
 
 @dataclass
@@ -47,6 +48,7 @@ class ToyGANConfig(Recipe):
     n_eval: int = setting("size", 2500)  # generated points per snapshot (the metric is computed on these)
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         if self.batch_size % self.pack:
             raise CourseError(f"batch_size={self.batch_size} must be a multiple of pack={self.pack}: "
                               f"use e.g. batch_size={self.pack * max(1, self.batch_size // self.pack)}")
@@ -84,6 +86,10 @@ def train_toy_gan(cfg: ToyGANConfig, seed: int = 0, out_dir: str | Path | None =
     with the non-saturating loss) work unchanged for PacGAN: ``ToyDiscriminator(pack=m)``
     reshapes a batch of B points into B/m packs itself.
     """
+    arguments.instance("cfg", cfg, ToyGANConfig, "a ToyGANConfig, e.g. ToyGANConfig()")
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
+    arguments.optional_path("out_dir", out_dir)
+    arguments.instance("tag", tag, str, "a run name, e.g. 'toy-gan'")
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
     centers = ring_centers(cfg.modes, cfg.radius)  # (K, 2)
@@ -129,6 +135,10 @@ class LabResult:
 def run_lab(name: str, cfg: ToyGANConfig, seeds: Sequence[int], out_root: str | Path | None = None
             ) -> LabResult:
     """Train ``cfg`` once per seed (checkpoints under ``out_root/name-seedS`` if given)."""
+    arguments.instance("name", name, str, "the configuration's name, e.g. 'baseline'")
+    arguments.instance("cfg", cfg, ToyGANConfig, "a ToyGANConfig, e.g. ToyGANConfig()")
+    arguments.seeds("seeds", seeds)
+    arguments.optional_path("out_root", out_root)
     result = LabResult(name)
     for seed in seeds:
         out_dir = Path(out_root) / f"{name}-seed{seed}" if out_root is not None else None

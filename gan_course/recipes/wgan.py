@@ -28,6 +28,7 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..data import Batches, ImageSet, load_fashion_mnist, ring_centers, sample_mixture
 from ..errors import CourseError
 from ..losses import (discriminator_loss, generator_nonsaturating_loss, gradient_penalty, hinge_discriminator_loss,
@@ -36,8 +37,8 @@ from ..models import CRITICS, DCGANConfig, DCGANCritic, DCGANGenerator, ToyConfi
 from ..profiles import check_profile, current_profile
 from ..runtime import seed_everything
 from ..training import TrainConfig, Trainer
-from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
-                     roles_of, setting)
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
+                     quality_probe, roles_of, setting)
 from .toy import LabResult, ToyGANConfig, ToyRun
 from .vanilla import sample_unconditional
 
@@ -134,6 +135,7 @@ class WGANRecipe(_MethodSettings):
     quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         self._check_method()
 
     @classmethod
@@ -161,6 +163,7 @@ class RingRecipe(_MethodSettings):
     lr_g: float = setting("lr", 1e-3)  # chapter 1's rate, for every arm
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
         self._check_method()
 
     @classmethod
@@ -250,6 +253,8 @@ TAG = "wgan"  # every method's checkpoints carry it; the recipe's settings (hpar
 
 def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
     """Chapter 4's generator and data (padded to 32x32), a critic and a game chosen by ``recipe.method``."""
+    arguments.recipe(recipe, (WGANRecipe,), "build_wgan", device, seed)
+    arguments.optional_path("out_dir", out_dir)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size, limit=recipe.train_limit)
     G = DCGANGenerator(recipe.model).to(device)
@@ -297,7 +302,17 @@ def train_ring(recipe: RingRecipe, seed: int = 0, out_dir: str | Path | None = N
 
 def run_ring_lab(methods: Sequence[str], seeds: Sequence[int], out_root: str | Path | None = None,
                  profile: str | None = None, **overrides) -> dict[str, LabResult]:
-    """Every method on the ring, once per seed (checkpoints under ``out_root/method-seedS`` if given)."""
+    """Every method on the ring, once per seed (checkpoints under ``out_root/method-seedS`` if given).
+
+    Every argument is checked, and every method's recipe built, before the first run trains."""
+    if isinstance(methods, str) or not isinstance(methods, (list, tuple)) or not methods \
+            or not all(isinstance(m, str) for m in methods):
+        raise CourseError(f"methods must be a non-empty list of method names from {', '.join(METHODS)}, got "
+                          f"{arguments.shown(methods)}: pass e.g. ['nsgan', 'wgan-gp']")
+    arguments.seeds("seeds", seeds)
+    arguments.optional_path("out_root", out_root)
+    for method in methods:
+        RingRecipe.for_profile(profile, method=method, **overrides)  # an unknown method or setting: one line
     results = {}
     for method in methods:
         recipe = RingRecipe.for_profile(profile, method=method, **overrides)

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..data import CLASSES
 from ..errors import CourseError
 from ..runtime import eval_mode
@@ -32,6 +33,11 @@ def class_picker(generator: torch.nn.Module, z: torch.Tensor, classes: Sequence[
     import ipywidgets as W
     from PIL import Image
 
+    arguments.instance("generator", generator, torch.nn.Module, "a conditional generator, e.g. G")
+    arguments.tensor("z", z, what="noise (N, latent_dim)")
+    arguments.sequence("classes", classes, "a list of class names")
+    arguments.whole("scale", scale, 1, 32, example=3)
+    arguments.whole("start", start, 0, len(classes) - 1, example=0)
     if z.dim() != 2 or z.shape[0] == 0:
         raise CourseError(f"class_picker expects noise of shape (N, latent_dim), got {tuple(z.shape)}: "
                           "pass e.g. torch.randn(16, G.cfg.latent_dim)")
@@ -59,7 +65,14 @@ def class_picker(generator: torch.nn.Module, z: torch.Tensor, classes: Sequence[
 
 def class_snapshot_player(snapshots: Sequence[tuple[int, torch.Tensor]], num_classes: int = 10, scale: int = 2):
     """Replay the Trainer's class grids (rows = fixed noise, columns = classes) step by step."""
+    from ..plotting.images import check_snapshots
     from .players import frame_player
 
+    snapshots = check_snapshots(snapshots)
+    arguments.whole("num_classes", num_classes, 1, 1000, example=10)
+    arguments.whole("scale", scale, 1, 32, example=2)
+    if not snapshots:
+        raise CourseError("snapshots is empty: train first (the Trainer draws a class grid every sample_every "
+                          "steps)")
     frames = [png_from_images(images, nrow=num_classes, scale=scale) for _, images in snapshots]
     return frame_player(frames, [f"step {step}" for step, _ in snapshots], description="step")

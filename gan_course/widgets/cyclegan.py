@@ -6,6 +6,7 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from .players import frame_player, mark_text_frames, png_from_images, png_width
 
@@ -46,6 +47,11 @@ def translation_player(snapshots: Sequence[tuple[int, torch.Tensor]], n_show: in
 
     Each row carries its name on the left, and the frames are shown at their drawn size (they were
     squeezed to 44% into the players' default 360 px)."""
+    from ..plotting.images import check_snapshots
+
+    snapshots = check_snapshots(snapshots)
+    arguments.whole("n_show", n_show, 1, 1000, example=8)
+    arguments.whole("scale", scale, 1, 32, example=3)
     if not snapshots:
         raise CourseError("no snapshots to show: train first (the Trainer draws one every sample_every steps)")
     frames = [png_from_images(images, nrow=n_show, scale=scale) for _, images in snapshots]

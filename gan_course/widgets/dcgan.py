@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
+from .. import arguments
 from ..errors import CourseError
 from ..models.sizes import conv_output_size, transposed_conv_output_size
 from ..plotting.convolution import plot_transposed_conv_1d
@@ -68,6 +69,13 @@ def size_calculator(i_values: Sequence[int] = range(1, 9), k_values: Sequence[in
     """
     import ipywidgets as W
 
+    for name, value in (("i_values", i_values), ("k_values", k_values), ("strides", strides), ("paddings", paddings)):
+        for j, v in enumerate(arguments.sequence(name, value, "a list of whole numbers, e.g. range(1, 9)")):
+            arguments.whole(f"{name}[{j}]", v, 0, 10_000, example=1)
+    if not (isinstance(start, tuple) and len(start) == 2):
+        raise CourseError(f"start must be a (stride, padding) pair, got {arguments.shown(start)}")
+    if highlight is not None and not (isinstance(highlight, tuple) and len(highlight) == 4):
+        raise CourseError(f"highlight must be None or an (i, k, s, p) tuple, got {arguments.shown(highlight)}")
     strides, paddings = list(strides), list(paddings)
     if not strides or not paddings or not list(i_values) or not list(k_values):
         raise CourseError("size_calculator needs at least one stride, padding, input size and kernel size")
@@ -94,6 +102,10 @@ def transposed_conv_player(configs: Sequence[tuple[int, int, int, int]], dpi: in
     drawn size (about 700 px wide at the default ``dpi``, where 8 pt text is 11 px tall)."""
     import matplotlib.pyplot as plt
 
+    arguments.sequence("configs", configs, "a list of (i, k, s, p) tuples, e.g. [(4, 4, 2, 1)]")
+    if not all(isinstance(c, (tuple, list)) for c in configs):
+        raise CourseError("configs must be a list of (i, k, s, p) tuples, e.g. [(4, 4, 2, 1)]")
+    arguments.whole("dpi", dpi, 10, 1000, example=100)
     configs = [tuple(c) for c in configs]
     if not configs or any(len(c) != 4 for c in configs):
         raise CourseError("transposed_conv_player expects a list of (i, k, s, p) tuples, e.g. [(4, 4, 2, 1)]")

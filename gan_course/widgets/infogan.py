@@ -20,9 +20,16 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from ..metrics.codes import generate_from_codes
 from .players import png_from_images
+
+
+def _check_infogan(G, function: str) -> None:
+    if not isinstance(G, torch.nn.Module) or not hasattr(getattr(G, "cfg", None), "n_continuous"):
+        raise CourseError(f"{function} needs G to be an InfoGAN generator (InfoGANGenerator), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
 
 
 def code_grid(G, z: torch.Tensor, category: torch.Tensor | int, vary: str | int,
@@ -36,6 +43,20 @@ def code_grid(G, z: torch.Tensor, category: torch.Tensor | int, vary: str | int,
     stay at ``continuous``, default 0). Returns (R * V, C, H, W), row by row:
     show it with ``show_grid(images, nrow=V)``.
     """
+    _check_infogan(G, "code_grid")
+    arguments.tensor("z", z, 2, "noise (R, noise_dim)", min_len=1)
+    if z.shape[1] != G.cfg.noise_dim:
+        raise CourseError(f"z must be noise (R, noise_dim={G.cfg.noise_dim}), got shape {tuple(z.shape)}")
+    if isinstance(category, torch.Tensor):
+        arguments.integers("category", category, len(z), 0, G.cfg.n_categories - 1, what="one category per row")
+    else:
+        arguments.whole("category", category, 0, G.cfg.n_categories - 1, example=0)
+    if isinstance(vary, bool) or not isinstance(vary, (str, int)):
+        raise CourseError(f"vary must be 'category' or a continuous code index, got {arguments.shown(vary)}")
+    if values is not None:
+        arguments.values("values", values, "a list of code values, e.g. torch.linspace(-2, 2, 9)")
+    if continuous is not None:
+        arguments.tensor("continuous", continuous, 2, f"continuous codes (R, {G.cfg.n_continuous})")
     cfg = G.cfg
     rows = z.shape[0]
     category = torch.full((rows,), int(category)) if isinstance(category, int) else category.long().cpu()
@@ -73,6 +94,14 @@ def code_explorer(G, z: torch.Tensor, values: Sequence[float] = (-1.0, -0.5, 0.0
     """
     import ipywidgets as W
 
+    _check_infogan(G, "code_explorer")
+    arguments.tensor("z", z, 2, "noise (N, noise_dim)", min_len=1)
+    arguments.values("values", values, "a list of slider values, e.g. (-1, 0, 1)")
+    for name, value in (("names", names), ("category_labels", category_labels)):
+        if value is not None:
+            arguments.sequence(name, value, "a list of strings")
+    arguments.optional_whole("nrow", nrow, 1, 1000, example=4)
+    arguments.whole("scale", scale, 1, 32, example=3)
     cfg = G.cfg
     m, K = cfg.n_continuous, cfg.n_categories
     values = [float(v) for v in values]

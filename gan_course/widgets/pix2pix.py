@@ -6,6 +6,7 @@ from typing import Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from .players import frame_player, png_from_images
 
@@ -16,6 +17,11 @@ def translation_player(inputs: torch.Tensor, outputs: torch.Tensor, targets: tor
 
     ``inputs``, ``outputs``, ``targets``: (N, C, H, W) in [-1, 1], aligned.
     """
+    for name, value in (("inputs", inputs), ("outputs", outputs), ("targets", targets)):
+        arguments.tensor(name, value, 4, "a batch of images (N, C, H, W) in [-1, 1]")
+    if labels is not None:
+        arguments.sequence("labels", labels, "a list of one caption per item")
+    arguments.whole("scale", scale, 1, 32, example=5)
     if not (len(inputs) == len(outputs) == len(targets)) or len(inputs) == 0:
         raise CourseError(f"translation_player needs aligned, non-empty inputs, outputs and targets, got "
                           f"{len(inputs)}, {len(outputs)}, {len(targets)}: pass the same items in each")

@@ -12,8 +12,9 @@ from typing import Callable, Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
-from ..plotting.images import png_from_figure, png_from_images  # noqa: F401 (re-exported)
+from ..plotting.images import check_snapshots, png_from_figure, png_from_images  # noqa: F401 (re-exported)
 from ..runtime import eval_mode
 
 
@@ -27,6 +28,13 @@ def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: st
     """
     import ipywidgets as W
 
+    frames = arguments.sequence("frames", frames, "a list of PNG frames (bytes), e.g. from png_from_figure")
+    labels = arguments.sequence("labels", labels, "a list of one caption per frame", min_len=0)
+    if not all(isinstance(f, bytes) for f in frames):
+        raise CourseError("frames must be PNG images as bytes, e.g. from png_from_figure(fig)")
+    for name, value in (("description", description), ("width", width)):
+        arguments.instance(name, value, str, "a string")
+    arguments.whole("play_interval_ms", play_interval_ms, 1, 60_000, example=400)
     if len(frames) != len(labels) or not frames:
         raise CourseError(f"frame_player got {len(frames)} frames and {len(labels)} labels: "
                           "pass one label per frame and at least one frame")
@@ -47,6 +55,9 @@ def frame_player(frames: Sequence[bytes], labels: Sequence[str], description: st
 
 def snapshot_player(snapshots: Sequence[tuple[int, torch.Tensor]], n_images: int = 64, scale: int = 2):
     """Replay the Trainer's fixed-noise grids: drag to see G improve step by step."""
+    snapshots = check_snapshots(snapshots)
+    arguments.whole("n_images", n_images, 1, 10_000, example=64)
+    arguments.whole("scale", scale, 1, 32, example=2)
     if not snapshots:
         print("no snapshots to replay: they are drawn while training; after loading the pretrained generator "
               "(USE_PRETRAINED) there are none")
@@ -120,6 +131,9 @@ def latent_walk_player(generator: torch.nn.Module, path: torch.Tensor, labels: S
     frame), e.g. the output of :func:`gan_course.latent.slerp`. G runs in eval
     mode (batch norm uses its running statistics) and is put back as it was.
     """
+    arguments.instance("generator", generator, torch.nn.Module, "a generator (a torch module), e.g. G")
+    arguments.tensor("path", path, what="a latent path (T, latent_dim) or (T, N, latent_dim)")
+    arguments.whole("scale", scale, 1, 32, example=6)
     if path.dim() not in (2, 3) or path.shape[0] == 0:
         raise CourseError(f"latent_walk_player expects a path of shape (T, latent_dim) or (T, N, latent_dim), "
                           f"got {tuple(path.shape)}: build it with gan_course.latent.slerp")

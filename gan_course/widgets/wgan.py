@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from .. import arguments
 from ..errors import CourseError
 from ..plotting.wasserstein import method_frame
 from .players import frame_player, png_from_figure
@@ -18,6 +19,15 @@ def method_player(runs: Mapping[str, tuple[list, dict]], n_images: int = 16, dpi
     """
     import ipywidgets as W
 
+    from ..plotting.images import check_snapshots
+
+    arguments.mapping("runs", runs, "a dict {method: (trainer.samples, trainer.quality_record)}")
+    for name, pair in runs.items():
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise CourseError(f"runs[{name!r}] must be a (samples, quality record) pair, got {arguments.shown(pair)}")
+        check_snapshots(pair[0], name=f"runs[{name!r}] samples")
+    arguments.whole("n_images", n_images, 1, 10_000, example=16)
+    arguments.whole("dpi", dpi, 10, 1000, example=60)
     players, names = [], []
     for name, (samples, record) in runs.items():
         if not samples:
