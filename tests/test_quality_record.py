@@ -185,3 +185,13 @@ def test_bench_time_to_quality_on_a_run_without_a_record_names_the_fix(tmp_path)
     _smoke_trainer("vanilla", tmp_path / "run", steps=4, quality_every=0).fit()
     with pytest.raises(CourseError, match="no quality record.*train it again"):
         time_to_quality("vanilla", bar=10, run=tmp_path / "run", out=lambda *_: None)
+
+
+def test_quality_at_is_the_last_measurement_at_or_before_a_training_time():
+    from gan_course.metrics import quality_at
+
+    record = {"step": [0, 100, 200], "train_seconds": [0.0, 10.0, 20.5], "fd": [300.0, 80.0, 60.0]}
+    assert quality_at(record, 15.0) == {"step": 100, "train_seconds": 10.0, "fd": 80.0}
+    assert quality_at(record, 20.5)["step"] == 200 and quality_at(record, 1e9)["fd"] == 60.0
+    assert quality_at({"step": [50], "train_seconds": [5.0], "fd": [90.0]}, 1.0) is None
+    assert quality_at({"step": [], "train_seconds": [], "fd": []}, 1.0) is None

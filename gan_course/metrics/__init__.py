@@ -21,13 +21,13 @@ from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, pur
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images,
                      where_it_stands)
-from .quality import QualityProbe, minutes_to_reach
+from .quality import QualityProbe, minutes_to_reach, quality_at
 from .modes import ModeCoverage, coverage_table, mode_coverage, real_data_high_quality
 from .table import ScoreTable
 from .translation import DomainTest, paired_scores, silhouette_area, spread
 
 __all__ = ["DomainTest", "ModeCoverage", "QualityProbe", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table",
            "default_n", "format_scores", "frechet_distance", "gaussian_blur", "image_features", "inception_fid",
-           "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores",
+           "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores", "quality_at",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images", "check_health", "silhouette_area", "spread", "where_it_stands"]

@@ -30,6 +30,8 @@ import torch
 
 from .images import feature_statistics, frechet_from_statistics, image_features, real_images
 
+from .. import arguments
+from ..errors import CourseError
 from ..runtime import eval_mode, preserved_rng
 from ..training import QUALITY_KEYS  # ("step", "train_seconds", "fd")
 REFERENCE_N = 5_000  # real FashionMNIST test images behind the reference statistics (computed once)
@@ -83,6 +85,20 @@ class QualityProbe:
                 return float("nan")  # the run diverged: the trainer's NaN check stops it at the next flush
             mu, sigma = image_statistics(images, device)
         return frechet_from_statistics(mu_r, sigma_r, mu, sigma)
+
+
+def quality_at(record: dict, seconds: float) -> dict | None:
+    """The last measurement at or before ``seconds`` of training, as ``{"step", "train_seconds", "fd"}``;
+    ``None`` if the first came later. Compares runs at equal training time (chapter 10's little-data arms)."""
+    if not isinstance(record, dict):
+        raise CourseError(f"record must be a quality record (a dict with {', '.join(QUALITY_KEYS)}), got "
+                          f"{arguments.shown(record)}")
+    seconds = arguments.number("seconds", seconds, minimum=0.0)
+    found = None
+    for step, at, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS)):
+        if at <= seconds:
+            found = {"step": int(step), "train_seconds": float(at), "fd": float(fd)}
+    return found
 
 
 def minutes_to_reach(record: dict, bar: float) -> dict | None:
