@@ -29,9 +29,28 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import arguments
 from .errors import CourseError
 
 POLICIES = ("color", "translation", "cutout")
+
+
+def check_augment_input(x, generator) -> None:
+    """An augmentation's ``x`` (B, C, H, W) float with B >= 1, and ``generator`` None or a ``torch.Generator``.
+
+    Types and shapes only (it runs at every training step): no look at the values."""
+    arguments.tensor("x", x, 4, "a batch of images (B, C, H, W)", floating=True)
+    if 0 in x.shape:
+        raise CourseError(f"x must be a batch of images (B, C, H, W) with at least one image and pixel, got shape "
+                          f"{tuple(x.shape)}: pass e.g. real[:8]")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise CourseError(f"generator must be None (the global RNG) or a torch.Generator, got "
+                          f"{arguments.shown(generator)} ({type(generator).__name__}): pass e.g. "
+                          "torch.Generator().manual_seed(0)")
+
+
+def _check_ratio(ratio) -> None:
+    arguments.number("ratio", ratio, 0.0, 1.0)
 
 
 def _rand(shape, x, generator):
@@ -45,6 +64,7 @@ def _randint(low, high, shape, x, generator):
 
 def augment_color(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Brightness (+U(-0.5, 0.5)), saturation (x U(0, 2) around the channel mean), contrast (x U(0.5, 1.5))."""
+    check_augment_input(x, generator)
     b = x.shape[0]
     x = x + (_rand((b, 1, 1, 1), x, generator) - 0.5)  # brightness
     mean = x.mean(dim=1, keepdim=True)
@@ -55,6 +75,8 @@ def augment_color(x: torch.Tensor, generator: torch.Generator | None = None) -> 
 
 def augment_translation(x: torch.Tensor, ratio: float = 0.125, generator: torch.Generator | None = None) -> torch.Tensor:
     """Shift each image by up to ``ratio`` of its size along each axis (whole pixels); the gap is zeros."""
+    check_augment_input(x, generator)
+    _check_ratio(ratio)
     b, _, h, w = x.shape
     sx, sy = int(h * ratio + 0.5), int(w * ratio + 0.5)
     tx = _randint(-sx, sx + 1, (b, 1, 1), x, generator)  # (B, 1, 1) shift per image
@@ -69,6 +91,8 @@ def augment_translation(x: torch.Tensor, ratio: float = 0.125, generator: torch.
 
 def augment_cutout(x: torch.Tensor, ratio: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
     """Zero a square of ``ratio`` times the size, centred at a random place (it may stick out of the image)."""
+    check_augment_input(x, generator)
+    _check_ratio(ratio)
     b, _, h, w = x.shape
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     ox = _randint(0, h + (1 - ch % 2), (b, 1, 1), x, generator)
@@ -89,10 +113,9 @@ def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout",
     An empty ``policy`` returns ``x`` unchanged. Every random number comes from
     ``generator`` (the same seed gives the same augmentation) or the global RNG.
     """
+    check_augment_input(x, generator)
+    check_policy(policy, "policy")
     for name in [p for p in policy.split(",") if p]:
-        if name not in POLICIES:
-            raise CourseError(f"unknown augmentation {name!r}: use a comma-separated subset of "
-                              f"{','.join(POLICIES)}, e.g. 'color,translation,cutout'")
         if name == "color":
             x = augment_color(x, generator)
         elif name == "translation":
@@ -102,9 +125,9 @@ def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout",
     return x
 
 
-def check_policy(policy: str) -> str:
-    """``policy`` if every name in it is one of :data:`POLICIES`, else a clear error."""
+def check_policy(policy: str, name: str = "augment") -> str:
+    """``policy`` if every name in it is one of :data:`POLICIES`, else a clear error naming the argument ``name``."""
     if not isinstance(policy, str) or any(p not in POLICIES for p in policy.split(",") if p):
-        raise CourseError(f"augment must be a comma-separated subset of {','.join(POLICIES)} or '' (none), "
-                          f"got {policy!r}")
+        raise CourseError(f"{name} must be a comma-separated subset of {','.join(POLICIES)} or '' (none), "
+                          f"got {arguments.shown(policy)}: e.g. 'color,translation,cutout'")
     return policy

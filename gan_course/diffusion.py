@@ -28,9 +28,11 @@ from typing import Callable
 
 import torch
 
+from . import arguments
 from .errors import CourseError
 
 SCHEDULES = ("linear", "cosine")
+MAX_TIMESTEPS = 100_000  # the longest forward process (T) accepted
 
 
 def get_beta_schedule(schedule: str, timesteps: int, beta_start: float = 1e-4, beta_end: float = 0.02
@@ -65,9 +67,11 @@ class GaussianDiffusion:
     """The fixed forward process of one β schedule, and the samplers that invert it with a trained ε_θ."""
 
     def __init__(self, betas: torch.Tensor):
+        what = "a 1-D tensor of β_1..β_T in (0, 1), e.g. get_beta_schedule('linear', 1000)"
+        array = arguments.values("betas", betas, what, above=0.0, below=1.0)
+        if array.ndim != 1 or len(array) > MAX_TIMESTEPS:
+            raise CourseError(f"betas must be {what}, got shape {array.shape} (at most {MAX_TIMESTEPS:,} steps)")
         betas = torch.as_tensor(betas, dtype=torch.float64)
-        if betas.dim() != 1 or not bool(((betas > 0) & (betas < 1)).all()):
-            raise CourseError("betas must be a 1-D tensor of values in (0, 1): use get_beta_schedule(...)")
         self.betas = betas  # (T,) float64: every coefficient is computed in double, used in the data's dtype
         self.num_timesteps = len(betas)
         alphas = 1.0 - betas
@@ -194,5 +198,20 @@ def ddpm_loss(denoise_fn, diffusion: GaussianDiffusion, x_start: torch.Tensor, t
 
     ``x_start`` (B, C, H, W) in [-1, 1], ``t`` (B,) steps in 0..T-1, ``noise`` (B, C, H, W) ~ N(0, I).
     """
+    _check_loss_inputs(denoise_fn, diffusion, x_start, t, noise)  # types and shapes only: it runs at every step
     x_noisy = diffusion.q_sample(x_start, t, noise)  # (B, C, H, W)
     return torch.mean((noise - denoise_fn(x_noisy, t)) ** 2)
+
+
+def _check_loss_inputs(denoise_fn, diffusion, x_start, t, noise) -> None:
+    arguments.function("denoise_fn", denoise_fn)
+    arguments.instance("diffusion", diffusion, GaussianDiffusion, "a GaussianDiffusion, e.g. diffusion_of(model)")
+    arguments.scores("x_start", x_start)
+    arguments.tensor("x_start", x_start, 4, "a batch of images (B, C, H, W)", floating=True)
+    arguments.tensor("noise", noise, 4, "noise (B, C, H, W) like x_start", floating=True)
+    arguments.same_shape("noise", noise, "x_start", x_start)
+    arguments.tensor("t", t, 1, "one step per image (B,), integers in 0..T-1")
+    arguments.same_rows("t", t, "x_start", x_start)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise CourseError(f"t must be integer steps (B,) in 0..T-1, got dtype {t.dtype}: pass e.g. "
+                          "torch.randint(0, diffusion.num_timesteps, (B,))")

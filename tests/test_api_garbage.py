@@ -180,6 +180,46 @@ def _ddpm():
     return DDPMUNet(DDPMConfig())
 
 
+def tiny_style():
+    from gan_course.models.stylegan import StyleGenerator
+
+    return StyleGenerator(style_config())
+
+
+def style_config():
+    from gan_course.models.stylegan import StyleGANConfig
+
+    return StyleGANConfig(latent_dim=4, w_dim=4, widths=(4, 4, 4, 4))
+
+
+def style_recipe():
+    from gan_course.recipes.stylegan import StyleGANRecipe
+
+    return StyleGANRecipe()
+
+
+def ddpm_recipe():
+    from gan_course.recipes.ddpm import DDPMRecipe
+
+    return DDPMRecipe()
+
+
+def diffusion():
+    from gan_course.diffusion import GaussianDiffusion, get_beta_schedule
+
+    return GaussianDiffusion(get_beta_schedule("linear", 10))
+
+
+def steps(n):
+    return torch.zeros(n, dtype=torch.long)
+
+
+def tiny_trainer():
+    from gan_course.experiments.responsibility import build_detector
+
+    return build_detector(images(4), images(4), steps=1, batch_size=2)
+
+
 def recipe(name):
     from gan_course.recipes import VanillaRecipe
     from gan_course.recipes.cgan import CGANRecipe
@@ -1330,6 +1370,384 @@ CASES: dict[str, list] = {
         ("wrong type: no trainer", "trainer", C(None, "vanilla", True)),
         ("wrong type: a name for the trainer", "trainer", C("vanilla", "vanilla", "no")),
     ],
+    # ---- chapter 10: augmentation and EMA (they run at every training step: types and shapes only)
+    "gan_course.augment.augment_color": [
+        ("wrong type: a list", "x", C([[0.0, 1.0]])),
+        ("wrong shape: one image", "x", L(lambda: ((torch.zeros(1, 28, 28),), {}))),
+        ("empty batch", "x", L(lambda: ((images(0),), {}))),
+        ("wrong device: meta", "x", L(lambda: ((meta(2, 1, 28, 28),), {}))),
+        ("wrong type: uint8 pixels", "x", L(lambda: ((torch.zeros(2, 1, 28, 28, dtype=torch.uint8),), {}))),
+        ("wrong type: generator", "generator", L(lambda: ((images(2),), {"generator": 0}))),
+    ],
+    "gan_course.augment.augment_translation": [
+        ("wrong type: a NumPy array", "x", C(np.zeros((2, 1, 28, 28), np.float32))),
+        ("NaN ratio", "ratio", L(lambda: ((images(2),), {"ratio": NAN}))),
+        ("negative ratio", "ratio", L(lambda: ((images(2),), {"ratio": -0.1}))),
+        ("huge ratio", "ratio", L(lambda: ((images(2),), {"ratio": 5.0}))),
+        ("wrong type: ratio", "ratio", L(lambda: ((images(2),), {"ratio": "1/8"}))),
+        ("wrong device: meta", "x", L(lambda: ((meta(2, 1, 28, 28),), {}))),
+    ],
+    "gan_course.augment.augment_cutout": [
+        ("wrong type: None", "x", C(None)),
+        ("wrong range: ratio above 1", "ratio", L(lambda: ((images(2),), {"ratio": 1.5}))),
+        ("NaN ratio", "ratio", L(lambda: ((images(2),), {"ratio": NAN}))),
+        ("empty batch", "x", L(lambda: ((images(0),), {}))),
+        ("wrong type: generator", "generator", L(lambda: ((images(2),), {"generator": "seed 0"}))),
+    ],
+    "gan_course.augment.diff_augment": [
+        ("wrong type: a list", "x", C([1.0, 2.0])),
+        ("wrong range: unknown policy", "policy", L(lambda: ((images(2), "rotate"), {}))),
+        ("wrong type: policy as a list", "policy", L(lambda: ((images(2), ["color"]), {}))),
+        ("wrong type: generator", "generator", L(lambda: ((images(2),), {"generator": 5}))),
+        ("empty batch", "x", L(lambda: ((images(0),), {}))),
+        ("wrong device: meta", "x", L(lambda: ((meta(2, 1, 28, 28),), {}))),
+    ],
+    "gan_course.ema.make_ema": [
+        ("wrong type: a word", "model", C("G")),
+        ("wrong type: a tensor", "model", L(lambda: ((torch.zeros(3),), {}))),
+    ],
+    "gan_course.ema.ema_update": [
+        ("wrong type: ema", "ema", L(lambda: (("G_ema", tiny_generator(), 0.9), {}))),
+        ("wrong type: model", "model", L(lambda: ((tiny_generator(), None, 0.9), {}))),
+        ("wrong model: another architecture", "ema", L(lambda: ((tiny_generator(), tiny_style(), 0.9), {}))),
+        ("NaN decay", "decay", L(lambda: ((tiny_generator(), tiny_generator(), NAN), {}))),
+        ("negative decay", "decay", L(lambda: ((tiny_generator(), tiny_generator(), -0.1), {}))),
+        ("wrong range: decay above 1", "decay", L(lambda: ((tiny_generator(), tiny_generator(), 1.5), {}))),
+        ("wrong type: decay", "decay", L(lambda: ((tiny_generator(), tiny_generator(), "0.99"), {}))),
+    ],
+    # ---- chapter 10: the style-based generator, its operations (every forward pass: types and shapes only)
+    "gan_course.models.stylegan.StyleGenerator": [
+        ("wrong type: a dict", "cfg", C({"latent_dim": 64})),
+        ("wrong config: a DCGANConfig", "cfg", L(lambda: ((config("DCGANConfig"),), {}))),
+    ],
+    "gan_course.models.stylegan.StyleLayer": [
+        ("empty w_dim", "w_dim", C(0, 4, 4)),
+        ("fractional in_channels", "in_channels", C(4, 2.5, 4)),
+        ("huge out_channels", "out_channels", C(4, 4, 2**40)),
+        ("negative in_channels", "in_channels", C(4, -4, 4)),
+        ("wrong type: up", "up", C(4, 4, 4, up="yes")),
+    ],
+    "gan_course.models.stylegan.ToRGB": [
+        ("empty channels", "channels", C(4, 4, 0)),
+        ("wrong type: w_dim", "w_dim", C("64", 4, 1)),
+        ("NaN in_channels", "in_channels", C(4, NAN, 1)),
+    ],
+    "gan_course.models.stylegan.pixel_norm": [
+        ("wrong type: a list", "z", C([1.0, 2.0])),
+        ("empty: no components", "z", L(lambda: ((torch.zeros(4, 0),), {}))),
+        ("wrong type: integers", "z", L(lambda: ((torch.arange(4),), {}))),
+        ("NaN eps", "eps", L(lambda: ((torch.randn(2, 4),), {"eps": NAN}))),
+        ("negative eps", "eps", L(lambda: ((torch.randn(2, 4),), {"eps": -1.0}))),
+        ("wrong device: meta", "z", L(lambda: ((meta(2, 4),), {}))),
+    ],
+    "gan_course.models.stylegan.modulated_weights": [
+        ("wrong type: weight", "weight", L(lambda: (([[1.0]], torch.ones(2, 3)), {}))),
+        ("shape mismatch: styles", "styles", L(lambda: ((torch.ones(4, 3, 3, 3), torch.ones(2, 5)), {}))),
+        ("empty styles", "styles", L(lambda: ((torch.ones(4, 3, 3, 3), torch.ones(0, 3)), {}))),
+        ("NaN eps", "eps", L(lambda: ((torch.ones(4, 3, 3, 3), torch.ones(2, 3)), {"eps": NAN}))),
+        ("wrong type: demodulate", "demodulate", L(lambda: ((torch.ones(4, 3, 3, 3), torch.ones(2, 3)),
+                                                            {"demodulate": "yes"}))),
+        ("wrong device: meta", "weight", L(lambda: ((meta(4, 3, 3, 3), torch.ones(2, 3)), {}))),
+    ],
+    "gan_course.models.stylegan.modulated_conv2d": [
+        ("wrong type: x", "x", L(lambda: (("x", torch.ones(4, 3, 3, 3), torch.ones(2, 3)), {}))),
+        ("channel mismatch", "x", L(lambda: ((torch.ones(2, 5, 8, 8), torch.ones(4, 3, 3, 3), torch.ones(2, 3)), {}))),
+        ("batch mismatch", "x", L(lambda: ((torch.ones(3, 3, 8, 8), torch.ones(4, 3, 3, 3), torch.ones(2, 3)), {}))),
+        ("wrong shape: 3-D weight", "weight", L(lambda: ((torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3),
+                                                          torch.ones(2, 3)), {}))),
+        ("negative padding", "padding", L(lambda: ((torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3), torch.ones(2, 3)),
+                                                   {"padding": -1}))),
+        ("wrong type: fused", "fused", L(lambda: ((torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3), torch.ones(2, 3)),
+                                                  {"fused": 1}))),
+        ("wrong device: meta", "styles", L(lambda: ((torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3), meta(2, 3)), {}))),
+    ],
+    "gan_course.models.stylegan.truncate": [
+        ("wrong type: w", "w", L(lambda: (([[0.0]], torch.zeros(4), 0.7), {}))),
+        ("shape mismatch: w_avg", "w_avg", L(lambda: ((torch.zeros(2, 4), torch.zeros(5), 0.7), {}))),
+        ("NaN psi", "psi", L(lambda: ((torch.zeros(2, 4), torch.zeros(4), NAN), {}))),
+        ("wrong range: psi above 1", "psi", L(lambda: ((torch.zeros(2, 4), torch.zeros(4), 2.0), {}))),
+        ("wrong type: psi", "psi", L(lambda: ((torch.zeros(2, 4), torch.zeros(4), "0.7"), {}))),
+        ("wrong device: meta", "w", L(lambda: ((meta(2, 4), torch.zeros(4), 0.7), {}))),
+    ],
+    "gan_course.models.stylegan.mix_styles": [
+        ("wrong type: w1", "w1", L(lambda: (([0.0], torch.zeros(2, 4), 8, 3), {}))),
+        ("shape mismatch", "w2", L(lambda: ((torch.zeros(2, 4), torch.zeros(3, 4), 8, 3), {}))),
+        ("wrong range: crossover above num_ws", "crossover", L(lambda: ((torch.zeros(2, 4), torch.zeros(2, 4), 8, 9),
+                                                                        {}))),
+        ("fractional crossover", "crossover", L(lambda: ((torch.zeros(2, 4), torch.zeros(2, 4), 8, 2.5), {}))),
+        ("empty num_ws", "num_ws", L(lambda: ((torch.zeros(2, 4), torch.zeros(2, 4), 0, 0), {}))),
+        ("wrong device: meta", "w2", L(lambda: ((torch.zeros(2, 4), meta(2, 4), 8, 3), {}))),
+    ],
+    # ---- chapter 10: the recipe, its measures, figures and player
+    "gan_course.recipes.stylegan.build_stylegan": [
+        ("wrong type", "recipe", C("stylegan", "cpu", None)),
+        ("wrong recipe: chapter 11's", "recipe", L(lambda: ((ddpm_recipe(), "cpu", None), {}))),
+        ("wrong device", "device", L(lambda: ((style_recipe(), NO_DEVICE, None), {}))),
+        ("negative seed", "seed", L(lambda: ((style_recipe(), "cpu", None, -1), {}))),
+        ("wrong type: out_dir", "out_dir", L(lambda: ((style_recipe(), "cpu", 3.5), {}))),
+        ("wrong type: augment_fn", "augment_fn", L(lambda: ((style_recipe(), "cpu", None), {"augment_fn": "color"}))),
+    ],
+    "gan_course.recipes.stylegan.generate": [
+        ("wrong type: G", "G", L(lambda: ((tiny_generator(), torch.zeros(2, 4)), {}))),
+        ("wrong shape: latent size", "z", L(lambda: ((tiny_style(), torch.zeros(2, 5)), {}))),
+        ("empty z", "z", L(lambda: ((tiny_style(), torch.zeros(0, 4)), {}))),
+        ("NaN mixing_prob", "mixing_prob", L(lambda: ((tiny_style(), torch.zeros(2, 4), NAN), {}))),
+        ("wrong range: mixing_prob", "mixing_prob", L(lambda: ((tiny_style(), torch.zeros(2, 4), 1.5), {}))),
+        ("wrong device: meta", "z", L(lambda: ((tiny_style(), meta(2, 4)), {}))),
+    ],
+    "gan_course.recipes.stylegan.fixed_draw": [
+        ("wrong type: G", "G", L(lambda: (("G", torch.zeros(2, 4), 0), {}))),
+        ("wrong type: z", "z", L(lambda: ((tiny_style(), [0.0], 0), {}))),
+        ("wrong shape: latent size", "z", L(lambda: ((tiny_style(), torch.zeros(2, 6), 0), {}))),
+        ("negative seed", "seed", L(lambda: ((tiny_style(), torch.zeros(2, 4), -1), {}))),
+        ("huge seed", "seed", L(lambda: ((tiny_style(), torch.zeros(2, 4), 2**70), {}))),
+        ("NaN psi", "psi", L(lambda: ((tiny_style(), torch.zeros(2, 4), 0), {"psi": NAN}))),
+    ],
+    "gan_course.metrics.style.draw_truncated": [
+        ("wrong type: G", "G", C("G", 4, 0.7)),
+        ("wrong model: an MLP generator", "G", L(lambda: ((tiny_generator(), 4, 0.7), {}))),
+        ("empty n", "n", L(lambda: ((tiny_style(), 0, 0.7), {}))),
+        ("huge n", "n", L(lambda: ((tiny_style(), 10**9, 0.7), {}))),
+        ("fractional n", "n", L(lambda: ((tiny_style(), 2.5, 0.7), {}))),
+        ("NaN psi", "psi", L(lambda: ((tiny_style(), 4, NAN), {}))),
+        ("negative psi", "psi", L(lambda: ((tiny_style(), 4, -0.5), {}))),
+        ("negative seed", "seed", L(lambda: ((tiny_style(), 4, 0.7), {"seed": -1}))),
+        ("wrong type: truncate_fn", "truncate_fn", L(lambda: ((tiny_style(), 4, 0.7), {"truncate_fn": "mine"}))),
+        ("wrong device", "device", L(lambda: ((tiny_style(), 4, 0.7), {"device": NO_DEVICE}))),
+    ],
+    "gan_course.metrics.style.w_truncation_sweep": [
+        ("wrong type: G", "G", C(None, [1.0], 100)),
+        ("empty psis", "psis", L(lambda: ((tiny_style(), [], 100), {}))),
+        ("NaN psi", "psis", L(lambda: ((tiny_style(), [1.0, NAN], 100), {}))),
+        ("wrong range: psi above 1", "psis", L(lambda: ((tiny_style(), [2.0], 100), {}))),
+        ("too few: n below the scores' minimum", "n", L(lambda: ((tiny_style(), [1.0], 2), {}))),
+        ("huge n", "n", L(lambda: ((tiny_style(), [1.0], 10**7), {}))),
+        ("wrong device", "device", L(lambda: ((tiny_style(), [1.0], 100), {"device": NO_DEVICE}))),
+    ],
+    "gan_course.metrics.style.walk_class_changes": [
+        ("wrong type: G", "G", C("G", 4)),
+        ("empty n_walks", "n_walks", L(lambda: ((tiny_style(), 0), {}))),
+        ("huge n_walks", "n_walks", L(lambda: ((tiny_style(), 10**9), {}))),
+        ("huge: too many images", "n_walks", L(lambda: ((tiny_style(), 10_000), {"n_points": 100}))),
+        ("one point", "n_points", L(lambda: ((tiny_style(), 4), {"n_points": 1}))),
+        ("negative seed", "seed", L(lambda: ((tiny_style(), 4), {"seed": -1}))),
+        ("wrong device", "device", L(lambda: ((tiny_style(), 4), {"device": NO_DEVICE}))),
+    ],
+    "gan_course.plotting.stylegan.style_generator_diagram": [
+        ("wrong type: a dict", "cfg", C({"latent_dim": 64})),
+        ("wrong config: a DCGANConfig", "cfg", L(lambda: ((config("DCGANConfig"),), {}))),
+    ],
+    "gan_course.plotting.stylegan.show_style_mixing": [
+        ("wrong type: G", "G", C("G", [0], [1], 3)),
+        ("empty source_seeds", "source_seeds", L(lambda: ((tiny_style(), [], [1], 3), {}))),
+        ("negative seed", "dest_seeds[0]", L(lambda: ((tiny_style(), [0], [-1], 3), {}))),
+        ("wrong range: crossover above num_ws", "crossover", L(lambda: ((tiny_style(), [0], [1], 99), {}))),
+        ("fractional crossover", "crossover", L(lambda: ((tiny_style(), [0], [1], 2.5), {}))),
+        ("negative noise_seed", "noise_seed", L(lambda: ((tiny_style(), [0], [1], 3), {"noise_seed": -1}))),
+        ("wrong type: title", "title", L(lambda: ((tiny_style(), [0], [1], 3), {"title": 5}))),
+    ],
+    "gan_course.plotting.stylegan.plot_d_accuracy": [
+        ("wrong type: a list", "histories", C([1, 2])),
+        ("empty", "histories", C({})),
+        ("wrong range: a history without D's accuracies", "histories['a']", L(lambda: (({"a": history()},), {}))),
+        ("wrong range: a list shorter than step", "histories['a']['d_acc_heldout']",
+         C({"a": {"step": [0, 1], "d_acc_train": [0.5, 0.5], "d_acc_heldout": [0.5]}})),
+        ("empty window", "window", C({"a": {"step": [0], "d_acc_train": [0.5], "d_acc_heldout": [0.5]}}, window=0)),
+    ],
+    "gan_course.plotting.stylegan.plot_truncation_sweep": [
+        ("wrong type: a list", "sweep", C([1.0])),
+        ("empty", "sweep", C({})),
+        ("wrong range: no recall", "sweep[1.0]", C({1.0: {"fd": 1.0, "precision": 0.5}})),
+        ("NaN fd", "sweep[1.0]['fd']", C({1.0: {"fd": NAN, "precision": 0.5, "recall": 0.5}})),
+        ("wrong type: title", "title", C({1.0: {"fd": 1.0, "precision": 0.5, "recall": 0.5}}, title=5)),
+    ],
+    "gan_course.widgets.stylegan.style_player": [
+        ("wrong type: G", "G", L(lambda: ((tiny_generator(),), {}))),
+        ("empty seeds", "seeds", L(lambda: ((tiny_style(),), {"seeds": []}))),
+        ("huge: too many seeds", "seeds", L(lambda: ((tiny_style(),), {"seeds": range(9)}))),
+        ("negative seed", "seeds[1]", L(lambda: ((tiny_style(),), {"seeds": (0, -1)}))),
+        ("NaN psi", "psis", L(lambda: ((tiny_style(),), {"psis": (1.0, NAN)}))),
+        ("wrong range: psi above 1", "psis", L(lambda: ((tiny_style(),), {"psis": (2.0,)}))),
+        ("huge noise_seed", "noise_seed", L(lambda: ((tiny_style(),), {"noise_seed": 2**70}))),
+        ("empty scale", "scale", L(lambda: ((tiny_style(),), {"scale": 0}))),
+    ],
+    # ---- chapter 11: the diffusion process, its network, recipe and player
+    "gan_course.diffusion.GaussianDiffusion": [
+        ("wrong type: a word", "betas", C("linear")),
+        ("empty", "betas", C([])),
+        ("NaN", "betas", C([0.1, NAN])),
+        ("wrong range: a beta of 1", "betas", C([0.1, 1.0])),
+        ("negative beta", "betas", C([-0.1, 0.2])),
+        ("wrong shape: 2-D", "betas", L(lambda: ((torch.full((2, 2), 0.1),), {}))),
+        ("wrong device: meta", "betas", L(lambda: ((meta(10),), {}))),
+    ],
+    "gan_course.diffusion.ddpm_loss": [
+        ("wrong type: denoise_fn", "denoise_fn", L(lambda: (("eps", diffusion(), images(2), steps(2), images(2)), {}))),
+        ("wrong type: diffusion", "diffusion",
+         L(lambda: ((torch.nn.Identity(), "linear", images(2), steps(2), images(2)), {}))),
+        ("wrong type: x_start", "x_start",
+         L(lambda: ((torch.nn.Identity(), diffusion(), [0.0], steps(2), images(2)), {}))),
+        ("empty", "x_start", L(lambda: ((torch.nn.Identity(), diffusion(), images(0), steps(0), images(0)), {}))),
+        ("shape mismatch: noise", "noise",
+         L(lambda: ((torch.nn.Identity(), diffusion(), images(2), steps(2), images(2, s=32)), {}))),
+        ("wrong type: float steps", "t", L(lambda: ((torch.nn.Identity(), diffusion(), images(2), torch.zeros(2),
+                                                     images(2)), {}))),
+        ("batch mismatch: t", "t", L(lambda: ((torch.nn.Identity(), diffusion(), images(2), steps(3), images(2)), {}))),
+        ("wrong device: meta", "x_start",
+         L(lambda: ((torch.nn.Identity(), diffusion(), meta(2, 1, 28, 28), steps(2), images(2)), {}))),
+    ],
+    "gan_course.models.ddpm.DDPMUNet": [
+        ("wrong type: a dict", "cfg", C({"base_channels": 16})),
+        ("wrong config: a StyleGANConfig", "cfg", L(lambda: ((style_config(),), {}))),
+    ],
+    "gan_course.models.ddpm.ResBlock": [
+        ("empty c_in", "c_in", C(0, 8, 16, 4)),
+        ("wrong range: c_in not divisible by groups", "c_in", C(6, 8, 16, 4)),
+        ("huge temb_dim", "temb_dim", C(8, 8, 2**40, 4)),
+        ("fractional groups", "groups", C(8, 8, 16, 2.5)),
+        ("wrong type: c_out", "c_out", C(8, "8", 16, 4)),
+    ],
+    "gan_course.recipes.ddpm.build_ddpm": [
+        ("wrong type", "recipe", C(None, "cpu", None)),
+        ("wrong recipe: chapter 10's", "recipe", L(lambda: ((style_recipe(), "cpu", None), {}))),
+        ("wrong device", "device", L(lambda: ((ddpm_recipe(), NO_DEVICE, None), {}))),
+        ("negative seed", "seed", L(lambda: ((ddpm_recipe(), "cpu", None, -1), {}))),
+        ("wrong type: out_dir", "out_dir", L(lambda: ((ddpm_recipe(), "cpu", 3.5), {}))),
+    ],
+    "gan_course.widgets.diffusion.reverse_process_player": [
+        ("wrong type: G", "G", L(lambda: ((tiny_generator(),), {}))),
+        ("empty n", "n", L(lambda: ((_ddpm(),), {"n": 0}))),
+        ("huge n", "n", L(lambda: ((_ddpm(),), {"n": 10**6}))),
+        ("empty steps", "steps", L(lambda: ((_ddpm(),), {"steps": 0}))),
+        ("more steps than T", "steps", L(lambda: ((_ddpm(),), {"steps": 5000}))),
+        ("fractional steps", "steps", L(lambda: ((_ddpm(),), {"steps": 2.5}))),
+        ("negative seed", "seed", L(lambda: ((_ddpm(),), {"seed": -1}))),
+        ("wrong device", "device", L(lambda: ((_ddpm(),), {"device": NO_DEVICE}))),
+        ("empty scale", "scale", L(lambda: ((_ddpm(),), {"scale": 0}))),
+    ],
+    "gan_course.plotting.diffusion.sampling_cost_diagram": [
+        ("empty T", "T", C(0)),
+        ("fractional T", "T", C(2.5)),
+        ("NaN T", "T", C(NAN)),
+        ("wrong range: more DDIM steps than T", "ddim_steps", C(10, 20)),
+        ("negative ddim_steps", "ddim_steps", C(ddim_steps=-5)),
+    ],
+    "gan_course.plotting.diffusion.show_process": [
+        ("wrong type: one tensor", "frames", L(lambda: ((images(2),), {}))),
+        ("empty", "frames", C([])),
+        ("wrong type: a pair without images", "frames[0]", C([(0, "x_0")])),
+        ("5 channels", "frames[0] images", L(lambda: (([(0, images(2, c=5))],), {}))),
+        ("empty nrow_images", "nrow_images", L(lambda: (([(0, images(2))],), {"nrow_images": 0}))),
+        ("wrong type: title", "title", L(lambda: (([(0, images(2))],), {"title": None}))),
+    ],
+    "gan_course.plotting.diffusion.plot_fd_vs_steps": [
+        ("wrong type: a list", "rows", C([(10, 5.0)])),
+        ("empty", "rows", C({})),
+        ("wrong type: a sampler's points as a number", "rows['ddim']", C({"ddim": 5.0})),
+        ("wrong type: a point without fd", "rows['ddim'][0]", C({"ddim": [(10,)]})),
+        ("NaN fd", "rows['ddim'][0] fd", C({"ddim": [(10, NAN)]})),
+        ("fractional steps", "rows['ddim'][0] steps", C({"ddim": [(2.5, 5.0)]})),
+        ("NaN gan_fd", "gan_fd", C({"ddim": [(10, 5.0)]}, gan_fd=NAN)),
+        ("wrong type: gan_name", "gan_name", C({"ddim": [(10, 5.0)]}, gan_name=None)),
+    ],
+    "gan_course.plotting.diffusion.show_nearest": [
+        ("wrong type: samples", "samples", L(lambda: (([0.0], images(2), torch.ones(2)), {}))),
+        ("batch mismatch", "neighbours", L(lambda: ((images(2), images(3), torch.ones(2)), {}))),
+        ("one sample", "samples", L(lambda: ((images(1), images(1), torch.ones(1)), {}))),
+        ("wrong length: distances", "distances", L(lambda: ((images(2), images(2), torch.ones(3)), {}))),
+        ("NaN distance", "distances", L(lambda: ((images(2), images(2), torch.tensor([1.0, NAN])), {}))),
+        ("wrong device: meta", "samples", L(lambda: ((meta(2, 1, 28, 28), images(2), torch.ones(2)), {}))),
+        ("wrong type: title", "title", L(lambda: ((images(2), images(2), torch.ones(2)), {"title": 5}))),
+    ],
+    "gan_course.plotting.diffusion.plot_nn_distances": [
+        ("wrong type: a list", "distances", C([1.0])),
+        ("empty", "distances", C({})),
+        ("wrong range: no reference", "distances", L(lambda: (({"dcgan": torch.ones(3)},), {}))),
+        ("wrong type: a list of distances", "distances['dcgan']",
+         L(lambda: (({"held-out real": torch.ones(3), "dcgan": [1.0]},), {}))),
+        ("NaN", "distances['dcgan']", L(lambda: (({"held-out real": torch.ones(3),
+                                                   "dcgan": torch.tensor([NAN, 1.0])},), {}))),
+        ("negative distance", "distances['dcgan']", L(lambda: (({"held-out real": torch.ones(3),
+                                                                 "dcgan": -torch.ones(3)},), {}))),
+        ("wrong type: space", "space", L(lambda: (({"held-out real": torch.ones(3), "dcgan": torch.ones(3)},),
+                                                  {"space": 5}))),
+    ],
+    "gan_course.plotting.diffusion.plot_class_shares": [
+        ("wrong type: a list", "shares", C([0.1] * 10)),
+        ("empty", "shares", C({})),
+        ("wrong shape: 9 shares", "shares['a']", L(lambda: (({"a": torch.full((9,), 1 / 9)},), {}))),
+        ("NaN", "shares['a']", L(lambda: (({"a": torch.full((10,), NAN)},), {}))),
+        ("wrong type: a list of shares", "shares['a']", C({"a": [0.1] * 10})),
+        ("wrong type: title", "title", L(lambda: (({"a": torch.full((10,), 0.1)},), {"title": 5}))),
+    ],
+    # ---- chapter 11: the experiments
+    "gan_course.experiments.responsibility.train_for_seconds": [
+        ("wrong type: trainer", "trainer", C("trainer", 10.0)),
+        ("NaN seconds", "seconds", L(lambda: ((tiny_trainer(), NAN), {}))),
+        ("negative seconds", "seconds", L(lambda: ((tiny_trainer(), -5.0), {}))),
+        ("huge seconds", "seconds", L(lambda: ((tiny_trainer(), 1e12), {}))),
+        ("wrong type: seconds", "seconds", L(lambda: ((tiny_trainer(), "60"), {}))),
+        ("empty calibration_steps", "calibration_steps", L(lambda: ((tiny_trainer(), 1.0), {"calibration_steps": 0}))),
+        ("fractional rounds", "rounds", L(lambda: ((tiny_trainer(), 1.0), {"rounds": 2.5}))),
+    ],
+    "gan_course.experiments.responsibility.time_sampling": [
+        ("wrong type: sample", "sample", L(lambda: (("sample_ddpm", tiny_generator(), 4), {}))),
+        ("wrong type: G", "G", C(print, "G", 4)),
+        ("empty n", "n", L(lambda: ((print, tiny_generator(), 0), {}))),
+        ("huge n", "n", L(lambda: ((print, tiny_generator(), 10**9), {}))),
+        ("wrong device", "device", L(lambda: ((print, tiny_generator(), 4, NO_DEVICE), {}))),
+    ],
+    "gan_course.experiments.responsibility.to_28": [
+        ("wrong type: a list", "images", C([[0.0]])),
+        ("wrong shape: no channel axis", "images", L(lambda: ((torch.zeros(2, 32, 32),), {}))),
+        ("wrong range: 64x64", "images", L(lambda: ((images(2, s=64),), {}))),
+        ("empty", "images", L(lambda: ((images(0, s=32),), {}))),
+        ("wrong device: meta", "images", L(lambda: ((meta(2, 1, 32, 32),), {}))),
+    ],
+    "gan_course.experiments.responsibility.generated_images": [
+        ("wrong range: a translation model", "model", C("pix2pix", 8)),
+        ("wrong type: model", "model", C(["dcgan"], 8)),
+        ("empty n", "n", C("dcgan", 0)),
+        ("huge n", "n", C("dcgan", 10**9)),
+        ("fractional n", "n", C("dcgan", 2.5)),
+        ("wrong device", "device", C("dcgan", 8, NO_DEVICE)),
+        ("negative seed", "seed", C("dcgan", 8, seed=-1)),
+        ("wrong type: G", "G", C("dcgan", 8, G="G")),
+    ],
+    "gan_course.experiments.responsibility.skewed_subset": [
+        ("wrong type: data", "data", C([1, 2], [0.1] * 10, 5)),
+        ("wrong shape: 9 shares", "shares", L(lambda: ((image_set(), [1 / 9] * 9, 5), {}))),
+        ("NaN share", "shares", L(lambda: ((image_set(), [NAN] + [0.1] * 9, 5), {}))),
+        ("negative share", "shares", L(lambda: ((image_set(), [-0.1, 0.2] + [0.1] * 8, 5), {}))),
+        ("wrong range: shares summing to 2", "shares", L(lambda: ((image_set(), [0.2] * 10, 5), {}))),
+        ("empty n", "n", L(lambda: ((image_set(), [0.1] * 10, 0), {}))),
+        ("huge n", "n", L(lambda: ((image_set(), [0.1] * 10, 10**9), {}))),
+        ("negative seed", "seed", L(lambda: ((image_set(), [0.1] * 10, 5), {"seed": -1}))),
+    ],
+    "gan_course.experiments.responsibility.class_shares": [
+        ("wrong type", "images", C([[0.0]])),
+        ("empty", "images", L(lambda: ((images(0),), {}))),
+        ("5 channels", "images", L(lambda: ((images(2, c=5),), {}))),
+        ("NaN", "images", L(lambda: ((images(4, value=NAN),), {}))),
+        ("wrong device: meta", "images", L(lambda: ((meta(4, 1, 28, 28),), {}))),
+        ("wrong device", "device", L(lambda: ((images(4),), {"device": NO_DEVICE}))),
+    ],
+    "gan_course.experiments.responsibility.build_detector": [
+        ("wrong type: real", "real", L(lambda: (([0.0], images(4)), {}))),
+        ("empty fake", "fake", L(lambda: ((images(4), images(0)), {}))),
+        ("wrong shape: RGB", "real", L(lambda: ((images(4, c=3), images(4)), {}))),
+        ("wrong device: meta", "fake", L(lambda: ((images(4), meta(4, 1, 28, 28)), {}))),
+        ("empty steps", "steps", L(lambda: ((images(4), images(4)), {"steps": 0}))),
+        ("huge batch_size", "batch_size", L(lambda: ((images(4), images(4)), {"batch_size": 10**6}))),
+        ("NaN lr", "lr", L(lambda: ((images(4), images(4)), {"batch_size": 4, "lr": NAN}))),
+        ("negative seed", "seed", L(lambda: ((images(4), images(4)), {"batch_size": 4, "seed": -1}))),
+    ],
+    "gan_course.experiments.responsibility.detector_accuracy": [
+        ("wrong type: detector", "detector", L(lambda: (("D", images(4), images(4)), {}))),
+        ("wrong type: real", "real", L(lambda: ((torch.nn.Identity(), "real", images(4)), {}))),
+        ("empty fake", "fake", L(lambda: ((torch.nn.Identity(), images(4), images(0)), {}))),
+        ("wrong device: meta", "real", L(lambda: ((torch.nn.Identity(), meta(4, 1, 28, 28), images(4)), {}))),
+    ],
 }
 
 # qualname -> why it has no garbage cases here
@@ -1350,6 +1768,8 @@ EXEMPT: dict[str, str] = {
     "gan_course.plotting.alternating_update_diagram": NO_ARGUMENTS,
     "gan_course.plotting.wasserstein.critic_diagram": NO_ARGUMENTS,
     "gan_course.plotting.wasserstein.spectral_norm_diagram": NO_ARGUMENTS,
+    "gan_course.plotting.stylegan.augmentation_diagram": NO_ARGUMENTS,
+    "gan_course.plotting.diffusion.diffusion_diagram": NO_ARGUMENTS,
     "gan_course.pretrained.load_pretrained": OTHER_SECTION,
     "gan_course.pretrained.pretrained_quality": OTHER_SECTION,
     "gan_course.pretrained.quality_record": OTHER_SECTION,
@@ -1370,13 +1790,15 @@ for _name in ("gan_course.models.CGANConfig", "gan_course.models.DCGANConfig", "
               "gan_course.recipes.infogan.InfoGANRecipe", "gan_course.recipes.pix2pix.Pix2PixRecipe",
               "gan_course.recipes.toy.ToyGANConfig", "gan_course.theory.FitConfig", "gan_course.theory.Mixture1D",
               "gan_course.recipes.wgan.RingRecipe", "gan_course.recipes.wgan.WGANRecipe",
-              "gan_course.models.ddpm.DDPMConfig", "gan_course.recipes.ddpm.DDPMRecipe"):
+              "gan_course.models.ddpm.DDPMConfig", "gan_course.recipes.ddpm.DDPMRecipe",
+              "gan_course.models.stylegan.StyleGANConfig", "gan_course.recipes.stylegan.StyleGANRecipe"):
     EXEMPT[_name] = VALUE_CLASS
 for _name in ("gan_course.recipes.cgan.d_step", "gan_course.recipes.cgan.g_step", "gan_course.recipes.cyclegan.d_step",
               "gan_course.recipes.cyclegan.g_step", "gan_course.recipes.infogan.d_step",
               "gan_course.recipes.infogan.g_step", "gan_course.recipes.pix2pix.d_step",
               "gan_course.recipes.pix2pix.g_step", "gan_course.recipes.wgan.d_step", "gan_course.recipes.wgan.g_step",
-              "gan_course.steps.d_step", "gan_course.steps.g_step"):
+              "gan_course.steps.d_step", "gan_course.steps.g_step", "gan_course.recipes.stylegan.d_step",
+              "gan_course.recipes.stylegan.g_step", "gan_course.recipes.ddpm.g_step"):
     EXEMPT[_name] = STEP
 
 
@@ -1385,38 +1807,8 @@ def _remaining() -> dict[str, str]:
     return {name: REMAINS for name in REMAINING}
 
 
-REMAINING: tuple[str, ...] = (
-    # chapter 10 (style-based generators and little data): its models, EMA, augmentation, measures, figures, player
-    "gan_course.augment.augment_color", "gan_course.augment.augment_cutout",
-    "gan_course.augment.augment_translation", "gan_course.augment.diff_augment", "gan_course.ema.ema_update",
-    "gan_course.ema.make_ema", "gan_course.metrics.style.draw_truncated",
-    "gan_course.metrics.style.w_truncation_sweep", "gan_course.metrics.style.walk_class_changes",
-    "gan_course.models.stylegan.StyleGANConfig", "gan_course.models.stylegan.StyleGenerator",
-    "gan_course.models.stylegan.StyleLayer", "gan_course.models.stylegan.ToRGB",
-    "gan_course.models.stylegan.mix_styles", "gan_course.models.stylegan.modulated_conv2d",
-    "gan_course.models.stylegan.modulated_weights", "gan_course.models.stylegan.pixel_norm",
-    "gan_course.models.stylegan.truncate", "gan_course.plotting.stylegan.augmentation_diagram",
-    "gan_course.plotting.stylegan.plot_d_accuracy", "gan_course.plotting.stylegan.plot_truncation_sweep",
-    "gan_course.plotting.stylegan.show_style_mixing",
-    "gan_course.plotting.stylegan.style_generator_diagram", "gan_course.recipes.stylegan.StyleGANRecipe",
-    "gan_course.recipes.stylegan.build_stylegan", "gan_course.recipes.stylegan.d_step",
-    "gan_course.recipes.stylegan.fixed_draw", "gan_course.recipes.stylegan.g_step",
-    "gan_course.recipes.stylegan.generate", "gan_course.widgets.stylegan.style_player",
-    # chapter 11 (merged after the table was written): the diffusion process, its network, recipe, experiments,
-    # figures and player (the samplers check their steps; the models their inputs: tests/test_ddpm.py)
-    "gan_course.diffusion.GaussianDiffusion", "gan_course.diffusion.ddpm_loss",
-    "gan_course.experiments.responsibility.build_detector", "gan_course.experiments.responsibility.class_shares",
-    "gan_course.experiments.responsibility.detector_accuracy",
-    "gan_course.experiments.responsibility.generated_images", "gan_course.experiments.responsibility.skewed_subset",
-    "gan_course.experiments.responsibility.time_sampling", "gan_course.experiments.responsibility.to_28",
-    "gan_course.experiments.responsibility.train_for_seconds", "gan_course.models.ddpm.DDPMUNet",
-    "gan_course.models.ddpm.ResBlock", "gan_course.plotting.diffusion.diffusion_diagram",
-    "gan_course.plotting.diffusion.plot_class_shares", "gan_course.plotting.diffusion.plot_fd_vs_steps",
-    "gan_course.plotting.diffusion.plot_nn_distances", "gan_course.plotting.diffusion.sampling_cost_diagram",
-    "gan_course.plotting.diffusion.show_nearest", "gan_course.plotting.diffusion.show_process",
-    "gan_course.recipes.ddpm.build_ddpm", "gan_course.recipes.ddpm.g_step",
-    "gan_course.widgets.diffusion.reverse_process_player",
-)
+REMAINING: tuple[str, ...] = ()  # every function the chapters import now has garbage cases or a reason
+
 EXEMPT.update(_remaining())
 
 

@@ -26,6 +26,15 @@ from ..errors import CourseError
 from ..training import TrainConfig, Trainer
 
 IMAGE_MODELS = ("vanilla", "cgan", "dcgan", "infogan", "wgan", "ddpm")  # the shipped models that draw images from noise
+MAX_SECONDS = 7 * 24 * 3600  # the longest training budget train_for_seconds takes (a week)
+
+
+def _check_images(name: str, images, what: str = "FashionMNIST-sized images (N, 1, 28|32, 28|32)") -> None:
+    """``images`` a tensor (N, 1, 28 or 32, 28 or 32) with N >= 1 (shape only: no look at the values)."""
+    arguments.tensor(name, images, 4, what, floating=True)
+    if len(images) == 0 or images.shape[1] != 1 or images.shape[2] not in (28, 32) or images.shape[3] not in (28, 32):
+        raise CourseError(f"{name} must be {what} with N >= 1, got shape {tuple(images.shape)}: pass e.g. "
+                          "load_fashion_mnist('test').images[:100] or a sampler's images")
 
 
 def train_for_seconds(trainer: Trainer, seconds: float, calibration_steps: int = 50, rounds: int = 4) -> Trainer:
@@ -37,8 +46,10 @@ def train_for_seconds(trainer: Trainer, seconds: float, calibration_steps: int =
     had the same budget on this machine, whatever each step costs. The first steps are slower (warm-up), so one
     estimate from them alone stops short.
     """
-    if not seconds > 0:
-        raise CourseError(f"seconds must be positive, got {seconds!r}")
+    if not all(hasattr(trainer, a) for a in ("fit", "config", "step", "train_seconds")):
+        raise CourseError(f"trainer must be a Trainer (with fit(), config, step and train_seconds), e.g. "
+                          f"build_dcgan(...)'s, got {arguments.shown(trainer)} ({type(trainer).__name__})")
+    arguments.number("seconds", seconds, above=0.0, maximum=MAX_SECONDS)
     calibration_steps = arguments.whole("calibration_steps", calibration_steps, 1, example=50)
     rounds = arguments.whole("rounds", rounds, 1, 100, example=4)
     full = trainer.config
@@ -61,6 +72,12 @@ def train_for_seconds(trainer: Trainer, seconds: float, calibration_steps: int =
 @torch.no_grad()
 def time_sampling(sample, G: nn.Module, n: int, device="cpu", **kwargs) -> tuple[torch.Tensor, float]:
     """``(images, seconds)``: ``sample(G, n, device, **kwargs)["images"]`` and the wall time it took."""
+    from ..runtime import check_device
+
+    arguments.function("sample", sample)
+    arguments.instance("G", G, nn.Module, "a generator (a torch module), e.g. trainer.modules['G']")
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=1000)
+    check_device(device)
     start = time.perf_counter()
     images = sample(G, n, device, **kwargs)["images"]
     return images, time.perf_counter() - start
@@ -68,6 +85,7 @@ def time_sampling(sample, G: nn.Module, n: int, device="cpu", **kwargs) -> tuple
 
 def to_28(images: torch.Tensor) -> torch.Tensor:
     """(N, 1, 28|32, 28|32) -> (N, 1, 28, 28): padded images cropped back to FashionMNIST's size."""
+    _check_images("images", images)
     return unpad(images.float().cpu(), 28)
 
 
@@ -82,8 +100,16 @@ def generated_images(model: str, n: int, device="cpu", seed: int = 0, G: nn.Modu
     """``n`` samples (N, 1, 28, 28) of a registry model: its shipped generator, or ``G``; seeded."""
     from ..pretrained import load_pretrained
     from ..recipes import get_model
-    from ..runtime import seed_everything
+    from ..runtime import check_device, seed_everything
 
+    if model not in IMAGE_MODELS + ("stylegan",):
+        raise CourseError(f"model must be one of the shipped models that draw images from noise, "
+                          f"{', '.join(IMAGE_MODELS + ('stylegan',))}, got {arguments.shown(model)}")
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=1000)
+    check_device(device)
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
+    if G is not None:
+        arguments.instance("G", G, nn.Module, "None (the shipped generator) or a generator (a torch module)")
     entry = get_model(model)
     G = load_pretrained(model, device) if G is None else G
     seed_everything(seed)
@@ -92,9 +118,14 @@ def generated_images(model: str, n: int, device="cpu", seed: int = 0, G: nn.Modu
 
 def skewed_subset(data: ImageSet, shares, n: int, seed: int = 0) -> ImageSet:
     """About ``n`` images of ``data`` whose class c makes up ``shares[c]`` of them (shares sum to 1), drawn at random."""
+    arguments.instance("data", data, ImageSet, "an ImageSet, e.g. load_fashion_mnist('train', pad_to=32)")
+    array = arguments.values("shares", shares, "10 non-negative numbers that sum to 1 (one per class)", minimum=0.0)
+    if array.shape != (10,) or abs(float(array.sum()) - 1) > 1e-6:
+        raise CourseError(f"shares must be 10 non-negative numbers that sum to 1 (one per class), got "
+                          f"{arguments.shown(shares)}: e.g. [0.3] + [0.7 / 9] * 9")
+    arguments.whole("n", n, 1, len(data), example=min(1_000, len(data)))
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
     shares = torch.as_tensor(shares, dtype=torch.float64)
-    if shares.shape != (10,) or bool((shares < 0).any()) or abs(float(shares.sum()) - 1) > 1e-6:
-        raise CourseError("shares must be 10 non-negative numbers that sum to 1 (one per class)")
     gen = torch.Generator().manual_seed(seed)
     picked = []
     for c in range(10):
@@ -109,8 +140,12 @@ def skewed_subset(data: ImageSet, shares, n: int, seed: int = 0) -> ImageSet:
 
 
 def class_shares(images: torch.Tensor, device="cpu") -> torch.Tensor:
-    """(10,) float64: the share of ``images`` the course classifier puts in each class."""
+    """(10,) float64: the share of ``images`` the course classifier puts in each class; ``images`` (N, 1, H, W)."""
     from ..metrics import predicted_classes
+    from ..runtime import check_device
+
+    _check_images("images", images, "a batch of images (N, 1, 28|32, 28|32) in [-1, 1]")
+    check_device(device)
 
     return torch.bincount(predicted_classes(images, device), minlength=10).double() / len(images)
 
@@ -135,6 +170,11 @@ def build_detector(real: torch.Tensor, fake: torch.Tensor, steps: int = 300, bat
     from ..models import DCGANConfig, DCGANCritic
     from ..runtime import seed_everything
 
+    _check_images("real", real), _check_images("fake", fake)
+    arguments.whole("steps", steps, 1, 10**6, example=300)
+    arguments.whole("batch_size", batch_size, 1, len(real) + len(fake), example=min(64, len(real) + len(fake)))
+    arguments.number("lr", lr, above=0.0, maximum=1.0)
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
     seed_everything(seed)
     images = torch.cat([to_32(real.float().cpu()), to_32(fake.float().cpu())])  # (N_r + N_f, 1, 32, 32)
     labels = torch.cat([torch.ones(len(real), dtype=torch.long), torch.zeros(len(fake), dtype=torch.long)])
@@ -152,6 +192,8 @@ def detector_accuracy(detector: nn.Module, real: torch.Tensor, fake: torch.Tenso
     """Accuracy of ``detector`` on held-out real and generated images: on each side, and balanced (their mean)."""
     from ..runtime import eval_mode
 
+    arguments.instance("detector", detector, nn.Module, "a torch module, e.g. build_detector(...).modules['D']")
+    _check_images("real", real), _check_images("fake", fake)
     with eval_mode(detector):
         on_real = float((detector(to_32(real.float().cpu())) > 0).double().mean())
         on_fake = float((detector(to_32(fake.float().cpu())) <= 0).double().mean())

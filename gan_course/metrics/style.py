@@ -6,7 +6,9 @@ from typing import Callable
 
 import torch
 
-from ..runtime import eval_mode
+from .. import arguments
+from ..errors import CourseError
+from ..runtime import check_device, eval_mode
 from .codes import predicted_classes
 from .images import score_images
 
@@ -19,11 +21,24 @@ def draw_truncated(G, n: int, psi: float, seed: int = 0, truncate_fn: Callable |
     ``truncate_fn(G, z, psi) -> w`` computes the truncated w (default: ``G.truncate(G.mapping(z), psi)``);
     chapter 10 passes the learner's own.
     """
+    _check_draw(G, seed, truncate_fn, device, "draw_truncated")
+    arguments.whole("n", n, 1, arguments.MAX_SAMPLES, example=64)
+    arguments.number("psi", psi, 0.0, 1.0)
     z = torch.randn(n, G.cfg.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)  # (n, latent)
     truncate_fn = truncate_fn or (lambda G, z, psi: G.truncate(G.mapping(z), psi))
     with eval_mode(G):
         return torch.cat([G.synthesis(G.broadcast(truncate_fn(G, chunk, psi)), noise_seed=seed + i).cpu()
                           for i, chunk in enumerate(z.split(500))])
+
+
+def _check_draw(G, seed, truncate_fn, device, function: str) -> None:
+    from ..models.stylegan import check_style_generator
+
+    check_style_generator(G, function)
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)  # seed + i seeds chunk i's noise
+    if truncate_fn is not None:
+        arguments.function("truncate_fn", truncate_fn)
+    check_device(device)
 
 
 def w_truncation_sweep(G, psis, n: int, seed: int = 0, truncate_fn: Callable | None = None,
@@ -32,6 +47,12 @@ def w_truncation_sweep(G, psis, n: int, seed: int = 0, truncate_fn: Callable | N
 
     The same z and noise for every ψ, so the rows differ by ψ alone.
     """
+    from .images import MIN_N
+
+    _check_draw(G, seed, truncate_fn, device, "w_truncation_sweep")
+    arguments.whole("n", n, MIN_N, 10_000, example=1000)  # score_images' range: up to the 10,000 test images
+    arguments.values("psis", psis, "a list of truncations ψ from 0 to 1, e.g. (1.0, 0.7, 0.5)", minimum=0.0,
+                     maximum=1.0)
     return {float(psi): score_images(draw_truncated(G, n, psi, seed, truncate_fn, device), device=device, n=n)
             for psi in psis}
 
@@ -48,6 +69,12 @@ def walk_class_changes(G, n_walks: int, n_points: int = 16, seed: int = 0, devic
     ``mean_changes`` (class changes per walk), ``share_extra`` (walks that change
     class more often than their two ends require) and ``classes`` (n_walks, n_points).
     """
+    _check_draw(G, seed, None, device, "walk_class_changes")
+    arguments.whole("n_walks", n_walks, 1, 10_000, example=400)
+    arguments.whole("n_points", n_points, 2, 1_000, example=16)
+    if n_walks * n_points > arguments.MAX_SAMPLES:
+        raise CourseError(f"n_walks x n_points must be at most {arguments.MAX_SAMPLES:,} images, got {n_walks:,} x "
+                          f"{n_points} = {n_walks * n_points:,}: pass fewer walks, e.g. n_walks=400")
     gen = torch.Generator().manual_seed(seed)
     z0 = torch.randn(n_walks, G.cfg.latent_dim, generator=gen).to(device)
     z1 = torch.randn(n_walks, G.cfg.latent_dim, generator=gen).to(device)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from ..diffusion import SCHEDULES
 
@@ -64,6 +65,12 @@ class ResBlock(nn.Module):
     """GroupNorm-SiLU-conv, + the time embedding, GroupNorm-SiLU-conv, + a (1x1) shortcut: (B, c_in, s, s) -> (B, c_out, s, s)."""
 
     def __init__(self, c_in: int, c_out: int, temb_dim: int, groups: int):
+        for name, value in (("c_in", c_in), ("c_out", c_out), ("temb_dim", temb_dim), ("groups", groups)):
+            arguments.whole(name, value, 1, 65_536, example=32 if name != "groups" else 8)
+        for name, value in (("c_in", c_in), ("c_out", c_out)):
+            if value % groups:
+                raise CourseError(f"{name} must be divisible by groups = {groups} (the group norm splits the "
+                                  f"channels into equal groups), got {value}: e.g. {groups * max(1, value // groups)}")
         super().__init__()
         self.norm1, self.conv1 = nn.GroupNorm(groups, c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
         self.temb_proj = nn.Linear(temb_dim, c_out)
@@ -81,6 +88,7 @@ class DDPMUNet(nn.Module):
     """ε_θ(x_t, t): (B, C, S, S) noisy images and (B,) steps in 0..T-1 -> (B, C, S, S) predicted noise."""
 
     def __init__(self, cfg: DDPMConfig):
+        arguments.config(cfg, DDPMConfig, "DDPMUNet")
         super().__init__()
         self.cfg = cfg
         ch, widths = cfg.base_channels, [cfg.base_channels * m for m in cfg.channel_mults]

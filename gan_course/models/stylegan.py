@@ -45,6 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import arguments
 from ..errors import CourseError
 from .common import check_input
 
@@ -68,13 +69,20 @@ class StyleGANConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise CourseError(f"StyleGANConfig.{name} must be a positive whole number, got {value!r}")
+        arguments.number("StyleGANConfig.mapping_lr_mul", self.mapping_lr_mul, above=0.0, maximum=1.0)
+        arguments.whole("StyleGANConfig.image_size", self.image_size, 4, 4096, example=32)
+        arguments.sequence("StyleGANConfig.widths", self.widths, "a tuple of feature-map counts, one per resolution "
+                           "from 4x4 up, e.g. (64, 64, 32, 16)")
+        for i, width in enumerate(self.widths):
+            arguments.whole(f"StyleGANConfig.widths[{i}]", width, 1, 65_536, example=64)
         self.widths = tuple(self.widths)
         if self.image_size != 4 * 2 ** (len(self.widths) - 1):
             raise CourseError(f"StyleGANConfig.image_size {self.image_size!r} needs one width per resolution from "
                               f"4x4 up ({len(self.widths)} widths give {4 * 2 ** (len(self.widths) - 1)}): "
                               "pad FashionMNIST with load_fashion_mnist(..., pad_to=32) and use 4 widths")
-        if not 0 <= self.w_avg_beta < 1:
-            raise CourseError(f"StyleGANConfig.w_avg_beta must be in [0, 1), got {self.w_avg_beta!r}")
+        arguments.number("StyleGANConfig.w_avg_beta", self.w_avg_beta, 0.0, 1.0)
+        if self.w_avg_beta == 1:
+            raise CourseError("StyleGANConfig.w_avg_beta must be in [0, 1), got 1 (w̄ would never move): e.g. 0.995")
 
     @property
     def num_ws(self) -> int:
@@ -87,8 +95,28 @@ class StyleGANConfig:
 
 
 # ------------------------------------------------------------------ the operations
+# The checks below read types and shapes only, never values: these functions run in every forward pass.
+def _check_modulation(weight, styles, x=None) -> None:
+    """A modulated convolution's weight (O, I, k, k), styles (B, I) with B >= 1, and x (B, I, H, W)."""
+    arguments.tensor("weight", weight, 4, "convolution weights (O, I, k, k)", floating=True)
+    arguments.tensor("styles", styles, 2, "styles (B, I), one scale per input channel", floating=True)
+    if styles.shape[1] != weight.shape[1] or styles.shape[0] == 0:
+        raise CourseError(f"styles must be (B, I = {weight.shape[1]}) with B >= 1, one scale per input channel of "
+                          f"weight {tuple(weight.shape)}, got shape {tuple(styles.shape)}: pass e.g. affine(w)")
+    if x is not None:
+        arguments.tensor("x", x, 4, "features (B, I, H, W)", floating=True)
+        if x.shape[:2] != (styles.shape[0], weight.shape[1]):
+            raise CourseError(f"x must be features (B = {styles.shape[0]}, I = {weight.shape[1]}, H, W): one "
+                              f"image per row of styles, weight's input channels, got shape {tuple(x.shape)}")
+
+
 def pixel_norm(z: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     """Each vector scaled to unit root-mean-square: z / sqrt(mean(z²) + eps), over the last axis."""
+    arguments.tensor("z", z, what="latent vectors (..., dim), e.g. torch.randn(8, 64)", floating=True)
+    if z.dim() == 0 or z.shape[-1] == 0:
+        raise CourseError(f"z must be latent vectors (..., dim) with dim >= 1, got shape {tuple(z.shape)}: "
+                          "pass e.g. torch.randn(8, 64)")
+    arguments.number("eps", eps, minimum=0.0)
     return z * (z.square().mean(dim=-1, keepdim=True) + eps).rsqrt()
 
 
@@ -100,6 +128,8 @@ def modulated_weights(weight: torch.Tensor, styles: torch.Tensor, demodulate: bo
     demodulation then divides each output filter (one sample b, one output channel o)
     by sqrt(sum over i, kh, kw of w² + eps), so it has unit norm.
     """
+    _check_modulation(weight, styles)
+    arguments.flag("demodulate", demodulate), arguments.number("eps", eps, minimum=0.0)
     w = weight.unsqueeze(0) * styles.reshape(styles.shape[0], 1, -1, 1, 1)  # (B, O, I, k, k)
     if demodulate:
         dcoefs = (w.square().sum(dim=[2, 3, 4]) + eps).rsqrt()  # (B, O): 1 / each filter's norm
@@ -117,6 +147,9 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     official code does in training: scale the input channels by the styles, convolve
     with the shared weights, scale each output channel by the demodulation factor.
     """
+    _check_modulation(weight, styles, x)
+    arguments.flag("demodulate", demodulate), arguments.flag("fused", fused)
+    arguments.whole("padding", padding, 0, 64, example=1), arguments.number("eps", eps, minimum=0.0)
     batch, in_channels = x.shape[:2]
     if not fused:
         out = F.conv2d(x * styles.reshape(batch, -1, 1, 1), weight, padding=padding)  # (B, O, H', W')
@@ -137,10 +170,22 @@ def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
 
     Works for w (B, w_dim) and for per-layer ws (B, L, w_dim); ``w_avg`` is (w_dim,).
     """
+    arguments.tensor("w", w, (2, 3), "w vectors (B, w_dim) or per-layer ws (B, L, w_dim)", floating=True)
+    arguments.tensor("w_avg", w_avg, 1, f"the average w̄ (w_dim = {w.shape[-1]},), e.g. G.w_avg", floating=True)
+    if w_avg.shape[0] != w.shape[-1]:
+        raise CourseError(f"w_avg must be the average w̄ of shape (w_dim = {w.shape[-1]},), w's last axis, got "
+                          f"shape {tuple(w_avg.shape)}: pass G.w_avg of the generator that made w")
+    arguments.number("psi", psi, 0.0, 1.0)
     return w_avg + psi * (w - w_avg)
 
 
 # ------------------------------------------------------------------ the layers
+def _check_sizes(**sizes) -> None:
+    """A layer's sizes: whole numbers from 1 (a size of 0 or 2**40 channels is refused before any weight is drawn)."""
+    for name, value in sizes.items():
+        arguments.whole(name, value, 1, 65_536, example=64)
+
+
 class EqualLinear(nn.Module):
     """A linear layer with the equalised learning rate: weights N(0, 1/lr_mul²) used times lr_mul/sqrt(fan_in)."""
 
@@ -173,6 +218,8 @@ class StyleLayer(nn.Module):
     """One synthesis layer: [upsample x2], modulated 3x3 conv from w's style, + noise, + bias, LeakyReLU."""
 
     def __init__(self, w_dim: int, in_channels: int, out_channels: int, up: bool = False):
+        _check_sizes(w_dim=w_dim, in_channels=in_channels, out_channels=out_channels)  # before any weight is drawn
+        arguments.flag("up", up)
         super().__init__()
         self.up = up
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)  # w -> style (B, I), starts at 1
@@ -195,6 +242,7 @@ class ToRGB(nn.Module):
     """Features (B, I, H, W) -> image (B, C, H, W): a modulated 1x1 conv *without* demodulation, + bias."""
 
     def __init__(self, w_dim: int, in_channels: int, channels: int):
+        _check_sizes(w_dim=w_dim, in_channels=in_channels, channels=channels)  # before any weight is drawn
         super().__init__()
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(channels, in_channels, 1, 1))
@@ -215,6 +263,7 @@ class StyleGenerator(nn.Module):
     """
 
     def __init__(self, cfg: StyleGANConfig):
+        arguments.config(cfg, StyleGANConfig, "StyleGenerator")
         super().__init__()
         self.cfg = cfg
         self.mapping_net = MappingNetwork(cfg)
@@ -269,14 +318,26 @@ class StyleGenerator(nn.Module):
         return self.synthesis(self.broadcast(w), noise_seed)  # (B, C, 32, 32)
 
 
+def check_style_generator(G, function: str) -> None:
+    """``G`` if it is a :class:`StyleGenerator` (e.g. chapter 10's ``G_ema``); else one sentence naming ``G``."""
+    if not isinstance(G, StyleGenerator):
+        raise CourseError(f"{function} needs G to be a style-based generator (StyleGenerator), e.g. "
+                          f"trainer.modules['G_ema'], got {arguments.shown(G)} ({type(G).__name__})")
+
+
 def mix_styles(w1: torch.Tensor, w2: torch.Tensor, num_ws: int, crossover: int) -> torch.Tensor:
     """Style mixing: ws (B, num_ws, w_dim) taking w1 for layers < ``crossover`` and w2 from it on.
 
     ``crossover`` 0 gives w2 everywhere, ``num_ws`` gives w1 everywhere; a small crossover
     takes the coarse (low-resolution) styles from w1 and the fine ones from w2.
     """
+    arguments.tensor("w1", w1, 2, "w vectors (B, w_dim)", floating=True)
+    arguments.tensor("w2", w2, 2, "w vectors (B, w_dim)", floating=True)
+    arguments.same_shape("w2", w2, "w1", w1)
+    num_ws = arguments.whole("num_ws", num_ws, 1, 1024, example=8)
     if isinstance(crossover, bool) or not isinstance(crossover, int) or not 0 <= crossover <= num_ws:
-        raise CourseError(f"crossover must be a whole number from 0 to {num_ws}, got {crossover!r}")
+        raise CourseError(f"crossover must be a whole number from 0 to {num_ws}, got {crossover!r}: e.g. "
+                          f"{num_ws // 2}")
     ws = w2.unsqueeze(1).repeat(1, num_ws, 1)  # (B, num_ws, w_dim)
     ws[:, :crossover] = w1.unsqueeze(1)
     return ws

@@ -8,8 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .. import arguments
+from ..errors import CourseError
 from .diagrams import _arrow, _box, _canvas
-from .images import _imshow, finish, image_grid, new_figure
+from .images import _imshow, check_batch, check_snapshots, finish, image_grid, new_figure
 
 CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot")
 
@@ -36,6 +38,8 @@ def diffusion_diagram():
 
 def sampling_cost_diagram(T: int = 1000, ddim_steps: int = 20):
     """One image: a GAN's single generator pass against a diffusion model's T (or DDIM's few) network passes."""
+    T = arguments.whole("T", T, 1, 100_000, example=1000)
+    arguments.whole("ddim_steps", ddim_steps, 1, T, example=min(20, T))
     fig, ax = _canvas(11, 3.4, (11, 3.4))
     rows = [(2.7, "GAN", 1, "G"), (1.6, f"DDIM ({ddim_steps} steps)", ddim_steps, "Q"),
             (0.5, f"DDPM (T = {T} steps)", T, "D")]
@@ -56,7 +60,12 @@ def sampling_cost_diagram(T: int = 1000, ddim_steps: int = 20):
 
 
 def show_process(frames: Sequence[tuple[int, torch.Tensor]], title: str = "", nrow_images: int = 8):
-    """Rows of the same images at several steps t (the forward noising or the reverse denoising)."""
+    """Rows of the same images at several steps t (the forward noising or the reverse denoising):
+    ``frames`` a list of ``(t, images (B, C, H, W))`` pairs."""
+    if not check_snapshots(frames, "frames"):
+        raise CourseError("frames is empty: pass a list of (t, images) pairs, e.g. [(t, x_t) for t in steps]")
+    arguments.instance("title", title, str, "a string")
+    arguments.whole("nrow_images", nrow_images, 1, 1_000, example=8)
     n = len(frames)
     fig, axes = new_figure(1, n, figsize=(1.3 * n, 1.3 * nrow_images / 2 + 0.5))
     for ax, (t, images) in zip(np.atleast_1d(axes), frames):
@@ -69,7 +78,19 @@ def show_process(frames: Sequence[tuple[int, torch.Tensor]], title: str = "", nr
 
 def plot_fd_vs_steps(rows: Mapping[str, Sequence[tuple[int, float]]], gan_fd: float | None = None,
                      gan_name: str = "DCGAN (1 pass)"):
-    """FD against sampling steps (log axis) for each sampler; a GAN's FD as a horizontal line."""
+    """FD against sampling steps (log axis) for each sampler; a GAN's FD as a horizontal line.
+
+    ``rows`` is ``{sampler: [(steps, fd), ...]}``."""
+    arguments.mapping("rows", rows, "a dict {sampler: [(steps, fd), ...]}")
+    for name, points in rows.items():
+        for i, point in enumerate(arguments.sequence(f"rows[{name!r}]", points, "a list of (steps, fd) pairs")):
+            if not (isinstance(point, (tuple, list)) and len(point) == 2):
+                raise CourseError(f"rows[{name!r}][{i}] must be a (steps, fd) pair, got {arguments.shown(point)}")
+            arguments.whole(f"rows[{name!r}][{i}] steps", point[0], 1, 10**9, example=50)
+            arguments.number(f"rows[{name!r}][{i}] fd", point[1], minimum=0.0)
+    if gan_fd is not None:
+        arguments.number("gan_fd", gan_fd, minimum=0.0)
+    arguments.instance("gan_name", gan_name, str, "a string")
     fig, ax = new_figure(figsize=(6, 3.6))
     for name, points in rows.items():
         steps, fds = zip(*points)
@@ -85,7 +106,17 @@ def plot_fd_vs_steps(rows: Mapping[str, Sequence[tuple[int, float]]], gan_fd: fl
 
 
 def show_nearest(samples: torch.Tensor, neighbours: torch.Tensor, distances: torch.Tensor, title: str = ""):
-    """Pairs: each sample (top row) above its nearest training image (bottom row), with the distance."""
+    """Pairs: each sample (top row) above its nearest training image (bottom row), with the distance.
+
+    ``samples`` and ``neighbours`` (N, C, H, W) with N >= 2, ``distances`` (N,)."""
+    samples, _ = check_batch(samples, name="samples", values=False)
+    neighbours, _ = check_batch(neighbours, name="neighbours", values=False)
+    arguments.same_rows("neighbours", neighbours, "samples", samples)
+    if len(samples) < 2 or len(samples) > 64:
+        raise CourseError(f"samples must hold from 2 to 64 images (one column each), got {len(samples)}")
+    if len(arguments.values("distances", distances, "the distances (N,), one per sample")) != len(samples):
+        raise CourseError(f"distances must hold one distance per sample ({len(samples)}), got {len(distances)}")
+    arguments.instance("title", title, str, "a string")
     n = len(samples)
     fig, axes = new_figure(2, n, figsize=(1.1 * n, 2.6))
     for k in range(n):
@@ -100,7 +131,19 @@ def show_nearest(samples: torch.Tensor, neighbours: torch.Tensor, distances: tor
 
 
 def plot_nn_distances(distances: Mapping[str, torch.Tensor], reference: str = "held-out real", space: str = "pixel"):
-    """Histograms of nearest-training-image distances: every generator against held-out real images."""
+    """Histograms of nearest-training-image distances: every generator against held-out real images.
+
+    ``distances`` is ``{name: (N,) distances}``, with ``reference`` one of the names."""
+    arguments.mapping("distances", distances, "a dict {name: (N,) distances to the nearest training image}")
+    for name, values in distances.items():
+        arguments.tensor(f"distances[{name!r}]", values, 1, "a 1-D tensor of distances, e.g. "
+                         "nearest_neighbours(...)[0]")
+        arguments.values(f"distances[{name!r}]", values, "a 1-D tensor of distances", minimum=0.0)
+    arguments.instance("reference", reference, str, "a string, one of distances' names")
+    if reference not in distances or len(distances) < 2:
+        raise CourseError(f"distances needs the reference {reference!r} and at least one other set, got "
+                          f"{', '.join(map(repr, distances))}: pass e.g. {{'held-out real': d_real, 'dcgan': d}}")
+    arguments.instance("space", space, str, "a string, e.g. 'pixel'")
     names = list(distances)
     fig, axes = new_figure(1, len(names) - 1, figsize=(2.4 * (len(names) - 1), 2.6), sharey=True)
     axes = np.atleast_1d(axes)
@@ -118,7 +161,16 @@ def plot_nn_distances(distances: Mapping[str, torch.Tensor], reference: str = "h
 
 
 def plot_class_shares(shares: Mapping[str, torch.Tensor], title: str = "Share of each class (course classifier)"):
-    """Grouped bars: the share of each FashionMNIST class among each image set's images."""
+    """Grouped bars: the share of each FashionMNIST class among each image set's images.
+
+    ``shares`` is ``{name: (10,) shares}``, e.g. class_shares(images)."""
+    arguments.mapping("shares", shares, "a dict {name: class_shares(images)}")
+    for name, value in shares.items():
+        arguments.tensor(f"shares[{name!r}]", value, 1, "a (10,) tensor of shares, e.g. class_shares(images)")
+        if len(arguments.values(f"shares[{name!r}]", value, "10 shares, one per class", 0.0, 1.0)) != 10:
+            raise CourseError(f"shares[{name!r}] must hold 10 shares, one per class, got {len(value)}: pass "
+                              "class_shares(images)")
+    arguments.instance("title", title, str, "a string")
     fig, ax = new_figure(figsize=(10, 3.4))
     names = list(shares)
     width = 0.8 / len(names)

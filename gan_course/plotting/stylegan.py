@@ -6,10 +6,11 @@ from typing import Mapping, Sequence
 
 import torch
 
+from .. import arguments
 from ..errors import CourseError
 from ..runtime import eval_mode
 from .diagrams import _arrow, _box, _canvas
-from .history import smooth
+from .history import check_history, smooth
 from .images import finish, image_grid, new_figure
 
 
@@ -17,6 +18,8 @@ def style_generator_diagram(cfg=None):
     """The style-based G: mapping network z -> w, learned constant, modulated blocks with noise, toRGB sums."""
     from ..models.stylegan import StyleGANConfig
 
+    if cfg is not None:
+        arguments.config(cfg, StyleGANConfig, "style_generator_diagram")
     cfg = cfg or StyleGANConfig()
     fig, ax = _canvas(12, 6.2, (12, 6.2))
     z = _box(ax, 1.2, 5.5, f"z ~ N(0, I)\n({cfg.latent_dim},)", "data", w=1.5, h=0.7)
@@ -80,7 +83,15 @@ def show_style_mixing(G, source_seeds: Sequence[int], dest_seeds: Sequence[int],
                       noise_seed: int = 0, title: str | None = None):
     """The classic grid: the top row's images give their coarse styles (layers < ``crossover``), the left column's
     images give the rest; the cell (row i, column j) mixes them."""
-    from ..models.stylegan import mix_styles
+    from ..models.stylegan import check_style_generator, mix_styles
+
+    check_style_generator(G, "show_style_mixing")
+    for name, seeds in (("source_seeds", source_seeds), ("dest_seeds", dest_seeds)):
+        if len(arguments.seeds(name, seeds)) > 32:
+            raise CourseError(f"{name} must hold at most 32 seeds (one row or column each), got {len(seeds)}")
+    arguments.whole("crossover", crossover, 0, G.cfg.num_ws, example=G.cfg.num_ws // 2)
+    arguments.whole("noise_seed", noise_seed, 0, arguments.MAX_SEED, example=0)
+    arguments.instance("title", title, (str, type(None)), "a string or None")
 
     def ws_of(seeds):
         z = torch.stack([torch.randn(G.cfg.latent_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])
@@ -107,8 +118,12 @@ def show_style_mixing(G, source_seeds: Sequence[int], dest_seeds: Sequence[int],
 
 def plot_d_accuracy(histories: Mapping[str, Mapping[str, Sequence[float]]], window: int = 50):
     """D's share of real images called real: on its training images (solid) and held-out ones (dashed), per run."""
-    if not histories:
-        raise CourseError("plot_d_accuracy needs at least one run: pass {'label': trainer.history}")
+    arguments.mapping("histories", histories, "a dict {label: trainer.history} of chapter 10's runs")
+    keys = ("step", "d_acc_train", "d_acc_heldout")
+    for label, h in histories.items():
+        arguments.mapping(f"histories[{label!r}]", h, "a chapter 10 trainer's history (with D's accuracies)", keys)
+        check_history(h, f"histories[{label!r}]", keys[1:])
+    arguments.whole("window", window, 1, 10**9, example=50)
     fig, axes = new_figure(1, len(histories), figsize=(4.2 * len(histories), 3.2), sharey=True)
     axes = axes if len(histories) > 1 else [axes]
     for ax, (label, h) in zip(axes, histories.items()):
@@ -127,8 +142,13 @@ def plot_d_accuracy(histories: Mapping[str, Mapping[str, Sequence[float]]], wind
 
 def plot_truncation_sweep(sweep: Mapping[float, Mapping[str, float]], title: str = "Truncation in W"):
     """FD (left) and precision and recall (right) against ψ, for ``{ψ: scores}`` (e.g. ``w_truncation_sweep``)."""
-    if not sweep:
-        raise CourseError("plot_truncation_sweep needs at least one ψ: pass w_truncation_sweep(...)'s result")
+    arguments.mapping("sweep", sweep, "a dict {ψ: scores}, w_truncation_sweep(...)'s result")
+    for psi, scores in sweep.items():
+        arguments.number(f"sweep key {arguments.shown(psi)}", psi)
+        arguments.mapping(f"sweep[{psi!r}]", scores, "the scores of one ψ", ("fd", "precision", "recall"))
+        for key in ("fd", "precision", "recall"):
+            arguments.number(f"sweep[{psi!r}][{key!r}]", scores[key])
+    arguments.instance("title", title, str, "a string")
     psis = sorted(sweep)
     fig, axes = new_figure(1, 2, figsize=(9, 3.2))
     axes[0].plot(psis, [sweep[p]["fd"] for p in psis], "o-", color="C3")

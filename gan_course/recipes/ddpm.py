@@ -76,6 +76,7 @@ def diffusion_of(model: DDPMUNet) -> GaussianDiffusion:
 def build_ddpm(recipe: DDPMRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
     """ε_θ, Adam and FashionMNIST padded to 32x32 in the course's Trainer; grids and FD from fixed noise (DDIM)."""
     arguments.recipe(recipe, (DDPMRecipe,), "build_ddpm", device, seed)
+    arguments.optional_path("out_dir", out_dir)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size, limit=recipe.train_limit)
     model = DDPMUNet(recipe.model).to(device)

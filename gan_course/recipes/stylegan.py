@@ -35,11 +35,11 @@ from ..losses import (discriminator_loss, generator_nonsaturating_loss, hinge_di
                       hinge_generator_loss, r1_penalty)
 from ..metrics import QualityProbe
 from ..models import DCGANConfig, DCGANCritic
-from ..models.stylegan import StyleGANConfig, StyleGenerator, mix_styles
+from ..models.stylegan import StyleGANConfig, StyleGenerator, check_style_generator, mix_styles
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
-from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
-                     recipe_for, roles_of, setting)
+from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
+                     quality_probe, recipe_for, roles_of, setting)
 
 TAG = "stylegan"
 LOSSES = ("bce", "hinge")
@@ -71,6 +71,12 @@ class StyleGANRecipe(Recipe):
     quality_n: int = setting("quality", 1_000)  # fixed samples behind each quality measurement
 
     def __post_init__(self):
+        check_settings(self)  # the ranges every recipe's settings have (by role)
+        arguments.instance("StyleGANRecipe.model", self.model, StyleGANConfig, "a StyleGANConfig")
+        arguments.instance("StyleGANRecipe.critic_model", self.critic_model, DCGANConfig, "a DCGANConfig")
+        arguments.optional_whole("StyleGANRecipe.train_limit", self.train_limit, 1, 60_000, example=2_048)
+        arguments.whole("StyleGANRecipe.quality_every", self.quality_every, 0, 10**9, example=100)
+        arguments.whole("StyleGANRecipe.quality_n", self.quality_n, 1, 10_000, example=1_000)
         check_policy(self.augment)
         if self.loss not in LOSSES:
             raise CourseError(f"loss={self.loss!r} is not one of {', '.join(LOSSES)}")
@@ -96,6 +102,8 @@ def generate(G: StyleGenerator, z: torch.Tensor, mixing_prob: float = 0.0) -> to
     not depend on chance); with probability ``mixing_prob`` the layers from the
     crossover on take their style from the second w. Only the first w moves w̄.
     """
+    _check_noise(G, z, "generate")  # types and shapes only: it runs at every step
+    arguments.number("mixing_prob", mixing_prob, 0.0, 1.0)
     w = G.mapping(z)  # (B, w_dim); in training mode moves w_avg
     w2 = G.mapping_net(torch.randn_like(z))  # (B, w_dim); not counted in w̄ (as the official code)
     num_ws = G.cfg.num_ws
@@ -144,8 +152,20 @@ def g_step(batch, ctx, *, G, D, opt_G, G_ema, ema_decay: float, latent_dim: int,
 
 
 # ------------------------------------------------------------------ the run
+def _check_noise(G, z, function: str) -> None:
+    """``G`` a StyleGenerator and ``z`` noise (N, latent_dim) with N >= 1."""
+    check_style_generator(G, function)
+    arguments.tensor("z", z, 2, f"noise (N, latent_dim = {G.cfg.latent_dim})", floating=True)
+    if z.shape[0] == 0 or z.shape[1] != G.cfg.latent_dim:
+        raise CourseError(f"z must be noise (N, latent_dim = {G.cfg.latent_dim}) with N >= 1, got shape "
+                          f"{tuple(z.shape)}: pass e.g. torch.randn(8, G.cfg.latent_dim)")
+
+
 def fixed_draw(G: StyleGenerator, z: torch.Tensor, seed: int, psi: float = 1.0) -> torch.Tensor:
-    """G(z) with per-layer noise from a private generator seeded ``seed``: the same images every call."""
+    """G(z) (N, C, 32, 32) with per-layer noise from a private generator seeded ``seed``: the same images every call."""
+    _check_noise(G, z, "fixed_draw")
+    arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
+    arguments.number("psi", psi, 0.0, 1.0)
     return torch.cat([G(chunk, psi=psi, noise_seed=seed + i) for i, chunk in enumerate(z.split(500))])
 
 
@@ -156,8 +176,12 @@ def build_stylegan(recipe: StyleGANRecipe, device: torch.device, out_dir: str | 
     ``augment_fn(images, policy)`` and ``ema_fn(ema, model, decay)`` default to the course's;
     chapter 10 passes the learner's own once they pass their checks (``None``: the course's).
     """
-    augment_fn, ema_fn = augment_fn or diff_augment, ema_fn or ema_update
     arguments.recipe(recipe, (StyleGANRecipe,), "build_stylegan", device, seed)
+    arguments.optional_path("out_dir", out_dir)
+    for name, fn in (("augment_fn", augment_fn), ("ema_fn", ema_fn)):
+        if fn is not None:
+            arguments.function(name, fn)
+    augment_fn, ema_fn = augment_fn or diff_augment, ema_fn or ema_update
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size, limit=recipe.train_limit)
     heldout = load_fashion_mnist("test", device=device, pad_to=recipe.model.image_size, limit=HELDOUT_N).images

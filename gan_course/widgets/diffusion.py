@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .. import arguments
+from ..errors import CourseError
 from ..plotting.images import png_from_images
 from .players import frame_player
 
@@ -14,9 +16,18 @@ def reverse_process_player(G, n: int = 16, steps: int = 50, seed: int = 0, devic
 
     Every frame is rendered now, so the player also works on the static website.
     """
+    from ..models.ddpm import DDPMUNet
     from ..recipes.ddpm import diffusion_of
-    from ..runtime import eval_mode
+    from ..runtime import check_device, eval_mode
 
+    if not isinstance(G, DDPMUNet):
+        raise CourseError(f"reverse_process_player needs G to be the DDPM's noise predictor (a DDPMUNet), got "
+                          f"{arguments.shown(G)} ({type(G).__name__})")
+    arguments.whole("n", n, 1, 64, example=16)
+    arguments.whole("steps", steps, 1, min(G.cfg.timesteps, 1_000), example=min(50, G.cfg.timesteps))
+    arguments.whole("seed", seed, 0, arguments.MAX_SEED, example=0)
+    check_device(device)
+    arguments.whole("scale", scale, 1, 32, example=3)
     diffusion = diffusion_of(G)
     shape = (n, G.cfg.channels, G.cfg.image_size, G.cfg.image_size)
     x_T = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)

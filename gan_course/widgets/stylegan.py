@@ -6,7 +6,9 @@ from typing import Sequence
 
 import torch
 
-from ..models.stylegan import mix_styles
+from .. import arguments
+from ..errors import CourseError
+from ..models.stylegan import check_style_generator, mix_styles
 from ..plotting.images import png_from_images
 from ..runtime import eval_mode
 from .players import frame_player
@@ -25,6 +27,14 @@ def style_player(G, seeds: Sequence[int] = (0, 1, 2, 3), psis: Sequence[float] =
       A, the mix (A's styles before the crossover, B's from it on) and B;
     * truncation: a slider over ψ; the frame shows the seeds' images truncated towards w̄.
     """
+    check_style_generator(G, "style_player")
+    if len(arguments.seeds("seeds", seeds)) > 8:  # len(seeds)² x (num_ws + 1) frames are rendered
+        raise CourseError(f"seeds must hold at most 8 seeds (every pair is pre-rendered), got {len(seeds)}: "
+                          "pass e.g. (0, 1, 2, 3)")
+    arguments.values("psis", psis, "a list of truncations ψ from 0 to 1, e.g. (1.0, 0.6, 0.2)", minimum=0.0,
+                     maximum=1.0)
+    arguments.whole("noise_seed", noise_seed, 0, arguments.MAX_SEED, example=0)
+    arguments.whole("scale", scale, 1, 32, example=4)
     import ipywidgets as W
 
     n = G.cfg.num_ws
