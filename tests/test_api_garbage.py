@@ -626,6 +626,12 @@ CASES: dict[str, list] = {
         ("empty", "codes", L(lambda: ((torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)), {}))),
         ("wrong shape: one-hot", "codes", L(lambda: ((torch.eye(4, dtype=torch.long), torch.arange(4)), {}))),
     ],
+    "gan_course.metrics.quality_at": [
+        ("wrong type: a list", "record", C([0, 1], 10.0)),
+        ("NaN seconds", "seconds", C({"step": [], "train_seconds": [], "fd": []}, NAN)),
+        ("negative seconds", "seconds", C({"step": [], "train_seconds": [], "fd": []}, -1.0)),
+        ("wrong type: seconds as text", "seconds", C({"step": [], "train_seconds": [], "fd": []}, "10")),
+    ],
     "gan_course.metrics.code_nmi": [
         ("batch mismatch", "classes", L(lambda: ((torch.arange(4), torch.arange(5)), {}))),
         ("wrong type: a word", "codes", C("abc", [1, 2, 3])),
