@@ -84,7 +84,7 @@ FAST_ADAM = Variable("GAN_COURSE_FAST_ADAM", "fast_adam", "1",
                      "fused Adam where PyTorch has it; off keeps PyTorch's default implementation", switch=True,
                      automatic="on")
 PRETRAINED = Variable("GAN_COURSE_PRETRAINED", "pretrained", "0",
-                      "the chapters load their committed generators instead of training", switch=True,
+                      "the chapters load their shipped generators instead of training", switch=True,
                       automatic="off")
 RUNS = Variable("GAN_COURSE_RUNS", "runs", "runs",
                 "where checkpoints go: `$GAN_COURSE_RUNS/<profile>/<run name>`", text="a folder")
@@ -123,6 +123,12 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["runs"] = Path(values["runs"]).expanduser()
     values["data"] = Path(values["data"]).expanduser() if values["data"] else None
     return Settings(**values)
+
+
+def runs_variable(environ: Mapping[str, str] | None = None) -> str | None:
+    """``$GAN_COURSE_RUNS`` as set (``None`` when unset or empty): messages print paths relative to it."""
+    environ = os.environ if environ is None else environ
+    return environ.get(RUNS.name) or None
 
 
 def runs_folder(environ: Mapping[str, str] | None = None) -> Path:

@@ -57,7 +57,6 @@ import copy
 import dataclasses
 import functools
 import math
-import os
 import random
 import signal
 import threading
@@ -186,8 +185,10 @@ def run_dir(name: str, profile: str | None = None) -> Path:
 
 def shown_path(path: str | Path) -> str:
     """``path`` as messages print it: inside ``$GAN_COURSE_RUNS`` relative to it, so no machine's folder shows."""
+    from .settings import runs_variable
+
     path = Path(path)
-    base = os.environ.get("GAN_COURSE_RUNS")
+    base = runs_variable()
     if base:
         try:
             return str(Path("$GAN_COURSE_RUNS") / path.resolve().relative_to(Path(base).expanduser().resolve()))

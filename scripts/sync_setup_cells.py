@@ -172,7 +172,7 @@ def cpu_time(nb_path: Path) -> str:
     """The committed run's time and device, e.g. ``"5 min on x86_64 CPU, 2 cores (full profile)"``."""
     run = run_times.read(nb_path)
     if run.seconds is None or not run.complete:
-        return "not measured yet (no complete committed run)"
+        return "not measured yet (no complete saved run)"
     device = re.sub(r"^\w+ \((.*)\)$", r"\1", run.device or "the CPU")
     device = re.sub(r", \d+ torch threads?$", "", device)
     how = "with the pretrained generators" if run.pretrained else f"{run.profile or 'full'} profile"
@@ -206,7 +206,7 @@ def badge_source(path: str, nb: dict | None = None, nb_path: Path | None = None)
         lines.append(f"**Prerequisites:** {PREREQUISITES[stem]}")
     if nb is not None and _has_pretrained_switch(nb):
         lines.append("**Skip training:** set `USE_PRETRAINED = True` in the training cell, or start Jupyter "
-                     "with `GAN_COURSE_PRETRAINED=1`: the chapter loads the committed pretrained generator.")
+                     "with `GAN_COURSE_PRETRAINED=1`: the chapter loads the shipped pretrained generator.")
     # one paragraph, one line per item (a backslash at the end of a line is a hard line break)
     return lines[0] + "\n" + " \\\n".join(lines[1:])
 
