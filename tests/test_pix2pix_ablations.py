@@ -19,7 +19,7 @@ def test_ablation_command_smoke(tmp_path):
     for scores in results["runs"].values():
         assert {"l1", "psnr", "ssim", "fd", "kid", "precision", "recall", "train_seconds"} <= set(scores)
     assert samples["outputs"]["PixelGAN 1x1"].shape == samples["inputs"].shape == (8, 1, 32, 32)
-    with pytest.raises(CourseError, match="ablations --out"):
+    with pytest.raises(CourseError, match="pix2pix-ablations --profile full --out"):
         load_ablations(tmp_path / "nothing")
 
 
