@@ -124,17 +124,24 @@ def plot_d_accuracy(histories: Mapping[str, Mapping[str, Sequence[float]]], wind
         arguments.mapping(f"histories[{label!r}]", h, "a chapter 10 trainer's history (with D's accuracies)", keys)
         check_history(h, f"histories[{label!r}]", keys[1:])
     arguments.whole("window", window, 1, 10**9, example=50)
-    fig, axes = new_figure(1, len(histories), figsize=(4.2 * len(histories), 3.2), sharey=True)
-    axes = axes if len(histories) > 1 else [axes]
+    cols = min(2, len(histories))  # two panels a row: four runs make a 2x2 grid, readable in a narrow column
+    rows = -(-len(histories) // cols)
+    fig, grid = new_figure(rows, cols, figsize=(4.6 * cols, 2.9 * rows), sharey=True, squeeze=False)
+    axes = list(grid.flat)
+    low = 1.0
     for ax, (label, h) in zip(axes, histories.items()):
         for key, style, name in (("d_acc_train", "-", "training images"), ("d_acc_heldout", "--", "held-out images")):
             values = smooth(h[key], window)
             ax.plot(h["step"][len(h["step"]) - len(values):], values, style, label=name)
+            low = min([low, *values])
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("step")
-        ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("D calls real images real")
+    for ax in axes[len(histories):]:
+        ax.set_axis_off()
+    axes[0].set_ylim(min(0.5, low - 0.05), 1.02)  # zoomed on the accuracies: the gap is a few hundredths
+    for ax in grid[:, 0]:
+        ax.set_ylabel("share called real")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return finish(fig, axes[0])

@@ -175,7 +175,8 @@ def plot_points(samples: torch.Tensor, centers: torch.Tensor | None = None, std:
         r = torch.as_tensor(real)[:max_points].float().cpu()
         ax.scatter(r[:, 0], r[:, 1], s=4, color=REAL_COLOR, label="real", rasterized=True)
     s = torch.as_tensor(samples)[:max_points].float().cpu()
-    ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.35, color=FAKE_COLOR, label="generated", rasterized=True)
+    # on top of the centres and circles: a collapsed generator's points all sit on one centre, and must show there
+    ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.35, color=FAKE_COLOR, label="generated", rasterized=True, zorder=3)
     if centers is not None:
         c = torch.as_tensor(centers).float().cpu()
         ax.scatter(c[:, 0], c[:, 1], marker="+", s=60, color=CENTER_COLOR, lw=1, label="mode centre")
