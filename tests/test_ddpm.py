@@ -147,6 +147,7 @@ def test_the_recipe_trains_in_smoke_and_resumes_bitwise(tmp_path):
     assert_same_state({k: straight.state_dict()[k] for k in keys}, {k: resumed.state_dict()[k] for k in keys})
 
 
+@pytest.mark.slow  # starts and kills a training process: `make test` runs it, `make unit` does not
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_ddpm_run_resumes_bitwise(tmp_path):
     """`train ddpm` SIGKILLed after the optimiser step of step 11, then --resume: the same final checkpoint."""

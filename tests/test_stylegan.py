@@ -163,6 +163,7 @@ def test_the_recipe_trains_in_smoke_records_both_fds_and_resumes_bitwise(augment
     assert set(straight.state_dict()["modules"]) == {"G", "D", "G_ema"}  # the EMA is in the checkpoint
 
 
+@pytest.mark.slow  # starts and kills a training process: `make test` runs it, `make unit` does not
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_stylegan_run_resumes_bitwise(tmp_path):
     """`train stylegan` SIGKILLed mid-step (after D's update of step 7), then --resume: the same final state."""

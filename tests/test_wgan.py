@@ -195,6 +195,7 @@ def test_a_clipped_critic_stays_inside_the_box():
     assert max(p.abs().max().item() for p in trainer.modules["G"].parameters()) > recipe.clip  # G is not clipped
 
 
+@pytest.mark.slow  # starts and kills a training process: `make test` runs it, `make unit` does not
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_wgan_run_resumes_bitwise(tmp_path):
     """`train wgan` (the chapter's best method) SIGKILLed mid-step (after D's update of step 15), then --resume."""
