@@ -448,7 +448,7 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
     override the recipe's ``quality_every`` and ``quality_n``. ``bar`` is one FD
     or a list of them (default: the chapter's FD goal).
     """
-    from ..metrics import minutes_to_reach
+    from ..metrics.quality import measurements, minutes_to_reach
     from ..recipes import get_model
     from ..training import checkpoint_file, load_checkpoint, quality_record_of
 
@@ -478,8 +478,7 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
             f"samples every {recipe.quality_every} steps; device {device} ({describe_machine(device)})")
         trainer.fit(resume=False)
         record = trainer.quality_record
-    points = [{"step": int(s), "train_seconds": float(t), "fd": float(f)}
-              for s, t, f in zip(record["step"], record["train_seconds"], record["fd"])]
+    points = measurements(record)
     for p in points:
         out(f"  step {p['step']:>6}: {p['train_seconds'] / 60:6.2f} min of training, FD {p['fd']:7.2f}")
     reached = {}

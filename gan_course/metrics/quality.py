@@ -87,6 +87,12 @@ class QualityProbe:
         return frechet_from_statistics(mu_r, sigma_r, mu, sigma)
 
 
+def measurements(record: dict) -> list[dict]:
+    """A quality record's measurements in order, each as ``{"step", "train_seconds", "fd"}``."""
+    return [{"step": int(step), "train_seconds": float(seconds), "fd": float(fd)}
+            for step, seconds, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS))]
+
+
 def quality_at(record: dict, seconds: float) -> dict | None:
     """The last measurement at or before ``seconds`` of training, as ``{"step", "train_seconds", "fd"}``;
     ``None`` if the first came later. Compares runs at equal training time (chapter 10's little-data arms)."""
@@ -94,16 +100,10 @@ def quality_at(record: dict, seconds: float) -> dict | None:
         raise CourseError(f"record must be a quality record (a dict with {', '.join(QUALITY_KEYS)}), got "
                           f"{arguments.shown(record)}")
     seconds = arguments.number("seconds", seconds, minimum=0.0)
-    found = None
-    for step, at, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS)):
-        if at <= seconds:
-            found = {"step": int(step), "train_seconds": float(at), "fd": float(fd)}
-    return found
+    before = [m for m in measurements(record) if m["train_seconds"] <= seconds]
+    return before[-1] if before else None
 
 
 def minutes_to_reach(record: dict, bar: float) -> dict | None:
     """The first measurement with ``fd <= bar``, as ``{"step", "train_seconds", "fd"}``; ``None`` if none."""
-    for step, seconds, fd in zip(*(record.get(k, []) for k in QUALITY_KEYS)):
-        if fd <= bar:
-            return {"step": int(step), "train_seconds": float(seconds), "fd": float(fd)}
-    return None
+    return next((m for m in measurements(record) if m["fd"] <= bar), None)
