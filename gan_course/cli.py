@@ -221,9 +221,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true",
                         help="export even a smoke-profile or unfinished checkpoint (replaces the shipped generator)")
 
-    from .experiments.bench import add_bench_arguments
-    from .metrics.classifier import add_train_classifier_arguments
-
     add_train_classifier_arguments(sub.add_parser(
         "train-classifier", help="train the FashionMNIST feature classifier behind the metrics"))
     add_bench_arguments(sub.add_parser(
@@ -290,7 +287,7 @@ def _harden(parser: argparse.ArgumentParser, types: dict[str, Callable]) -> None
 
 
 def _run_dir_default(model: str, profile: str) -> Path:
-    from .training import run_dir
+    from .records import run_dir
 
     return run_dir(model, profile)
 
@@ -302,7 +299,8 @@ def cmd_train(args) -> int:
     from .recipes import get_model
     from .runtime import describe_machine, get_device
     from .recipes.common import scale_learning_rates
-    from .training import CHECKPOINT_NAME, load_checkpoint
+    from .records import CHECKPOINT_NAME
+    from .training import load_checkpoint
 
     entry = get_model(args.model)
     profile = check_profile(args.profile) if args.profile else current_profile()
@@ -601,7 +599,7 @@ def cmd_export_pretrained(args) -> int:
 
 
 def cmd_train_classifier(args) -> int:
-    from .metrics.classifier import WEIGHTS_NAME, check_classifier_out_dir, classifier_out_dir, main_train_classifier
+    from .metrics.classifier import WEIGHTS_NAME, check_classifier_out_dir, classifier_out_dir
     from .io import check_writable_file, ensure_folder
     from .profiles import check_profile, current_profile
 
@@ -618,13 +616,103 @@ def cmd_train_classifier(args) -> int:
                 Path(args.out_dir).rmdir()
             raise
 
-    return main_train_classifier(args)
+    return _train_classifier(args)
+
+
+def _train_classifier(args: argparse.Namespace) -> int:
+    """``train-classifier``: train, save, print where the files went. Returns the exit status."""
+    import json
+    import time
+
+    from .metrics.classifier import check_classifier_out_dir, classifier_out_dir, save_classifier, train_classifier
+    from .profiles import check_profile, current_profile
+    from .runtime import get_device
+
+    profile = check_profile(args.profile or current_profile())
+    out_dir = classifier_out_dir(args.out_dir, profile)
+    check_classifier_out_dir(out_dir, profile, getattr(args, "force", False))
+    device = get_device(getattr(args, "device", None))  # the one home of device names (runtime)
+    start = time.perf_counter()
+    model, report = train_classifier(seed=args.seed, device=device, profile=profile)
+    pt_path, json_path = save_classifier(model.cpu(), report, out_dir)
+    record = json.loads(json_path.read_text())
+    print(f"wrote {pt_path} ({record['bytes'] / 1e6:.2f} MB, {record['dtype']}, sha256 {record['sha256'][:12]}...) "
+          f"and {json_path}")
+    print(f"test accuracy {record['test_accuracy']:.4f} on {record['test_images']} test images; "
+          f"training {record['train_seconds']:.0f} s, total {time.perf_counter() - start:.0f} s "
+          f"on {record['machine']}")
+    return 0
+
+
+def add_train_classifier_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``train-classifier``."""
+    parser.add_argument("--profile", choices=("smoke", "full"), default=None,
+                        help="smoke: seconds, 2048 images, 1 epoch; full: the shipped classifier "
+                             "(default: $GAN_COURSE_PROFILE, else full)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out-dir", default=None,
+                        help="where classifier.pt and classifier.json go (default: gan_course/assets for "
+                             "the full profile; runs/smoke/classifier for smoke, so CI never overwrites "
+                             "the shipped weights)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the shipped classifier (full profile, default --out-dir only)")
+    return parser
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``bench``."""
+    from .experiments.bench import BENCH_MODELS
+
+    parser.add_argument("--steps", type=int, default=500, help="timed iterations per arm (default 500)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed iterations first (default 50)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size of both arms (default 64)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="alternate the arms this many times and keep each one's fastest run (default 1)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--verbose", action="store_true", help="also print the tutorial loop's log lines")
+    parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
+                        help="the GAN both arms train: mlp (a typical tutorial's), dcgan (chapter 4's) or all (default mlp)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
+                        help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
+                        "on the CPU); bf16 is opt-in and changes results")
+    parser.add_argument("--adam", choices=("fused", "default"), default=None,
+                        help="the engine and bare-loop arms' Adam: fused (the engine's default) or PyTorch's "
+                        "default implementation (default: fused unless $GAN_COURSE_FAST_ADAM=0)")
+    parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
+                        help="instead: minutes of training until MODEL's quality record reaches each FD bar")
+    parser.add_argument("--bar", type=float, action="append", default=None,
+                        help="an FD bar for --time-to-quality; repeat for several "
+                        "(default: the chapter's goal, e.g. 60 for dcgan)")
+    parser.add_argument("--profile", choices=("smoke", "full"), default="full",
+                        help="--time-to-quality: the recipe to train (default full, the chapter's)")
+    parser.add_argument("--run", "--checkpoint", dest="run", type=Path, default=None,
+                        help="--time-to-quality: read the record of this run folder or checkpoint instead of training")
+    parser.add_argument("--eval-every", type=int, default=None,
+                        help="steps between FD checks (default: the recipe's quality_every)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="fixed samples per FD check (default: the recipe's quality_n, 1000 for most)")
+    return parser
 
 
 def cmd_bench(args) -> int:
-    from .experiments.bench import main_bench
+    """``bench``: run both arms and print; the last line is ``speedup vs tutorial loop: X.Xx``."""
+    from .experiments.bench import BENCH_MODELS, run_benchmark, time_to_quality
 
-    return main_bench(args)
+    if getattr(args, "time_to_quality", None):
+        time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
+                        device=getattr(args, "device", None), profile=getattr(args, "profile", "full"),
+                        run=getattr(args, "run", None))
+        return 0
+    choice = getattr(args, "model", "mlp")
+    for i, model in enumerate(list(BENCH_MODELS) if choice == "all" else [choice]):
+        if i:
+            print()
+        run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
+                      repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
+                      verbose=getattr(args, "verbose", False), precision=getattr(args, "precision", None),
+                      fast_adam=None if getattr(args, "adam", None) is None else args.adam == "fused")
+    return 0
 
 
 def experiment_outputs(args) -> list[str]:
@@ -641,7 +729,7 @@ def cmd_experiment(args) -> int:
     from .io import ensure_folder
     from .profiles import check_profile, current_profile
     from .shipped import guard_write
-    from .training import run_dir
+    from .records import run_dir
 
     profile = check_profile(args.profile or current_profile())
     out = args.out if args.out is not None else ABLATIONS_DIR if profile == "full" else run_dir("ablations", profile)

@@ -19,8 +19,8 @@ from .io import atomic_save, atomic_write_json, manifest_record, sha256_of
 from .io import read_manifest as _read_json_manifest
 from .recipes import get_model
 from .io import to_plain
-from .training import (Trainer, is_learning_rate, load_checkpoint, nonfinite_tensor, quality_record_of,
-                       run_checkpoints)
+from .records import QUALITY_KEYS, quality_record_of, run_checkpoints
+from .training import Trainer, is_learning_rate, load_checkpoint, nonfinite_tensor
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "assets" / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
@@ -178,7 +178,7 @@ def pretrained_quality(model: str, directory: str | Path = PRETRAINED_DIR) -> di
     quality = record.get("quality") if isinstance(record, dict) else None
     if not isinstance(quality, dict) or not quality.get("fd"):
         return None
-    return {k: list(quality.get(k, [])) for k in ("step", "train_seconds", "fd")}
+    return {k: list(quality.get(k, [])) for k in QUALITY_KEYS}
 
 
 def quality_record(trainer, model: str) -> dict | None:

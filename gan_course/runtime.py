@@ -110,6 +110,22 @@ def preserved_rng(seed: int | None = None):
             np.random.set_state(numpy)
 
 
+CHUNK = 500  # items per forward pass when a whole set goes through a network: bounded memory on any device
+
+
+def in_chunks(fn, inputs: torch.Tensor, device=None, size: int = CHUNK, indexed: bool = False) -> torch.Tensor:
+    """``fn`` applied to ``inputs`` ``size`` items at a time, the results joined: float32, on the CPU.
+
+    ``(N, ...) -> (N, ...)``. Each chunk goes to ``device`` first when one is given. The chunks run
+    in order, so a ``fn`` that draws random numbers draws them in the same order as before: the
+    result is bit for bit the same as the loop it replaces. With ``indexed``, ``fn`` is called as
+    ``fn(chunk, i)``, ``i`` the chunk's number (for a noise seed per chunk).
+    """
+    parts = inputs.split(size)
+    moved = (part if device is None else part.to(device) for part in parts)
+    return torch.cat([(fn(part, i) if indexed else fn(part)).float().cpu() for i, part in enumerate(moved)])
+
+
 def eval_mode(*modules: torch.nn.Module):
     """Run a block with ``modules`` in eval mode, then put every (sub)module back in the mode it had.
 

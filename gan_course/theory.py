@@ -261,7 +261,7 @@ def check_nonsaturating(data: Mixture1D, model: Mixture1D, n: int = 20001) -> No
     arguments.whole("n", n, 2, MAX_GRID, example=20001)
     x = quadrature_grid(data, model, n=n)
     p, q = data.pdf(x), model.pdf(x)
-    d, one_minus_d = optimal_discriminator(p, q), optimal_discriminator(q, p)
+    d = optimal_discriminator(p, q)  # D*(x) = p / (p + q)
     loss = -integrate(_xlogy(_clean(q), d), x)
     return NonSaturatingCheck(loss=loss, kl_reverse=kl_divergence(q, p, x), jsd=js_divergence(p, q, x),
                               real_term=integrate(_xlogy(_clean(p), d), x))

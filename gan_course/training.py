@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import functools
 import math
 import random
@@ -73,13 +72,11 @@ from .data import Batches
 from .errors import TROUBLESHOOTING, CheckpointError, CourseError, OutputError, TrainingDiverged
 from .io import (atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of,  # noqa: F401 (re-exported)
                  to_plain)
-from .profiles import current_profile
+from .records import (BEST_NAME, CHECKPOINT_NAME, QUALITY_KEYS, BestSummary,  # noqa: F401 (re-exported)
+                      best_summary, checkpoint_file, quality_record_of, run_checkpoints, run_dir, shown_path)
 from .runtime import Precision, engine_step, eval_mode, precision_for
 
 CHECKPOINT_FORMAT = 1
-CHECKPOINT_NAME = "checkpoint.pt"
-BEST_NAME = "best.pt"  # beside checkpoint.pt: the checkpoint with the lowest recorded FD
-QUALITY_KEYS = ("step", "train_seconds", "fd")  # the columns of a quality record (as in gan_course.metrics.quality)
 
 StepFn = Callable[[tuple, "StepContext"], dict]
 
@@ -106,6 +103,61 @@ def nonfinite_tensor(tree, prefix: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+class Recovery:
+    """Where a failed or interrupted ``fit()`` goes back to: one small state machine.
+
+    Two states: *clean* (no step in flight: the trainer's state is consistent) and *in step n*
+    (step n has begun and is not yet recorded: if ``fit()`` is left there, by a Ctrl-C in a
+    notebook or an exception, the networks may hold half an update).
+
+    ``begin(n)``: clean -> in step n. ``done()``: in step n -> clean, once the step is recorded
+    (and saved, when it is a checkpoint step). ``poisoned(n)``: -> in step n with nothing to go back
+    to, after a divergence that left the diverged weights in memory. The next ``fit()`` calls
+    ``go_back`` when the state is not clean.
+
+    What "back" means, the *fallback*, is set as ``fit()`` runs: the checkpoint this run last wrote or
+    loaded (:meth:`to_checkpoint`), an in-memory copy of the state where ``fit()`` started when no
+    checkpoint exists yet (:meth:`to_snapshot`), or nothing.
+    """
+
+    def __init__(self):
+        self.in_step: int | None = None  # the step in flight (None: clean)
+        self.fallback: Path | dict | None = None
+
+    @property
+    def clean(self) -> bool:
+        return self.in_step is None
+
+    def begin(self, step: int) -> None:
+        self.in_step = step
+
+    def done(self) -> None:
+        self.in_step = None
+
+    def poisoned(self, step: int) -> None:
+        self.in_step, self.fallback = step, None
+
+    def to_checkpoint(self, path: Path) -> None:
+        self.fallback = path
+
+    def to_snapshot(self, snapshot: dict) -> None:
+        self.fallback = snapshot
+
+    def go_back(self, trainer: "Trainer") -> str | None:
+        """Put ``trainer`` back at the fallback and say where that is (``None``: there is none). Leaves the state clean."""
+        fallback = self.fallback
+        if isinstance(fallback, Path) and fallback.exists():
+            trainer.load_checkpoint(fallback)
+            where = "checkpoint"
+        elif isinstance(fallback, dict):
+            trainer._restore(fallback)
+            where = "snapshot"
+        else:
+            return None
+        self.in_step = None
+        return where
 
 
 class _DeferredInterrupt:
@@ -169,32 +221,6 @@ class TrainConfig:
         if self.lr_decay_from is None or step <= self.lr_decay_from:
             return 1.0
         return 1.0 - (step - self.lr_decay_from) / (self.steps - self.lr_decay_from + 1)
-
-
-def run_dir(name: str, profile: str | None = None) -> Path:
-    """Where a run keeps its checkpoints: ``$GAN_COURSE_RUNS/<profile>/<name>``.
-
-    ``GAN_COURSE_RUNS`` defaults to ``runs`` (relative to the working folder);
-    on Colab, point it at Google Drive to survive a disconnect. A value that cannot be
-    a folder (a file, ``/dev/null``) is refused in one line that names the variable.
-    """
-    from .settings import runs_folder
-
-    return runs_folder() / (profile or current_profile()) / name
-
-
-def shown_path(path: str | Path) -> str:
-    """``path`` as messages print it: inside ``$GAN_COURSE_RUNS`` relative to it, so no machine's folder shows."""
-    from .settings import runs_variable
-
-    path = Path(path)
-    base = runs_variable()
-    if base:
-        try:
-            return str(Path("$GAN_COURSE_RUNS") / path.resolve().relative_to(Path(base).expanduser().resolve()))
-        except (ValueError, OSError):
-            pass
-    return str(path)
 
 
 class StepContext:
@@ -368,10 +394,7 @@ class Trainer:
         self._best: dict | None = None  # {"step", "fd"} of best.pt: the lowest FD recorded so far
         self._d_wins_run = 0
         self._warned_d_wins = False
-        # What a failed or interrupted fit() goes back to: the checkpoint path this run last wrote
-        # or loaded, or an in-memory copy of the state where fit() started (no checkpoint yet).
-        self._fallback: Path | dict | None = None
-        self._half_step: int | None = None  # set while a step is in flight; left set if it never finished
+        self.recovery = Recovery()  # what a failed or interrupted fit() goes back to
         self.progress_file = None  # where a text progress bar goes (None: stderr); the command line uses stdout
 
     # ------------------------------------------------------------------ paths
@@ -410,34 +433,34 @@ class Trainer:
                 check_writable_file(self.checkpoint_path, "checkpoint")
             path = self.checkpoint_path
             from_disk = resume and path is not None and path.exists()
-            if self._half_step is not None:
+            if not self.recovery.clean:
                 self._recover(from_disk)
             if from_disk:
                 self.load_checkpoint(path)
                 print(f"resumed from {shown_path(path)} at step {self.step}/{self.config.steps}")
-                self._fallback = path
+                self.recovery.to_checkpoint(path)
             else:
-                self._fallback = self._snapshot()
+                self.recovery.to_snapshot(self._snapshot())
             return self._loop()
 
     def _recover(self, from_disk: bool) -> None:
         """After a step that never finished: back to the last consistent state, or a clear error."""
-        cut = self._half_step
-        if from_disk:
+        cut, fallback = self.recovery.in_step, self.recovery.fallback
+        if from_disk:  # fit() loads the checkpoint next
+            self.recovery.done()
             print(f"the last fit() stopped in the middle of step {cut}: that step is discarded")
-        elif isinstance(self._fallback, dict):
-            self._restore(self._fallback)
+            return
+        where = self.recovery.go_back(self)
+        if where == "snapshot":
             print(f"the last fit() stopped in the middle of step {cut}: restarting from step {self.step}, "
                   "where that fit() started")
-        elif isinstance(self._fallback, Path) and self._fallback.exists():
-            self.load_checkpoint(self._fallback)
+        elif where == "checkpoint":
             print(f"the last fit() stopped in the middle of step {cut}: restarting from the checkpoint "
-                  f"{self._fallback} (step {self.step})")
+                  f"{fallback} (step {self.step})")
         else:
             raise CourseError(f"the last fit() stopped in the middle of step {cut} and there is no checkpoint "
                               "to go back to, so the networks hold half an update: build the trainer again "
                               "(re-run the cell that builds it), then call fit()")
-        self._half_step = None
 
     def _snapshot(self) -> dict:
         """An in-memory copy of everything a checkpoint holds, except history and grids (kept by length)."""
@@ -471,7 +494,7 @@ class Trainer:
             start = self._quality_hook(start)  # the untrained networks' FD at step 0
             with interrupt:
                 while self.step < cfg.steps:
-                    self._half_step = self.step + 1
+                    self.recovery.begin(self.step + 1)
                     if cfg.lr_decay_from is not None:
                         self._set_learning_rates(cfg.lr_factor(self.step + 1))
                     batch = next(self.batches)
@@ -501,15 +524,15 @@ class Trainer:
                         self.train_seconds += time.perf_counter() - start
                         start = time.perf_counter()
                         self.save_checkpoint()
-                        self._fallback = self.checkpoint_path
-                    self._half_step = None  # this step is complete and recorded
+                        self.recovery.to_checkpoint(self.checkpoint_path)
+                    self.recovery.done()  # this step is complete and recorded
                     if stop_now:
                         where = (f"a checkpoint at step {self.step} is in {self.checkpoint_path}"
                                  if self.checkpoint_path is not None else f"the trainer is at step {self.step}")
                         raise KeyboardInterrupt(f"interrupted after step {self.step}: {where}; "
                                                 "call fit() again to continue")
         except TrainingDiverged as exc:
-            self._half_step = None
+            self.recovery.done()
             history = {k: list(v) for k, v in self.history.items()}
             where = self._restore_after_divergence()
             raise TrainingDiverged(f"{exc} {where}", step=exc.step, history=history) from None
@@ -537,18 +560,17 @@ class Trainer:
 
     def _restore_after_divergence(self) -> str:
         """Put the networks back to the last good state; say where that is."""
-        fallback = self._fallback
-        if isinstance(fallback, Path) and fallback.exists():
-            self.load_checkpoint(fallback)
+        fallback = self.recovery.fallback
+        where = self.recovery.go_back(self)
+        if where == "checkpoint":
             return (f"The last good checkpoint ({fallback}) is kept, and the networks, optimisers and history "
                     f"in memory are back at it (step {self.step}): build the trainer with a lower learning "
                     "rate and call fit() to resume from it.")
-        if isinstance(fallback, dict):
-            self._restore(fallback)
+        if where == "snapshot":
             return (f"As no checkpoint was written yet, the networks, optimisers and history in memory are "
                     f"back at step {self.step}, where this fit() started: build the trainer with a lower "
                     "learning rate and train again.")
-        self._half_step = self.step
+        self.recovery.poisoned(self.step)
         return ("no checkpoint was written yet, and the networks in memory hold the diverged weights: "
                 "build the trainer again with a lower learning rate.")
 
@@ -587,7 +609,7 @@ class Trainer:
         """Warn once when D wins outright (:func:`~gan_course.metrics.health.d_wins`) for ``d_wins_patience`` steps."""
         if "d_real" not in keys or "d_fake" not in keys or self._warned_d_wins:
             return
-        from .metrics.health import D_WINS_FAKE, D_WINS_REAL, d_wins  # the one definition (metrics imports us)
+        from .metrics.health import D_WINS_FAKE, D_WINS_REAL, d_wins  # the one definition (imported when needed)
 
         wins = d_wins(table[:, keys.index("d_real")], table[:, keys.index("d_fake")])
         for win in wins.tolist():
@@ -786,88 +808,6 @@ class Trainer:
         self.samples = [(int(s), img.float()) for s, img in zip(state["samples"]["steps"].tolist(),
                                                                 state["samples"]["images"])]
         self.quality_record = quality_record_of(state, self.quality_keys)
-
-
-def quality_record_of(state: dict, keys: tuple[str, ...] = QUALITY_KEYS) -> dict[str, list]:
-    """A checkpoint's quality record as lists (steps as ints); empty for a checkpoint made before records.
-
-    ``keys``: the columns to read (a trainer with extra probes has ``fd_<name>`` columns too).
-    """
-    saved = state.get("quality") or {}
-    return {k: ([int(x) for x in saved[k].tolist()] if k == "step" else saved[k].tolist()) if k in saved else []
-            for k in keys}
-
-
-@dataclass(frozen=True)
-class BestSummary:
-    """A run's best and last quality measurements: ``str()`` is the line a chapter prints."""
-
-    best_step: int
-    best_fd: float
-    last_step: int
-    last_fd: float
-    best_path: Path | None = None  # the run's best.pt, when it exists
-
-    def __str__(self) -> str:
-        if self.best_step == self.last_step:
-            return f"best at step {self.best_step} (FD {self.best_fd:.2f}), which is also the last"
-        return (f"best at step {self.best_step} (FD {self.best_fd:.2f}), last at step {self.last_step} "
-                f"(FD {self.last_fd:.2f}, {self.last_fd - self.best_fd:+.2f})")
-
-    def as_dict(self) -> dict:
-        return {"best_step": self.best_step, "best_fd": self.best_fd, "last_step": self.last_step,
-                "last_fd": self.last_fd, "best_path": None if self.best_path is None else str(self.best_path)}
-
-
-def best_summary(record: dict | None, best_path: str | Path | None = None) -> BestSummary | None:
-    """The lowest FD of a quality record (the first, on a tie) and its last one; ``None`` without a finite FD.
-
-    ``record`` is ``{"step": [...], "train_seconds": [...], "fd": [...]}``: a trainer's
-    ``quality_record``, or the one shipped with a pretrained generator.
-    """
-    if not isinstance(record, dict) or not record.get("fd"):
-        return None
-    pairs = [(int(s), float(f)) for s, f in zip(record["step"], record["fd"]) if math.isfinite(float(f))]
-    if not pairs:
-        return None
-    best = min(pairs, key=lambda p: p[1])  # min keeps the first of equal values
-    path = Path(best_path) if best_path is not None and Path(best_path).is_file() else None
-    return BestSummary(best[0], best[1], pairs[-1][0], pairs[-1][1], path)
-
-
-def checkpoint_file(path: str | Path) -> Path:
-    """``path`` itself, or ``path/checkpoint.pt`` for a run folder (what ``train`` prints)."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            inside = path / CHECKPOINT_NAME
-            if not inside.is_file():
-                raise CheckpointError(f"{path} is a folder without a {CHECKPOINT_NAME}: pass the run folder that "
-                                      "`train` printed, or the path of a checkpoint file")
-            return inside
-        regular = path.is_file()
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"cannot use {str(path)[:200]!r} as a checkpoint ({type(exc).__name__}): "
-                              "pass the path of an existing checkpoint") from None
-    if not regular:
-        raise CheckpointError(f"no checkpoint at {path}: train first, or pass the path of an existing checkpoint")
-    return path
-
-
-def run_checkpoints(path: str | Path) -> tuple[Path, Path | None]:
-    """``(last, best)`` of a run: ``path`` is its folder, its ``checkpoint.pt`` or its ``best.pt``.
-
-    ``best`` is ``None`` when the run kept none (no quality record, or a run from
-    before best checkpoints); ``last`` is ``best`` itself when only ``best.pt`` is given
-    and no ``checkpoint.pt`` lies beside it.
-    """
-    path = Path(path)
-    if path.name == BEST_NAME and path.is_file():
-        sibling = path.with_name(CHECKPOINT_NAME)
-        return (sibling if sibling.is_file() else path), path
-    last = checkpoint_file(path)
-    best = last.with_name(BEST_NAME) if last.name == CHECKPOINT_NAME else None
-    return last, (best if best is not None and best.is_file() else None)
 
 
 def load_checkpoint(path: str | Path) -> dict:

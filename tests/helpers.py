@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 import struct
 from functools import partial
 from pathlib import Path
@@ -168,3 +169,15 @@ def assert_killed_run_resumes_bitwise(tmp_path: Path, model: str, steps: int, ki
     final = lambda d: {k: v for k, v in torch.load(d / "checkpoint.pt", weights_only=True).items()  # noqa: E731
                        if k in ("step", "modules", "optimizers", "batches", "rng", "history")}
     assert_same_state(final(tmp_path / "straight"), final(out))
+
+
+def scratch(request, name: str) -> Path:
+    """A fresh folder for a module- or session-scoped fixture, removed when that fixture is torn down.
+
+    pytest keeps ``tmp_path_factory`` folders until the session ends, and the real checkpoints the
+    fixtures train (24 MB each for the vanilla GAN) add up to gigabytes over a run: more than a CI
+    disk may have free. ``tmp_path`` folders go when their test passes (``tmp_path_retention_policy``).
+    """
+    path = request.getfixturevalue("tmp_path_factory").mktemp(name)
+    request.addfinalizer(lambda: shutil.rmtree(path, ignore_errors=True))
+    return path

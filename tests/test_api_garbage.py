@@ -432,6 +432,14 @@ CASES: dict[str, list] = {
         ("fractional limit", "limit", C("negative", limit=0.5)),
         ("wrong device", "device", C("negative", device=NO_DEVICE)),
     ],
+    "gan_course.data.unpad": [
+        ("wrong type", "images", C([[1.0, -1.0]])),
+        ("wrong device: meta", "images", L(lambda: ((meta(2, 1, 32, 32),), {}))),
+        ("wrong shape: one axis", "images", L(lambda: ((torch.zeros(32),), {}))),
+        ("smaller than the crop", "images", L(lambda: ((images(2, s=20),), {}))),
+        ("zero size", "size", L(lambda: ((images(2, s=32),), {"size": 0}))),
+        ("wrong type: size", "size", L(lambda: ((images(2, s=32),), {"size": "28"}))),
+    ],
     "gan_course.data.domains.negative": [
         ("wrong type", "x", C([1.0, -1.0])),
         ("wrong device: meta", "x", L(lambda: ((meta(2, 1, 28, 28),), {}))),

@@ -11,11 +11,12 @@ import pytest
 import torch
 
 from gan_course.cli import main
+from helpers import scratch
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bad_input") / "vanilla"
+def checkpoint(request):
+    out = scratch(request, "bad_input") / "vanilla"
     assert main(["train", "vanilla", "--profile", "smoke", "--out", str(out)]) == 0
     return out / "checkpoint.pt"
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gan_course.training import BEST_NAME, CHECKPOINT_NAME, best_summary, load_checkpoint
-from helpers import make_trainer
+from helpers import make_trainer, scratch
 
 
 class ScriptedProbe:
@@ -83,12 +83,12 @@ def test_a_run_without_a_quality_record_keeps_no_best(tmp_path):
 
 # ------------------------------------------------------------------ export
 @pytest.fixture(scope="module")
-def vanilla_run(tmp_path_factory):
+def vanilla_run(request):
     """A vanilla smoke run (24 steps, FD at 0, 12 and 24) whose FDs are scripted so that step 12 is the best."""
     from gan_course.cli import main
     from gan_course.metrics import QualityProbe
 
-    run = tmp_path_factory.mktemp("export") / "run"
+    run = scratch(request, "export") / "run"
     scripted = iter([50.0, 10.0, 30.0])
     mp = pytest.MonkeyPatch()
     mp.setattr(QualityProbe, "measure", lambda self, modules, device: next(scripted))

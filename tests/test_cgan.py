@@ -1,6 +1,5 @@
 """Chapter 3: the conditional GAN (shapes, label handling, bad input, steps, sampling, CLI, class picker)."""
 
-from functools import partial
 
 import pytest
 import torch
@@ -13,7 +12,7 @@ from gan_course.recipes.cgan import (CGANRecipe, build_cgan, class_grid, d_step,
                                      g_step, per_class_accuracy, sample_conditional)
 from gan_course.runtime import precision_for
 from gan_course.training import StepContext
-from helpers import tiny_image_set
+from helpers import scratch, tiny_image_set
 
 # A tiny conditional GAN on 8x8 images with 10 classes (G: 2x2 -> 4 -> 8): every test runs in milliseconds.
 TINY = CGANConfig(latent_dim=8, label_dim=4, image_shape=(1, 8, 8), g_width=4, d_width=4)
@@ -248,8 +247,8 @@ def test_smoke_recipe_trains_and_draws_class_grids(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "cgan"
+def trained(request):
+    out = scratch(request, "run") / "cgan"
     assert main(["train", "cgan", "--profile", "smoke", "--out", str(out), "--device", "cpu"]) == 0
     return out
 

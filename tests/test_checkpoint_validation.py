@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 import torch
 
 from gan_course.errors import CheckpointError
-from helpers import assert_same_state, make_trainer
+from helpers import assert_same_state, make_trainer, scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = Path(__file__).resolve().parent / "cli_batch.py"
@@ -165,8 +166,8 @@ def _state(trainer) -> dict:
 
 # ------------------------------------------------------------------ the Python API
 @pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny")
+def tiny_checkpoint(request) -> Path:
+    folder = scratch(request, "tiny")
     make_trainer(folder, steps=6, checkpoint_every=3, log_every=2, sample_every=3).fit()
     return folder / "checkpoint.pt"
 
@@ -218,35 +219,45 @@ def test_a_refused_checkpoint_during_fit_leaves_the_file_and_the_trainer_alone(t
 
 # ------------------------------------------------------------------ the command line
 @pytest.fixture(scope="module")
-def cli_outcomes(tmp_path_factory):
-    """Every damaged copy of a real vanilla smoke checkpoint, resumed by `train --resume` in one interpreter."""
+def cli_outcomes(request):
+    """Every damaged copy of a real vanilla smoke checkpoint, resumed by `train --resume`.
+
+    The copies are 24 MB each, so they are made, resumed (one interpreter per group), checked
+    and deleted a group at a time: all of them at once took over a gigabyte of disk.
+    """
     from gan_course.cli import main
 
-    base = tmp_path_factory.mktemp("damaged")
+    base = scratch(request, "damaged")
     run = base / "run"
     assert main(["train", "vanilla", "--profile", "smoke", "--steps", "4", "--out", str(run), "--device", "cpu"]) == 0
-    cases, digests = [], {}
-    for i, (name, (damage, _)) in enumerate(DAMAGES.items()):
-        folder = base / f"case{i}"
-        path = _damaged_copy(run / "checkpoint.pt", damage, folder / "checkpoint.pt")
-        digests[name] = (path, hashlib.sha256(path.read_bytes()).hexdigest(), sorted(os.listdir(folder)))
-        cases.append({"name": name, "cwd": str(base), "env": {"GAN_COURSE_RUNS": str(base / "runs")},
-                      "unset": ["GAN_COURSE_DEVICE"],
-                      "argv": ["train", "vanilla", "--profile", "smoke", "--resume", "--out", str(folder),
-                               "--device", "cpu"]})
-    (base / "cases.json").write_text(json.dumps(cases))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "OMP_NUM_THREADS": "1", "GAN_COURSE_PROFILE": "smoke"}
-    proc = subprocess.run([sys.executable, str(BATCH), str(base / "cases.json"), str(base / "results.json")],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"the batch process died (status {proc.returncode}): {proc.stderr[-3000:]}"
-    results = {r["name"]: r for r in json.loads((base / "results.json").read_text())}
-    return results, digests
+    names, results, kept = list(DAMAGES), {}, {}
+    for start in range(0, len(names), 12):
+        cases, folders, before = [], {}, {}
+        for name in names[start:start + 12]:
+            folder = folders[name] = base / f"case{names.index(name)}"
+            path = _damaged_copy(run / "checkpoint.pt", DAMAGES[name][0], folder / "checkpoint.pt")
+            before[name] = (hashlib.sha256(path.read_bytes()).hexdigest(), sorted(os.listdir(folder)))
+            cases.append({"name": name, "cwd": str(base), "env": {"GAN_COURSE_RUNS": str(base / "runs")},
+                          "unset": ["GAN_COURSE_DEVICE"],
+                          "argv": ["train", "vanilla", "--profile", "smoke", "--resume", "--out", str(folder),
+                                   "--device", "cpu"]})
+        (base / "cases.json").write_text(json.dumps(cases))
+        proc = subprocess.run([sys.executable, str(BATCH), str(base / "cases.json"), str(base / "results.json")],
+                              env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"the batch process died (status {proc.returncode}): {proc.stderr[-3000:]}"
+        results.update({r["name"]: r for r in json.loads((base / "results.json").read_text())})
+        for name, folder in folders.items():  # the file and its folder after the resume; then the copy goes
+            after = (hashlib.sha256((folder / "checkpoint.pt").read_bytes()).hexdigest(), sorted(os.listdir(folder)))
+            kept[name] = (before[name], after)
+            shutil.rmtree(folder)
+    return results, kept
 
 
 @pytest.mark.parametrize("name", list(DAMAGES))
 def test_train_resume_refuses_a_damaged_part_in_one_line_and_keeps_the_file(cli_outcomes, name):
-    results, digests = cli_outcomes
+    results, kept = cli_outcomes
     result = results[name]
     err = result["stderr"]
     assert "Traceback" not in err, err
@@ -254,7 +265,7 @@ def test_train_resume_refuses_a_damaged_part_in_one_line_and_keeps_the_file(cli_
     lines = err.strip("\n").split("\n")
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert DAMAGES[name][1] in err, err
-    path, digest, files = digests[name]
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # byte for byte as it was
-    assert sorted(os.listdir(path.parent)) == files  # and nothing written beside it
+    (digest, files), (digest_after, files_after) = kept[name]
+    assert digest_after == digest  # byte for byte as it was
+    assert files_after == files  # and nothing written beside it
     assert not re.search(r"step \d+/\d+", result["stdout"])  # no training started

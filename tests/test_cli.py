@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gan_course.cli import main
+from helpers import scratch
 
 
 def run_cli(*args, cwd):
@@ -15,9 +16,9 @@ def run_cli(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(request):
     """A smoke-profile vanilla run, trained once for the module."""
-    out = tmp_path_factory.mktemp("run") / "vanilla"
+    out = scratch(request, "run") / "vanilla"
     assert main(["train", "vanilla", "--profile", "smoke", "--out", str(out)]) == 0
     return out
 

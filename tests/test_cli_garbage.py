@@ -19,6 +19,7 @@ import re
 import pytest
 
 from gan_course.cli import _path, build_parser
+from helpers import scratch
 from test_misuse_cli import run_batch
 
 WORDS = ["", "x", "-1", "0", "3.5", "1e999", "nan", "-inf", "9" * 25, "0x1f", "☃", "--", "1,000"]
@@ -104,8 +105,8 @@ def test_every_subcommand_and_option_is_covered():
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    base = tmp_path_factory.mktemp("garbage")
+def results(request):
+    base = scratch(request, "garbage")
     batch = []
     for i, case in enumerate(CASES):
         sandbox = base / f"c{i}"

@@ -12,10 +12,12 @@ from gan_course.cli import main
 from gan_course.errors import CourseError
 from gan_course.losses import (cycle_consistency_loss, identity_loss, lsgan_discriminator_loss,
                                lsgan_generator_loss)
+from gan_course.metrics.translation import silhouette_area, spread
 from gan_course.models.patchgan import PatchGANConfig, PatchGANDiscriminator, patch_grid_size
 from gan_course.models.resnet_gen import CycleGenerators, ResidualBlock, ResnetGenerator, ResnetGeneratorConfig
 from gan_course.recipes.cyclegan import (CycleGANRecipe, build_cyclegan, cycle_generators, measure_cyclegan,
                                          translate_test_items)
+from helpers import scratch
 
 torch.set_num_threads(1)
 TINY_G = ResnetGeneratorConfig(base_channels=4, n_blocks=1, image_size=16)
@@ -158,8 +160,8 @@ def test_no_identity_ablation_logs_zero_identity():
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "cyclegan"
+def trained(request):
+    out = scratch(request, "run") / "cyclegan"
     assert main(["train", "cyclegan", "--profile", "smoke", "--out", str(out)]) == 0
     return out
 
@@ -219,6 +221,48 @@ def test_measures_have_every_key(trained):
             "target_rate_BtoA", "true_l1_AtoB", "true_l1_BtoA", "area_AtoB", "spread_AtoB"} <= set(scores)
     assert all(math.isfinite(v) for v in scores.values())
     assert 0 <= scores["target_rate_AtoB"] <= 1
+
+
+def test_every_pixel_measure_averages_over_the_28x28_picture_not_the_padding(trained):
+    """The padding is background that a generator reproduces almost exactly: averaged in, it flattered every L1."""
+    state = torch.load(trained / "checkpoint.pt", weights_only=True)
+    G = cycle_generators(state["hparams"])
+    G.load_state_dict(state["modules"]["G"])
+    scores = measure_cyclegan(G, "cpu", n=20)
+    ab, ba = translate_test_items(G, 20, "AtoB", "cpu"), translate_test_items(G, 20, "BtoA", "cpu")
+    assert ab["inputs"].shape[-1] == 32
+
+    def picture(images):  # (N, 1, 32, 32) -> (N, 1, 28, 28): the 2-pixel border off each side
+        return images[..., 2:30, 2:30]
+
+    def l1(x, y):
+        return (picture(x) - picture(y)).abs().mean().item()
+
+    with torch.no_grad():
+        id_a, id_b = G.G_BA(ab["inputs"]), G.G_AB(ba["inputs"])
+    expected = {"cycle_l1_A": l1(ab["reconstructions"], ab["inputs"]),
+                "cycle_l1_B": l1(ba["reconstructions"], ba["inputs"]),
+                "identity_l1_A": l1(id_a, ab["inputs"]), "identity_l1_B": l1(id_b, ba["inputs"]),
+                "true_l1_AtoB": l1(ab["outputs"], -ab["inputs"]), "true_l1_BtoA": l1(ba["outputs"], -ba["inputs"]),
+                "spread_AtoB": spread(picture(ab["outputs"])), "spread_real_B": spread(picture(ba["inputs"])),
+                "area_AtoB": silhouette_area(picture(ab["outputs"])).mean().item()}
+    for key, value in expected.items():
+        assert scores[key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
+    padded = (ab["reconstructions"] - ab["inputs"]).abs().mean().item()
+    assert scores["cycle_l1_A"] != pytest.approx(padded, rel=1e-3)  # not the 32x32 average
+
+
+def test_evaluate_and_translate_agree_on_the_shipped_generators_round_trip(tmp_path, capsys):
+    """`translate` writes the 28x28 pictures; `evaluate`'s cycle L1 is the L1 of their round trip."""
+    from gan_course.pretrained import load_pretrained
+
+    out = tmp_path / "t.pt"
+    assert main(["translate", "cyclegan", "--n", "200", "--out", str(out), "--direction", "AtoB"]) == 0
+    data = torch.load(out, weights_only=True)
+    assert data["inputs"].shape == (200, 1, 28, 28)
+    written = (data["reconstructions"] - data["inputs"]).abs().mean().item()
+    scores = measure_cyclegan(load_pretrained("cyclegan"), "cpu", n=200)
+    assert scores["cycle_l1_A"] == pytest.approx(written, rel=1e-4)
 
 
 def test_smoke_generators_match_the_pretrained_ones():

@@ -13,7 +13,7 @@ from gan_course.metrics.memorisation import memorisation_score, nearest_neighbou
 from gan_course.models.ddpm import DDPMConfig, DDPMUNet, timestep_embedding
 from gan_course.recipes import get_model
 from gan_course.recipes.ddpm import DDPMRecipe, build_ddpm, sample_ddpm
-from helpers import assert_killed_run_resumes_bitwise, assert_same_state
+from helpers import assert_killed_run_resumes_bitwise, assert_same_state, scratch
 
 CPU = torch.device("cpu")
 
@@ -276,10 +276,10 @@ def _one_line_error(capsys, code, *needles):
 
 
 @pytest.fixture(scope="module")
-def ddpm_run(tmp_path_factory):
+def ddpm_run(request):
     from gan_course.cli import main
 
-    out = tmp_path_factory.mktemp("ddpm_cli") / "ddpm"
+    out = scratch(request, "ddpm_cli") / "ddpm"
     assert main(["train", "ddpm", "--profile", "smoke", "--steps", "4", "--out", str(out)]) == 0
     return out
 

@@ -15,6 +15,7 @@ from gan_course.recipes.infogan import (ENTRY, InfoGANRecipe, d_step, fixed_code
                                         sample_infogan)
 from gan_course.runtime import precision_for, seed_everything
 from gan_course.training import StepContext
+from helpers import scratch
 
 torch.set_num_threads(1)
 
@@ -226,8 +227,8 @@ def test_profiles_share_the_code_path():
 
 # ------------------------------------------------------------ command line
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "infogan"
+def trained(request):
+    out = scratch(request, "run") / "infogan"
     assert main(["train", "infogan", "--profile", "smoke", "--out", str(out)]) == 0
     return out
 

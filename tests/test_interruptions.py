@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from gan_course.recipes.vanilla import VanillaRecipe
-from helpers import assert_same_state
+from helpers import assert_same_state, scratch
 
 STEPS = 40
 EVERY = VanillaRecipe.for_profile("smoke").checkpoint_every  # 12: checkpoints at 12, 24, 36, 40
@@ -154,8 +154,8 @@ SAME_RUN = ["--seed", "5", "--lr-scale", "0.5"]  # what the hint must carry on: 
 
 
 @pytest.fixture(scope="module")
-def straight_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("straight") / "run"
+def straight_run(request):
+    out = scratch(request, "straight") / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     subprocess.run([sys.executable, "-m", "gan_course", *train_args(out, *SAME_RUN)], check=True, env=env,
                    capture_output=True, timeout=600)

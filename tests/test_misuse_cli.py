@@ -30,6 +30,7 @@ import pytest
 import torch
 
 from gan_course.cli import made_by, main
+from helpers import scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = Path(__file__).resolve().parent / "cli_batch.py"
@@ -80,9 +81,9 @@ def run_batch(cases: list[dict], folder: Path, timeout: int = 600) -> dict[str, 
 
 # ------------------------------------------------------------------ the shared world
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(request):
     """A trained smoke checkpoint, broken copies of it, special files and file systems; cleaned up after."""
-    base = tmp_path_factory.mktemp("misuse")
+    base = scratch(request, "misuse")
     shared = base / "shared"
     run = shared / "run"
     assert main(["train", "vanilla", "--profile", "smoke", "--steps", "4", "--out", str(run), "--device", "cpu"]) == 0

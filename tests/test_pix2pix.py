@@ -131,6 +131,23 @@ def test_smoke_train_sample_translate(tmp_path, capsys):
     assert "not an image-to-image model" in capsys.readouterr().err
 
 
+def test_evaluate_scores_the_28x28_pictures_that_translate_writes(tmp_path):
+    """L1, PSNR and SSIM average over the picture, not over the padding's background border."""
+    from gan_course.pretrained import load_pretrained
+    from gan_course.recipes.pix2pix import ENTRY
+
+    out = tmp_path / "t.pt"
+    assert main(["translate", "pix2pix", "--n", "64", "--out", str(out)]) == 0
+    pairs = torch.load(out, weights_only=True)
+    cpu = torch.device("cpu")
+    G = load_pretrained("pix2pix")
+    scores = ENTRY.extra_scores(G, ENTRY.sample(G, 64, cpu), cpu)  # what `evaluate pix2pix` prints
+    expected = paired_scores(pairs["outputs"], pairs["targets"])
+    assert scores == pytest.approx(expected, rel=1e-5)
+    padded = translate("pix2pix", 64)
+    assert paired_scores(padded["outputs"], padded["targets"])["l1"] != pytest.approx(expected["l1"], rel=1e-3)
+
+
 def test_translate_items_bad_n():
     G = UNetGenerator(UNetConfig(base_channels=4))
     with pytest.raises(CourseError, match="between 1 and 10000"):

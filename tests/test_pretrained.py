@@ -10,12 +10,13 @@ from gan_course.cli import main
 from gan_course.errors import CourseError
 from gan_course.pretrained import MANIFEST, MAX_BYTES, PRETRAINED_DIR, export_generator, load_pretrained, sha256_of
 from gan_course.recipes import MODELS
+from helpers import scratch
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(request):
     """A smoke-trained vanilla generator exported into a private folder."""
-    root = tmp_path_factory.mktemp("pretrained")
+    root = scratch(request, "pretrained")
     assert main(["train", "vanilla", "--profile", "smoke", "--out", str(root / "run")]) == 0
     record = export_generator("vanilla", root / "run" / "checkpoint.pt", out_dir=root / "assets", force=True)
     return root / "assets", record
@@ -95,12 +96,12 @@ def test_train_or_load_leaves_g_in_the_mode_training_would_have_left_it(tmp_path
 
 
 @pytest.fixture(scope="module")
-def vanilla_trainer(tmp_path_factory):
+def vanilla_trainer(request):
     from gan_course.recipes import get_model
 
     entry = get_model("vanilla")
     return entry.build(entry.recipe.for_profile("smoke"), torch.device("cpu"),
-                       tmp_path_factory.mktemp("switch") / "run", 0)
+                       scratch(request, "switch") / "run", 0)
 
 
 @pytest.mark.parametrize("flag", ["no", None, 0, "False"])

@@ -300,3 +300,24 @@ def test_course_warnings_print_without_machine_paths():
         assert warnings.formatwarning is course_formatwarning
     finally:
         warnings.formatwarning = before
+
+
+def test_in_chunks_maps_a_set_chunk_by_chunk_in_order_and_returns_float32_on_the_cpu():
+    from gan_course.runtime import in_chunks
+
+    seen = []
+
+    def fn(chunk, i=None):
+        seen.append((len(chunk), i))
+        return chunk.double() * 2
+
+    x = torch.arange(1200, dtype=torch.float32).view(1200, 1)
+    out = in_chunks(fn, x)
+    assert out.dtype == torch.float32 and out.device.type == "cpu" and torch.equal(out, x * 2)
+    assert seen == [(500, None), (500, None), (200, None)]
+    seen.clear()
+    assert torch.equal(in_chunks(fn, x, size=700, indexed=True), x * 2) and seen == [(700, 0), (500, 1)]
+    torch.manual_seed(0)  # a function that draws: the chunks draw in order, as the loop did
+    noisy = in_chunks(lambda c: c + torch.randn_like(c), x)
+    torch.manual_seed(0)
+    assert torch.equal(noisy, torch.cat([c + torch.randn_like(c) for c in x.split(500)]))

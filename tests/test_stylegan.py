@@ -193,3 +193,20 @@ def test_chapter_ten_references_pass_and_mistakes_fail_by_name(key, capsys):
     assert check(key, EXERCISES[key].reference)
     for mistake in EXERCISES[key].mistakes:
         assert diagnose(key, mistake) == ("fail", mistake.name), mistake.name
+
+
+def test_fixed_draw_and_draw_truncated_are_the_chunked_loops_they_replace_bit_for_bit():
+    """Sampling in chunks of 500 (runtime.in_chunks) keeps each chunk's noise seed: the same images as the loop."""
+    from gan_course.metrics.style import draw_truncated
+    from gan_course.recipes.stylegan import fixed_draw
+
+    torch.manual_seed(0)
+    G = StyleGenerator(SMALL).eval()
+    z = torch.randn(1100, SMALL.latent_dim, generator=torch.Generator().manual_seed(3))  # three chunks
+    with torch.no_grad():
+        loop = torch.cat([G(chunk, psi=0.7, noise_seed=5 + i) for i, chunk in enumerate(z.split(500))])
+        assert torch.equal(fixed_draw(G, z, 5, psi=0.7), loop)
+        z2 = torch.randn(1100, SMALL.latent_dim, generator=torch.Generator().manual_seed(5))
+        loop2 = torch.cat([G.synthesis(G.broadcast(G.truncate(G.mapping(chunk), 0.5)), noise_seed=5 + i)
+                           for i, chunk in enumerate(z2.split(500))])
+    assert torch.equal(draw_truncated(G, 1100, 0.5, seed=5), loop2)

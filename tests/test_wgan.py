@@ -13,7 +13,7 @@ from gan_course.exercises.ch09 import gradient_penalty_at
 from gan_course.models import (DCGANConfig, DCGANCritic, ToyConfig, ToyCritic, apply_spectral_norm,
                                layer_weight_grad_norms)
 from gan_course.recipes import MODELS
-from gan_course.recipes.wgan import (METHODS, RingRecipe, WGANRecipe, build_wgan, run_ring_lab, train_ring)
+from gan_course.recipes.wgan import (METHODS, RingRecipe, WGANRecipe, build_wgan, run_ring_lab)
 from gan_course.wasserstein import (fit_critic_1d, parallel_lines, power_iteration, w1_gaussians, w1_samples_1d)
 from helpers import assert_killed_run_resumes_bitwise, assert_same_state
 

@@ -419,6 +419,10 @@ def unpad(images: torch.Tensor, size: int = 28) -> torch.Tensor:
     ``unpad(load_fashion_mnist(pad_to=32).images)`` equals ``load_fashion_mnist().images``:
     (N, C, 32, 32) -> (N, C, 28, 28). Images already ``size`` x ``size`` come back unchanged.
     """
+    from .. import arguments
+
+    arguments.tensor("images", images, what="a tensor of images (..., H, W), e.g. (N, 1, 32, 32)")
+    size = arguments.whole("size", size, 1, example=28)
     if images.dim() < 2 or images.shape[-1] < size or images.shape[-2] < size:
         raise CourseError(f"cannot crop images of shape {tuple(images.shape)} to {size}x{size}: "
                           f"they must be at least {size}x{size}")

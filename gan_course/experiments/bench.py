@@ -41,7 +41,6 @@ printed beside it. The last line of the output is the ratio of the two means:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -450,7 +449,8 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
     """
     from ..metrics.quality import measurements, minutes_to_reach
     from ..recipes import get_model
-    from ..training import checkpoint_file, load_checkpoint, quality_record_of
+    from ..records import checkpoint_file, quality_record_of
+    from ..training import load_checkpoint
 
     entry = get_model(model)
     bars = _fd_bars(model, bar)
@@ -492,55 +492,3 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
                 f"({points[-1]['train_seconds'] / 60:.2f} min; best FD {min(p['fd'] for p in points):.2f})")
     return {"model": model, "bars": bars, "bar": bars[0], "points": points, "reached": reached[bars[0]],
             "reached_by_bar": reached}
-
-
-# ------------------------------------------------------------- command line
-def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of ``bench`` (shared by ``python -m gan_course`` and this module)."""
-    parser.add_argument("--steps", type=int, default=500, help="timed iterations per arm (default 500)")
-    parser.add_argument("--warmup", type=int, default=50, help="untimed iterations first (default 50)")
-    parser.add_argument("--batch-size", type=int, default=64, help="batch size of both arms (default 64)")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="alternate the arms this many times and keep each one's fastest run (default 1)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--verbose", action="store_true", help="also print the tutorial loop's log lines")
-    parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
-                        help="the GAN both arms train: mlp (a typical tutorial's), dcgan (chapter 4's) or all (default mlp)")
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
-                        help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
-                        "on the CPU); bf16 is opt-in and changes results")
-    parser.add_argument("--adam", choices=("fused", "default"), default=None,
-                        help="the engine and bare-loop arms' Adam: fused (the engine's default) or PyTorch's "
-                        "default implementation (default: fused unless $GAN_COURSE_FAST_ADAM=0)")
-    parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
-                        help="instead: minutes of training until MODEL's quality record reaches each FD bar")
-    parser.add_argument("--bar", type=float, action="append", default=None,
-                        help="an FD bar for --time-to-quality; repeat for several "
-                        "(default: the chapter's goal, e.g. 60 for dcgan)")
-    parser.add_argument("--profile", choices=("smoke", "full"), default="full",
-                        help="--time-to-quality: the recipe to train (default full, the chapter's)")
-    parser.add_argument("--run", "--checkpoint", dest="run", type=Path, default=None,
-                        help="--time-to-quality: read the record of this run folder or checkpoint instead of training")
-    parser.add_argument("--eval-every", type=int, default=None,
-                        help="steps between FD checks (default: the recipe's quality_every)")
-    parser.add_argument("--n", type=int, default=None,
-                        help="fixed samples per FD check (default: the recipe's quality_n, 1000 for most)")
-    return parser
-
-
-def main_bench(args: argparse.Namespace) -> int:
-    """``bench``: run both arms and print; the last line is ``speedup vs tutorial loop: X.Xx``."""
-    if getattr(args, "time_to_quality", None):
-        time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
-                        device=getattr(args, "device", None), profile=getattr(args, "profile", "full"),
-                        run=getattr(args, "run", None))
-        return 0
-    choice = getattr(args, "model", "mlp")
-    for i, model in enumerate(list(BENCH_MODELS) if choice == "all" else [choice]):
-        if i:
-            print()
-        run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
-                      repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
-                      verbose=getattr(args, "verbose", False), precision=getattr(args, "precision", None),
-                      fast_adam=None if getattr(args, "adam", None) is None else args.adam == "fused")
-    return 0

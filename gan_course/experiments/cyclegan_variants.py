@@ -20,7 +20,8 @@ from ..io import atomic_save, atomic_write_json, sha256_of
 from ..pretrained import read_manifest
 from ..profiles import pick
 from ..recipes.cyclegan import CycleGANRecipe, build_cyclegan, measure_cyclegan
-from ..training import Trainer, run_dir
+from ..records import run_dir
+from ..training import Trainer
 from . import ABLATIONS_DIR
 
 

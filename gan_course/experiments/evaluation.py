@@ -18,7 +18,7 @@ from .. import arguments
 from ..errors import CourseError
 from ..metrics import default_n, format_scores, score_images
 from ..recipes import get_model
-from ..runtime import check_device, eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, in_chunks, seed_everything
 
 
 # Below this many images the scores mean little: FD fits a covariance to the classifier's 128 features,
@@ -173,7 +173,7 @@ def truncation_sweep(G: torch.nn.Module, psis, device="cpu", n: int | None = Non
         seed_everything(seed)
         z = torch.randn(n, G.cfg.latent_dim, device=device) * psi  # (n, latent_dim)
         with eval_mode(G):
-            images = torch.cat([G(chunk).float().cpu() for chunk in z.split(500)])
+            images = in_chunks(G, z)  # (n, C, H, W)
         out[float(psi)] = score_images(images, device=device, n=n)
     return out
 

@@ -33,6 +33,10 @@ from ..profiles import pick
 from ..recipes.vanilla import VanillaRecipe, build_vanilla
 from ..recipes.toy import ToyGANConfig, ToyRun, train_toy_gan
 from ..training import Trainer
+# the checkerboard measure and the two figures live in metrics and plotting; the troubleshooting page imports them here
+from ..metrics.health import unevenness  # noqa: F401
+from ..plotting.convolution import plot_patterns  # noqa: F401
+from ..plotting.toy import plot_toy_snapshots  # noqa: F401
 
 
 # ------------------------------------------------------------- D wins too fast
@@ -171,48 +175,6 @@ def checkerboard_patterns(layers: int = 2, size: int = 8) -> dict[str, torch.Ten
                 x = x / x.mean()  # keep values near 1, layer after layer
             out[name] = x[0, 0]  # (size * 2**layers, size * 2**layers)
     return out
-
-
-def unevenness(pattern: torch.Tensor, border: int = 4) -> float:
-    """(max - min) / mean over the interior (``border`` pixels trimmed): 0 means perfectly even."""
-    inner = pattern[border:-border, border:-border] if min(pattern.shape) > 2 * border + 1 else pattern
-    return float((inner.max() - inner.min()) / inner.mean())
-
-
-def plot_patterns(patterns: dict[str, torch.Tensor], border: int = 4):
-    """One grey-scale panel per pattern, on one shared scale from 0 (black), titled with its unevenness.
-
-    The shared scale matters: a flat map drawn on its own scale would look black.
-    """
-    from ..plotting.images import finish, new_figure
-
-    top = max(float(p.max()) for p in patterns.values())
-    fig, axes = new_figure(1, len(patterns), figsize=(3.4 * len(patterns), 3.6), squeeze=False)
-    for ax, (name, pattern) in zip(axes[0], patterns.items()):
-        ax.imshow(pattern.numpy(), cmap="gray", interpolation="nearest", vmin=0.0, vmax=top)
-        ax.set_title(f"{name}\nunevenness {unevenness(pattern, border):.2f}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return finish(fig, axes[0, 0])
-
-
-def plot_toy_snapshots(run: ToyRun, count: int = 4, title: str | None = None):
-    """The fixed-noise samples at ``count`` evenly spaced snapshots of a toy run, over the ring."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting.images import ShownFigure
-    from ..plotting.toy import toy_frame
-
-    samples = run.trainer.samples
-    picks = sorted({round(i) for i in np.linspace(0, len(samples) - 1, min(count, len(samples)))})
-    fig = toy_frame([(f"step {samples[i][0]}", samples[i][1]) for i in picks], run.centers, run.cfg.std,
-                    size=2.8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-        fig.tight_layout()
-    plt.show()
-    fig.__class__ = ShownFigure
-    return fig
 
 
 __all__ = ["train_image_gan", "d_wins_experiment", "oscillation_experiment", "collapse_experiment",

@@ -17,7 +17,7 @@
 
 from .diagnosis import recall_diagnosis
 from .health import check_health
-from .codes import code_nmi, code_purity, label_accuracy, predicted_classes, purity_and_nmi
+from .codes import code_nmi, code_purity, label_accuracy, per_class_accuracy, predicted_classes, purity_and_nmi
 from .images import (Scorer, default_n, format_scores, frechet_distance, gaussian_blur, image_features,
                      inception_fid, precision_recall, reference_ladder, score_images,
                      where_it_stands)
@@ -28,6 +28,6 @@ from .translation import DomainTest, paired_scores, silhouette_area, spread
 
 __all__ = ["DomainTest", "ModeCoverage", "QualityProbe", "ScoreTable", "Scorer", "code_nmi", "code_purity", "coverage_table",
            "default_n", "format_scores", "frechet_distance", "gaussian_blur", "image_features", "inception_fid",
-           "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores", "quality_at",
+           "label_accuracy", "minutes_to_reach", "mode_coverage", "paired_scores", "per_class_accuracy", "quality_at",
            "precision_recall", "predicted_classes", "purity_and_nmi", "real_data_high_quality", "recall_diagnosis",
            "reference_ladder", "score_images", "check_health", "silhouette_area", "spread", "where_it_stands"]

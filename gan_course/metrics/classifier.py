@@ -23,7 +23,6 @@ checks the hash. ``python -m gan_course train-classifier`` reproduces them.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -38,7 +37,7 @@ from torch import nn
 from ..data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from ..errors import CourseError
 from ..profiles import check_profile, current_profile, pick
-from ..runtime import describe_machine, eval_mode, get_device, seed_everything
+from ..runtime import describe_machine, eval_mode, seed_everything
 from ..io import atomic_save, atomic_write_json, sha256_of, to_plain
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -428,30 +427,13 @@ def load_record(path: str | Path | None = None) -> dict:
         raise CourseError(f"{json_path} is not a classifier record ({type(exc).__name__}): {RETRAIN_FIX}") from None
 
 
-# ------------------------------------------------------------- command line
-def add_train_classifier_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of ``train-classifier`` (shared by ``python -m gan_course`` and this module)."""
-    parser.add_argument("--profile", choices=("smoke", "full"), default=None,
-                        help="smoke: seconds, 2048 images, 1 epoch; full: the shipped classifier "
-                             "(default: $GAN_COURSE_PROFILE, else full)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out-dir", default=None,
-                        help="where classifier.pt and classifier.json go (default: gan_course/assets for "
-                             "the full profile; runs/smoke/classifier for smoke, so CI never overwrites "
-                             "the shipped weights)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace the shipped classifier (full profile, default --out-dir only)")
-    return parser
-
-
 def classifier_out_dir(out_dir: str | Path | None, profile: str) -> Path:
     """Where ``train-classifier`` writes: ``out_dir``, else the shipped place (full) or ``$GAN_COURSE_RUNS/smoke``."""
     if out_dir is not None:
         return Path(out_dir)
     if profile == "full":
         return ASSETS
-    from ..training import run_dir
+    from ..records import run_dir
 
     return run_dir("classifier", profile)
 
@@ -462,21 +444,3 @@ def check_classifier_out_dir(out_dir: Path, profile: str, force: bool) -> None:
 
     guard_write(out_dir, command="train-classifier", option="--out-dir",
                 profile=profile, force=force, writes=(WEIGHTS_NAME, Path(WEIGHTS_NAME).with_suffix(".json").name))
-
-
-def main_train_classifier(args: argparse.Namespace) -> int:
-    """``train-classifier``: train, save, print where the files went. Returns the exit status."""
-    profile = check_profile(args.profile or current_profile())
-    out_dir = classifier_out_dir(args.out_dir, profile)
-    check_classifier_out_dir(out_dir, profile, getattr(args, "force", False))
-    device = get_device(getattr(args, "device", None))  # the one home of device names (runtime)
-    start = time.perf_counter()
-    model, report = train_classifier(seed=args.seed, device=device, profile=profile)
-    pt_path, json_path = save_classifier(model.cpu(), report, out_dir)
-    record = json.loads(json_path.read_text())
-    print(f"wrote {pt_path} ({record['bytes'] / 1e6:.2f} MB, {record['dtype']}, sha256 {record['sha256'][:12]}...) "
-          f"and {json_path}")
-    print(f"test accuracy {record['test_accuracy']:.4f} on {record['test_images']} test images; "
-          f"training {record['train_seconds']:.0f} s, total {time.perf_counter() - start:.0f} s "
-          f"on {record['machine']}")
-    return 0

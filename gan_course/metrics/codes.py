@@ -59,6 +59,16 @@ def label_accuracy(images: torch.Tensor, labels: torch.Tensor, device="cpu") -> 
     return (predicted_classes(images, device) == labels).float().mean().item()
 
 
+def per_class_accuracy(images: torch.Tensor, labels: torch.Tensor, device="cpu") -> dict[str, float]:
+    """Label accuracy split by requested class: ``{class name: share classified as that class}``."""
+    arguments.tensor("images", images, 4, "a tensor of images (N, 1, H, W) in [-1, 1]")
+    labels = arguments.integers("labels", labels, len(images), 0, len(CLASSES) - 1,
+                                what="the requested classes 0-9, one per image")
+    predicted = predicted_classes(images, device=device)  # (N,)
+    return {name: (predicted[labels == k] == k).float().mean().item()
+            for k, name in enumerate(CLASSES) if (labels == k).any()}
+
+
 def contingency(codes: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
     """Counts n(c, y): (number of code values, number of classes), from two (N,) integer tensors."""
     codes = _check_codes(codes, None, "codes")

@@ -7,6 +7,7 @@ draws the same quantities.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..errors import TROUBLESHOOTING
 
@@ -63,3 +64,10 @@ def check_health(history: dict, last: int = 200, verbose: bool = True) -> list[s
                   f"(mean D(x) = {np.mean(history['d_real'][-span:]):.3f}, "
                   f"mean D(G(z)) = {np.mean(history['d_fake'][-span:]):.3f})")
     return messages
+
+
+def unevenness(pattern: torch.Tensor, border: int = 4) -> float:
+    """How uneven a 2-D map is (a checkerboard artefact): (max - min) / mean over the interior
+    (``border`` pixels trimmed); 0 means perfectly even."""
+    inner = pattern[border:-border, border:-border] if min(pattern.shape) > 2 * border + 1 else pattern
+    return float((inner.max() - inner.min()) / inner.mean())

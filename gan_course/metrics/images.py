@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from .. import arguments
 from ..errors import CourseError
 from ..profiles import pick
+from ..runtime import in_chunks
 from .table import ScoreTable
 
 SCORE_KEYS = ("fd", "kid", "precision", "recall")
@@ -135,7 +136,7 @@ def image_features(images: torch.Tensor, device="cpu", batch_size: int = 1000) -
     batch_size = arguments.whole("batch_size", batch_size, 1, example=1000)
     images = check_images(images)
     module = feature_module(device)
-    return torch.cat([module(chunk.to(device)).float().cpu() for chunk in images.split(batch_size)])
+    return in_chunks(module, images, device, size=batch_size)
 
 
 # ------------------------------------------------------------------ the Fréchet distance

@@ -33,7 +33,7 @@ from .images import feature_statistics, frechet_from_statistics, image_features,
 from .. import arguments
 from ..errors import CourseError
 from ..runtime import eval_mode, preserved_rng
-from ..training import QUALITY_KEYS  # ("step", "train_seconds", "fd")
+from ..records import QUALITY_KEYS  # ("step", "train_seconds", "fd")
 REFERENCE_N = 5_000  # real FashionMNIST test images behind the reference statistics (computed once)
 
 

@@ -8,7 +8,7 @@ import torch
 
 from .. import arguments
 from ..errors import CourseError
-from ..runtime import check_device, eval_mode
+from ..runtime import check_device, eval_mode, in_chunks
 from .codes import predicted_classes
 from .images import score_images
 
@@ -27,8 +27,8 @@ def draw_truncated(G, n: int, psi: float, seed: int = 0, truncate_fn: Callable |
     z = torch.randn(n, G.cfg.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)  # (n, latent)
     truncate_fn = truncate_fn or (lambda G, z, psi: G.truncate(G.mapping(z), psi))
     with eval_mode(G):
-        return torch.cat([G.synthesis(G.broadcast(truncate_fn(G, chunk, psi)), noise_seed=seed + i).cpu()
-                          for i, chunk in enumerate(z.split(500))])
+        return in_chunks(lambda chunk, i: G.synthesis(G.broadcast(truncate_fn(G, chunk, psi)), noise_seed=seed + i),
+                         z, indexed=True)
 
 
 def _check_draw(G, seed, truncate_fn, device, function: str) -> None:

@@ -21,7 +21,6 @@ A WGAN *critic* scores samples with an unbounded number (no sigmoid) and must be
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 

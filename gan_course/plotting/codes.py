@@ -8,7 +8,6 @@ from typing import Sequence
 import torch
 
 from .. import arguments
-from ..errors import CourseError
 from ..data import CLASSES
 from ..metrics.codes import code_class_table
 from .history import _smoothed, _window

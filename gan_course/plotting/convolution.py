@@ -1,7 +1,11 @@
-"""Chapter 4's figure of a transposed convolution in 1-D: which inputs write to which outputs."""
+"""Chapter 4's figure of a transposed convolution in 1-D (which inputs write to which outputs), and the
+troubleshooting page's checkerboard patterns (:func:`plot_patterns`)."""
 
 from __future__ import annotations
 
+import torch
+
+from ..metrics.health import unevenness
 from ..models.sizes import transposed_conv_coverage, transposed_conv_output_size
 from .images import finish, new_figure
 
@@ -42,3 +46,18 @@ def plot_transposed_conv_1d(i: int, k: int, s: int, p: int = 0, output_padding: 
     formula = f"o = ({i}−1)·{s} − 2·{p} + {k}" + (f" + {output_padding}" if output_padding else "") + f" = {o}"
     ax.set_title(f"i={i}, k={k}, s={s}, p={p}: {formula}   (numbers: writes per output cell)", fontsize=9)
     return finish(fig, ax)
+
+
+def plot_patterns(patterns: dict[str, torch.Tensor], border: int = 4):
+    """One grey-scale panel per pattern, on one shared scale from 0 (black), titled with its unevenness.
+
+    The shared scale matters: a flat map drawn on its own scale would look black.
+    """
+    top = max(float(p.max()) for p in patterns.values())
+    fig, axes = new_figure(1, len(patterns), figsize=(3.4 * len(patterns), 3.6), squeeze=False)
+    for ax, (name, pattern) in zip(axes[0], patterns.items()):
+        ax.imshow(pattern.numpy(), cmap="gray", interpolation="nearest", vmin=0.0, vmax=top)
+        ax.set_title(f"{name}\nunevenness {unevenness(pattern, border):.2f}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return finish(fig, axes[0, 0])

@@ -10,7 +10,6 @@ from matplotlib.transforms import Bbox
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
 from .. import arguments
-from ..errors import CourseError
 from .images import check_batch, _imshow, finish, image_grid, new_figure
 from .layout import check_text, label_points
 

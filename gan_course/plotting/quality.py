@@ -14,6 +14,7 @@ import math
 
 from .. import arguments
 from ..errors import CourseError
+from ..records import QUALITY_KEYS
 from .images import finish, new_figure
 
 
@@ -55,7 +56,7 @@ def plot_quality(runs: dict[str, dict | None], ax=None, logy: bool = True, bar: 
             print(f"no quality record for {label}: it was not trained in this session and its stored "
                   "generator has none (train it, or re-export it with `export-pretrained`)")
             continue
-        if not all(len(record.get(k, [])) == len(record["fd"]) for k in ("step", "train_seconds")):
+        if not all(len(record.get(k, [])) == len(record["fd"]) for k in QUALITY_KEYS):
             raise CourseError(f"the quality record of {label!r} has columns of different lengths: pass "
                               "trainer.quality_record unchanged")
         present[label] = record

@@ -8,7 +8,7 @@ figure, for :func:`gan_course.widgets.figure_player` to turn into a PNG frame.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +18,9 @@ from .. import arguments
 from ..errors import CourseError
 from .history import smooth
 from .images import _check_ax, new_figure
+
+if TYPE_CHECKING:
+    from ..recipes.toy import ToyRun
 
 LOSS_COLORS = {"saturating": "tab:red", "non-saturating": "tab:blue"}
 REAL_COLOR, FAKE_COLOR, CENTER_COLOR = "0.65", "tab:blue", "black"
@@ -273,3 +276,20 @@ def plot_coverage_over_training(rows: Mapping[str, Sequence]):
         ax.legend(fontsize=8)
     _finish(fig, "Mode coverage during training (one line per seed)")
     return fig
+
+
+def plot_toy_snapshots(run: ToyRun, count: int = 4, title: str | None = None):
+    """The fixed-noise samples at ``count`` evenly spaced snapshots of a toy run, over the ring."""
+    from .images import ShownFigure
+
+    samples = run.trainer.samples
+    picks = sorted({round(i) for i in np.linspace(0, len(samples) - 1, min(count, len(samples)))})
+    fig = toy_frame([(f"step {samples[i][0]}", samples[i][1]) for i in picks], run.centers, run.cfg.std,
+                    size=2.8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+    plt.show()
+    fig.__class__ = ShownFigure
+    return fig
+

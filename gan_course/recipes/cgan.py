@@ -15,9 +15,10 @@ from pathlib import Path
 import torch
 
 from .. import arguments
-from ..data import CLASSES, Batches, load_fashion_mnist
+from ..data import Batches, load_fashion_mnist
 from ..errors import CourseError
 from ..losses import discriminator_loss, generator_nonsaturating_loss
+from ..metrics.codes import per_class_accuracy  # noqa: F401 (chapter 3 imports it from here)
 from ..models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
 from ..runtime import eval_mode, seed_everything
 from ..training import TrainConfig, Trainer
@@ -195,18 +196,6 @@ def extra_scores(G: ConditionalGenerator, samples: dict, device: torch.device) -
     from ..metrics import label_accuracy
 
     return {"label_accuracy": float(label_accuracy(samples["images"], samples["labels"], device=device))}
-
-
-def per_class_accuracy(images: torch.Tensor, labels: torch.Tensor, device="cpu") -> dict[str, float]:
-    """Label accuracy split by requested class: ``{class name: share classified as that class}``."""
-    from ..metrics import predicted_classes
-
-    arguments.tensor("images", images, 4, "a tensor of images (N, 1, H, W) in [-1, 1]")
-    labels = arguments.integers("labels", labels, len(images), 0, len(CLASSES) - 1,
-                                what="the requested classes 0-9, one per image")
-    predicted = predicted_classes(images, device=device)  # (N,)
-    return {name: (predicted[labels == k] == k).float().mean().item()
-            for k, name in enumerate(CLASSES) if (labels == k).any()}
 
 
 def cgan_generator(hparams: dict) -> ConditionalGenerator:

@@ -12,7 +12,6 @@ run by :mod:`gan_course.experiments.pix2pix_ablations`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -20,12 +19,13 @@ from pathlib import Path
 import torch
 
 from .. import arguments
+from ..data import unpad
 from ..data.edges import PairedBatches, load_edges2fashion
 from ..errors import CourseError
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
-from ..runtime import check_device, eval_mode, seed_everything
+from ..runtime import check_device, eval_mode, in_chunks, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_probe, recipe_for,
                      roles_of, setting)
@@ -166,8 +166,8 @@ def translate_test_items(G: UNetGenerator, n: int, direction: str = "AtoB", devi
     if not 0 < n <= len(test):
         raise CourseError(f"n must be between 1 and {len(test)} (the held-out test pairs), got {n}")
     with eval_mode(G):
-        outputs = [G(x.to(device)).float().cpu() for x in test.inputs.split(500)]  # (<=500, 1, 32, 32) each
-    return {"inputs": test.inputs.float(), "outputs": torch.cat(outputs), "targets": test.images.float()}
+        outputs = in_chunks(G, test.inputs, device)  # (n, 1, 32, 32)
+    return {"inputs": test.inputs.float(), "outputs": outputs, "targets": test.images.float()}
 
 
 def sample_translations(G: UNetGenerator, n: int, device) -> dict:
@@ -179,12 +179,13 @@ def sample_translations(G: UNetGenerator, n: int, device) -> dict:
 
 
 def extra_scores(G: UNetGenerator, samples: dict, device) -> dict:
-    """L1, PSNR and SSIM of the sampled outputs against their own true images (see ``paired_scores``)."""
+    """L1, PSNR and SSIM of the sampled outputs against their own true images (see ``paired_scores``),
+    on the 28x28 picture: the padding's background border would flatter every per-pixel average."""
     from ..metrics.translation import paired_scores
 
     outputs = samples["images"]
     targets = load_edges2fashion("test", limit=len(outputs)).images
-    return paired_scores(outputs, targets)
+    return paired_scores(unpad(outputs), unpad(targets))  # (N, 1, 32, 32) -> (N, 1, 28, 28)
 
 
 ENTRY = ModelEntry(recipe=Pix2PixRecipe, build=build_pix2pix, make_generator=unet_generator,

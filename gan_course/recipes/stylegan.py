@@ -36,7 +36,7 @@ from ..losses import (discriminator_loss, generator_nonsaturating_loss, hinge_di
 from ..metrics import QualityProbe
 from ..models import DCGANConfig, DCGANCritic
 from ..models.stylegan import StyleGANConfig, StyleGenerator, check_style_generator, mix_styles
-from ..runtime import eval_mode, seed_everything
+from ..runtime import eval_mode, in_chunks, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
                      quality_probe, recipe_for, roles_of, setting)
@@ -162,11 +162,12 @@ def _check_noise(G, z, function: str) -> None:
 
 
 def fixed_draw(G: StyleGenerator, z: torch.Tensor, seed: int, psi: float = 1.0) -> torch.Tensor:
-    """G(z) (N, C, 32, 32) with per-layer noise from a private generator seeded ``seed``: the same images every call."""
+    """G(z) (N, C, 32, 32), float32 on the CPU, with per-layer noise from a private generator seeded ``seed``
+    (``seed + i`` for the ``i``-th chunk of 500): the same images every call."""
     _check_noise(G, z, "fixed_draw")
     arguments.whole("seed", seed, 0, arguments.MAX_RUN_SEED, example=0)
     arguments.number("psi", psi, 0.0, 1.0)
-    return torch.cat([G(chunk, psi=psi, noise_seed=seed + i) for i, chunk in enumerate(z.split(500))])
+    return in_chunks(lambda chunk, i: G(chunk, psi=psi, noise_seed=seed + i), z, indexed=True)
 
 
 def build_stylegan(recipe: StyleGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html.parser
-import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
