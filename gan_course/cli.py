@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .experiments.evaluation import MAX_EVAL_N, MIN_EVAL_N
     from .profiles import PROFILES
     from .recipes import MODELS
+    from .runtime import PRECISIONS
 
     parser = _Parser(prog="python -m gan_course", description="Train, sample and measure the course's models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -180,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="multiply every learning rate of the recipe by this (e.g. 0.5 after a NaN stop); "
                             "a run may be resumed with another value")
     train.add_argument("--device", type=_device, default=None, help=device_help)
+    train.add_argument("--precision", choices=PRECISIONS, default=None,
+                       help="the arithmetic: auto (float32 on the CPU, bfloat16 on recent GPUs, float16 on older ones "
+                            "such as Colab's T4), fp32, bf16 or fp16 (default: $GAN_COURSE_PRECISION, else auto)")
 
     sample = sub.add_parser("sample", help="write generated images to a .pt file")
     sample.add_argument("model", help=f"one of: {', '.join(MODELS.keys())}")
@@ -338,10 +342,11 @@ def cmd_train(args) -> int:
                          "--seed", str(seed), "--steps", str(recipe.steps)]
                 words += ["--lr-scale", repr(float(lr_scale))] if lr_scale is not None else []
                 words += ["--device", args.device] if args.device else []
+                words += ["--precision", args.precision] if args.precision else []
                 return shlex.join(words + (["--resume"] if resume else []))
 
             try:
-                trainer = entry.build(recipe, device, out, seed=seed)
+                trainer = entry.build(recipe, device, out, seed=seed, precision=args.precision)
                 trainer.progress_file = sys.stdout  # stderr is for the one line of an error
                 print(f"training {args.model} ({profile} profile) on {device} ({describe_machine(device)}); "
                       f"checkpoints in {out}", flush=True)

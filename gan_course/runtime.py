@@ -224,20 +224,25 @@ def precision_for(device: torch.device, choice: str | None = None) -> Precision:
     * ``fp16``: float16 autocast with a GradScaler, the path a T4 takes; on a
       newer GPU this reproduces Colab's numerics. CUDA only.
     """
-    choice = (choice or "").strip().lower() or read(PRECISION)  # the variable: refused there if unknown
+    if choice is not None and not isinstance(choice, str):
+        raise CourseError(f"precision must be one of {', '.join(PRECISIONS)} or None (then ${PRECISION_ENV}), "
+                          f"got {str(choice)[:40]!r} ({type(choice).__name__})")
+    device = device if isinstance(device, torch.device) else check_device(device)  # a name: checked here
+    source = "asked for" if choice else f"from ${PRECISION_ENV}"
+    choice = choice.strip().lower() if choice else read(PRECISION)  # the variable: refused there if unknown
     if choice not in PRECISIONS:
         raise CourseError(f"unknown precision {choice!r}: use one of {', '.join(PRECISIONS)}")
     if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
         return Precision(device.type, None, use_grad_scaler=False)
     if choice == "bf16":
         if device.type not in ("cuda", "cpu"):
-            raise CourseError(f"{PRECISION_ENV}=bf16 needs a CUDA GPU or the CPU, not {device.type}: "
-                              "unset it or set it to fp32")
+            raise CourseError(f"precision bf16 ({source}) needs a CUDA GPU or the CPU, not {device.type}: "
+                              "use fp32 or auto")
         return Precision(device.type, torch.bfloat16, use_grad_scaler=False)
     if choice == "fp16":
         if device.type != "cuda":
-            raise CourseError(f"{PRECISION_ENV}=fp16 is the float16 + GradScaler path of CUDA GPUs such as "
-                              f"Colab's T4, and this device is {device.type}: unset it, or use bf16 or fp32")
+            raise CourseError(f"precision fp16 ({source}) is the float16 + GradScaler path of CUDA GPUs such as "
+                              f"Colab's T4, and this device is {device.type}: use bf16, fp32 or auto")
         return Precision("cuda", torch.float16, use_grad_scaler=True)
     major, _ = torch.cuda.get_device_capability(device)  # auto on CUDA
     if major >= 8:

@@ -147,8 +147,8 @@ def test_forced_fp16_on_cuda_trains_with_a_scaler_per_optimizer(monkeypatch):
 
 @pytest.mark.parametrize("value, device, fix", [
     ("half", "cpu", "use one of auto, fp32, bf16, fp16"),
-    ("fp16", "cpu", "unset it, or use bf16 or fp32"),  # float16 + GradScaler is a CUDA path
-    ("bf16", "mps", "unset it or set it to fp32"),
+    ("fp16", "cpu", "use bf16, fp32 or auto"),  # float16 + GradScaler is a CUDA path
+    ("bf16", "mps", "use fp32 or auto"),
 ])
 def test_a_bad_precision_is_one_clear_error(monkeypatch, value, device, fix):
     monkeypatch.setenv("GAN_COURSE_PRECISION", value)

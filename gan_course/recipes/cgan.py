@@ -20,7 +20,7 @@ from ..errors import CourseError
 from ..losses import discriminator_loss, generator_nonsaturating_loss
 from ..metrics.codes import per_class_accuracy  # noqa: F401 (chapter 3 imports it from here)
 from ..models import CGANConfig, ConditionalDiscriminator, ConditionalGenerator, check_labels
-from ..runtime import eval_mode, seed_everything
+from ..runtime import eval_mode, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
                      recipe_for, roles_of, setting)
@@ -124,7 +124,7 @@ def class_grid(G: ConditionalGenerator, z: torch.Tensor) -> torch.Tensor:
 
 
 def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
-               d_forward=None) -> Trainer:
+               d_forward=None, precision: str | None = None) -> Trainer:
     """Data (with labels), networks, optimisers and step functions for chapter 3, wired into a Trainer.
 
     ``d_forward(D, x, y) -> logits (B,)``, when given, replaces D's forward pass (the same layers and weights):
@@ -157,7 +157,7 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
         tag="cgan",
         hparams=model_hparams(recipe, seed),
         roles=roles_of(recipe),  # a resume may change the learning rates only
-        device=device,
+        device=device, precision=precision_for(device, precision),
     )
 
 

@@ -219,7 +219,7 @@ class ModelEntry:
     """
 
     recipe: type  # the recipe dataclass (with .for_profile(profile))
-    build: Callable  # build(recipe, device, out_dir, seed) -> Trainer
+    build: Callable  # build(recipe, device, out_dir, seed, *, precision=None) -> Trainer
     make_generator: Callable  # make_generator(hparams) -> an untrained G of that configuration
     sample: Callable  # sample(G, n, device) -> {"images": (n, C, H, W) [, "labels": (n,)]}
     tag: str  # the Trainer tag its checkpoints carry

@@ -35,7 +35,7 @@ from ..metrics import frechet_distance
 from ..metrics.translation import DomainTest, silhouette_area, spread
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.resnet_gen import CycleGenerators, ResnetGeneratorConfig
-from ..runtime import check_device, eval_mode, in_chunks, seed_everything
+from ..runtime import check_device, eval_mode, in_chunks, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, lr_decay_from, model_hparams,
                      quality_probe, recipe_for, roles_of, setting)
@@ -146,7 +146,7 @@ def g_step(batch, ctx, *, gens, D_A, D_B, opt_G, lambda_cycle: float, identity_w
 
 # ------------------------------------------------------------------ building
 def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | Path | None,
-                   seed: int = 0, *, generator_objective=None) -> Trainer:
+                   seed: int = 0, *, generator_objective=None, precision: str | None = None) -> Trainer:
     """Domains, the four networks, two pools, optimisers and steps for chapter 7, wired into a Trainer.
 
     ``generator_objective``, when given, is ``g_step``'s ``objective``: the generators' loss (chapter 7 trains
@@ -185,7 +185,7 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
         tag="cyclegan",
         hparams=model_hparams(recipe, seed),
         roles=roles_of(recipe),  # a resume may change the learning rates only
-        device=device,
+        device=device, precision=precision_for(device, precision),
     )
 
 

@@ -46,7 +46,7 @@ class DCGANRecipe(Recipe):
 
 
 def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path | None,
-                seed: int = 0, *, generator_layers=None) -> Trainer:
+                seed: int = 0, *, generator_layers=None, precision: str | None = None) -> Trainer:
     """Chapter 2's training run (``build_vanilla``) with the DCGAN networks, on images padded to their size.
 
     ``generator_layers(latent_dim, widths, channels) -> [modules]``, when given, builds G's layers (chapter 4
@@ -54,7 +54,7 @@ def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path |
     """
     arguments.recipe(recipe, (DCGANRecipe,), "build_dcgan", device, seed)
     make_G = DCGANGenerator if generator_layers is None else partial(DCGANGenerator, layers=generator_layers)
-    return build_vanilla(recipe, device, out_dir, seed,
+    return build_vanilla(recipe, device, out_dir, seed, precision=precision,
                          networks=(make_G, DCGANDiscriminator),  # initialised from N(0, 0.02)
                          pad_to=recipe.model.image_size,  # (N, 1, 28, 28) -> (N, 1, 32, 32), background-padded
                          tag="dcgan",

@@ -20,7 +20,7 @@ from ..data import Batches, load_fashion_mnist
 from ..diffusion import GaussianDiffusion, ddpm_loss
 from ..errors import CourseError
 from ..models.ddpm import DDPMConfig, DDPMUNet
-from ..runtime import eval_mode, seed_everything
+from ..runtime import eval_mode, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
 
@@ -73,7 +73,8 @@ def diffusion_of(model: DDPMUNet) -> GaussianDiffusion:
     return GaussianDiffusion.from_config(model.cfg)
 
 
-def build_ddpm(recipe: DDPMRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
+def build_ddpm(recipe: DDPMRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
+               precision: str | None = None) -> Trainer:
     """ε_θ, Adam and FashionMNIST padded to 32x32 in the course's Trainer; grids and FD from fixed noise (DDIM)."""
     arguments.recipe(recipe, (DDPMRecipe,), "build_ddpm", device, seed)
     arguments.optional_path("out_dir", out_dir)
@@ -97,7 +98,8 @@ def build_ddpm(recipe: DDPMRecipe, device: torch.device, out_dir: str | Path | N
                            checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: fixed_samples(recipe.n_fixed, seed + 1),
         quality=quality_probe(recipe, lambda: fixed_samples(recipe.quality_n, seed + 2)),
-        out_dir=out_dir, tag=TAG, hparams=model_hparams(recipe, seed), device=device, roles=roles_of(recipe),
+        out_dir=out_dir, tag=TAG, hparams=model_hparams(recipe, seed), device=device,
+        precision=precision_for(device, precision), roles=roles_of(recipe),
     )
 
 

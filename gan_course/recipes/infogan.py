@@ -19,7 +19,7 @@ from ..data import Batches, load_fashion_mnist
 from ..losses import (categorical_info_loss, discriminator_loss, gaussian_info_loss,
                       generator_nonsaturating_loss)
 from ..models import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator, sample_codes
-from ..runtime import eval_mode, seed_everything
+from ..runtime import eval_mode, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_probe, recipe_for, roles_of, setting
 
@@ -119,7 +119,7 @@ def quality_codes_for(recipe: "InfoGANRecipe", seed: int):
 
 
 def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Path | None,
-                  seed: int = 0, *, info_losses=None) -> Trainer:
+                  seed: int = 0, *, info_losses=None, precision: str | None = None) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 5, wired into a Trainer.
 
     ``info_losses(q, category, continuous, lambda_cat=, lambda_cont=) -> (loss_cat, loss_cont, weighted sum)``,
@@ -152,7 +152,7 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
         tag="infogan",
         hparams=model_hparams(recipe, seed),
         roles=roles_of(recipe),  # a resume may change the learning rates only
-        device=device,
+        device=device, precision=precision_for(device, precision),
     )
 
 

@@ -25,7 +25,7 @@ from ..errors import CourseError
 from ..losses import discriminator_loss, pix2pix_generator_loss
 from ..models.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ..models.unet import UNetConfig, UNetGenerator
-from ..runtime import check_device, eval_mode, in_chunks, seed_everything
+from ..runtime import check_device, eval_mode, in_chunks, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_probe, recipe_for,
                      roles_of, setting)
@@ -108,7 +108,7 @@ def g_step(batch, ctx, *, G, D, opt_G, l1_weight: float, adversarial_weight: flo
 
 # ------------------------------------------------------------------ building
 def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Path | None,
-                  seed: int = 0, *, discriminator_layers=None) -> Trainer:
+                  seed: int = 0, *, discriminator_layers=None, precision: str | None = None) -> Trainer:
     """Paired data, U-Net, PatchGAN, optimisers and step functions for chapter 6, wired into a Trainer.
 
     ``discriminator_layers(in_channels, base_channels, n_layers, norm) -> [modules]``, when given, builds the
@@ -138,7 +138,7 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
         tag="pix2pix",
         hparams=model_hparams(recipe, seed),
         roles=roles_of(recipe),  # a resume may change the learning rates only
-        device=device,
+        device=device, precision=precision_for(device, precision),
     )
 
 

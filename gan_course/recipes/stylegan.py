@@ -36,7 +36,7 @@ from ..losses import (discriminator_loss, generator_nonsaturating_loss, hinge_di
 from ..metrics import QualityProbe
 from ..models import DCGANConfig, DCGANCritic
 from ..models.stylegan import StyleGANConfig, StyleGenerator, check_style_generator, mix_styles
-from ..runtime import eval_mode, in_chunks, seed_everything
+from ..runtime import eval_mode, in_chunks, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
                      quality_probe, recipe_for, roles_of, setting)
@@ -171,7 +171,7 @@ def fixed_draw(G: StyleGenerator, z: torch.Tensor, seed: int, psi: float = 1.0) 
 
 
 def build_stylegan(recipe: StyleGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
-                   augment_fn=diff_augment, ema_fn=ema_update) -> Trainer:
+                   augment_fn=diff_augment, ema_fn=ema_update, precision: str | None = None) -> Trainer:
     """Data (first ``train_limit`` images, padded to 32x32), G, G_ema, chapter 9's critic, steps, Trainer.
 
     ``augment_fn(images, policy)`` and ``ema_fn(ema, model, decay)`` default to the course's;
@@ -208,6 +208,7 @@ def build_stylegan(recipe: StyleGANRecipe, device: torch.device, out_dir: str | 
         sample_fn=lambda: fixed_draw(G_ema, fixed_z, seed + 3),
         quality=probe, quality_extra=raw,  # fd: G_ema's; fd_G: G's own, at the same steps
         out_dir=out_dir, tag=TAG, hparams=model_hparams(recipe, seed), roles=roles_of(recipe), device=device,
+        precision=precision_for(device, precision),
     )
 
 

@@ -12,7 +12,7 @@ from .. import arguments
 from ..data import Batches, load_fashion_mnist
 from ..losses import generator_nonsaturating_loss
 from ..models import MLPConfig, MLPDiscriminator, MLPGenerator
-from ..runtime import eval_mode, seed_everything
+from ..runtime import eval_mode, precision_for, seed_everything
 from ..steps import d_step, g_step  # this recipe's two steps (the library's, shown in chapter 2)
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, config_from, model_hparams, quality_noise, quality_probe,
@@ -45,7 +45,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
                   networks=(MLPGenerator, MLPDiscriminator), pad_to: int | None = None,
                   tag: str = "vanilla-mlp", generator_loss=generator_nonsaturating_loss,
                   lr_g: float | None = None, lr_decay_from: int | None = None,
-                  discriminator_loss=None) -> Trainer:
+                  discriminator_loss=None, precision: str | None = None) -> Trainer:
     """Data, networks, optimisers and step functions for chapter 2, wired into a Trainer.
 
     ``networks`` are the classes of G and D, each built from ``recipe.model``;
@@ -87,7 +87,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
         tag=tag,
         hparams=model_hparams(recipe, seed),
         roles=roles_of(recipe),  # a resume may change the learning rates only
-        device=device,
+        device=device, precision=precision_for(device, precision),
     )
 
 

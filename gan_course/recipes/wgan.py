@@ -35,7 +35,7 @@ from ..losses import (discriminator_loss, generator_nonsaturating_loss, gradient
                       hinge_generator_loss, r1_penalty, wasserstein_critic_loss, wasserstein_generator_loss)
 from ..models import CRITICS, DCGANConfig, DCGANCritic, DCGANGenerator, ToyConfig, ToyCritic, ToyGenerator
 from ..profiles import check_profile, current_profile
-from ..runtime import seed_everything
+from ..runtime import precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
                      quality_probe, roles_of, setting)
@@ -251,7 +251,8 @@ def _steps(recipe, G, D, opt_G, opt_D, latent_dim: int):
 TAG = "wgan"  # every method's checkpoints carry it; the recipe's settings (hparams) tell the methods apart
 
 
-def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0) -> Trainer:
+def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
+               precision: str | None = None) -> Trainer:
     """Chapter 4's generator and data (padded to 32x32), a critic and a game chosen by ``recipe.method``."""
     arguments.recipe(recipe, (WGANRecipe,), "build_wgan", device, seed)
     arguments.optional_path("out_dir", out_dir)
@@ -271,7 +272,8 @@ def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | N
                            checkpoint_every=recipe.checkpoint_every, quality_every=recipe.quality_every),
         sample_fn=lambda: G(fixed_z),
         quality=quality_probe(recipe, lambda: G(quality_z)),
-        out_dir=out_dir, tag=TAG, hparams=model_hparams(recipe, seed), device=device, roles=roles_of(recipe),
+        out_dir=out_dir, tag=TAG, hparams=model_hparams(recipe, seed), device=device,
+        precision=precision_for(device, precision), roles=roles_of(recipe),
     )
 
 

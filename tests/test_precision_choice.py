@@ -1,0 +1,60 @@
+"""The arithmetic is chosen at the edge: ``build_*(..., precision=...)`` and ``train --precision`` pass it down."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_course.cli import main
+from gan_course.errors import CourseError
+from gan_course.recipes import MODELS, get_model
+from gan_course.runtime import precision_for
+
+CPU = torch.device("cpu")
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_build_takes_the_precision_it_is_given_over_the_variable(model, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "fp32")
+    entry = get_model(model)
+    recipe = entry.recipe.for_profile("smoke")
+    given = entry.build(recipe, CPU, None, 0, precision="bf16")
+    assert given.ctx.precision.dtype == torch.bfloat16
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "bf16")
+    default = entry.build(recipe, CPU, None, 0)  # none given: the variable, read once, here
+    assert default.ctx.precision.dtype == torch.bfloat16
+    monkeypatch.delenv("GAN_COURSE_PRECISION")
+    assert not entry.build(recipe, CPU, None, 0, precision="auto").ctx.precision.enabled  # float32 on the CPU
+
+
+@pytest.mark.parametrize("bad", [5, ["bf16"], b"bf16", "half"])
+def test_a_precision_that_is_not_one_of_the_four_is_one_line(bad):
+    with pytest.raises(CourseError) as info:
+        precision_for(CPU, bad)
+    message = str(info.value)
+    assert "\n" not in message and "fp32" in message and "bf16" in message
+
+
+def test_fp16_on_the_cpu_says_where_the_choice_came_from(monkeypatch):
+    with pytest.raises(CourseError, match=r"precision fp16 \(asked for\).*use bf16, fp32 or auto"):
+        precision_for(CPU, "fp16")
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "fp16")
+    with pytest.raises(CourseError, match=r"precision fp16 \(from \$GAN_COURSE_PRECISION\)"):
+        precision_for(CPU)
+
+
+def test_train_precision_is_refused_before_any_work_or_passed_to_the_build(tmp_path, capsys, monkeypatch):
+    import gan_course.recipes.vanilla as vanilla
+
+    monkeypatch.delenv("GAN_COURSE_PRECISION", raising=False)
+    out = tmp_path / "run"
+    assert main(["train", "vanilla", "--profile", "smoke", "--steps", "2", "--out", str(out), "--device", "cpu",
+                 "--precision", "fp16"]) == 2  # refused before any work: nothing written
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "precision fp16 (asked for)" in err and not out.exists()
+    chosen = []
+    monkeypatch.setattr(vanilla, "precision_for", lambda device, choice: chosen.append(choice) or
+                        precision_for(device, choice))
+    assert main(["train", "vanilla", "--profile", "smoke", "--steps", "2", "--out", str(out), "--device", "cpu",
+                 "--precision", "bf16"]) == 0
+    assert chosen == ["bf16"] and torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 2
