@@ -625,18 +625,17 @@ def cmd_train_classifier(args) -> int:
 
 
 def _train_classifier(args: argparse.Namespace) -> int:
-    """``train-classifier``: train, save, print where the files went. Returns the exit status."""
+    """``train-classifier`` after its checks: train, save, print where the files went. Returns the exit status."""
     import json
     import time
 
-    from .metrics.classifier import check_classifier_out_dir, classifier_out_dir, save_classifier, train_classifier
+    from .metrics.classifier import classifier_out_dir, save_classifier, train_classifier
     from .profiles import check_profile, current_profile
     from .runtime import get_device
 
     profile = check_profile(args.profile or current_profile())
-    out_dir = classifier_out_dir(args.out_dir, profile)
-    check_classifier_out_dir(out_dir, profile, getattr(args, "force", False))
-    device = get_device(getattr(args, "device", None))  # the one home of device names (runtime)
+    out_dir = classifier_out_dir(args.out_dir, profile)  # checked by cmd_train_classifier
+    device = get_device(args.device)  # the one home of device names (runtime)
     start = time.perf_counter()
     model, report = train_classifier(seed=args.seed, device=device, profile=profile)
     pt_path, json_path = save_classifier(model.cpu(), report, out_dir)
@@ -679,8 +678,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--model", choices=[*BENCH_MODELS, "all"], default="mlp",
                         help="the GAN both arms train: mlp (a typical tutorial's), dcgan (chapter 4's) or all (default mlp)")
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None,
-                        help="the engine arm's arithmetic (default: $GAN_COURSE_PRECISION, else auto = float32 "
-                        "on the CPU); bf16 is opt-in and changes results")
+                        help="the engine arm's arithmetic, and --time-to-quality's (default: $GAN_COURSE_PRECISION, "
+                        "else auto = float32 on the CPU); bf16 is opt-in and changes results")
     parser.add_argument("--adam", choices=("fused", "default"), default=None,
                         help="the engine and bare-loop arms' Adam: fused (the engine's default) or PyTorch's "
                         "default implementation (default: fused unless $GAN_COURSE_FAST_ADAM=0)")
@@ -704,19 +703,16 @@ def cmd_bench(args) -> int:
     """``bench``: run both arms and print; the last line is ``speedup vs tutorial loop: X.Xx``."""
     from .experiments.bench import BENCH_MODELS, run_benchmark, time_to_quality
 
-    if getattr(args, "time_to_quality", None):
+    if args.time_to_quality:
         time_to_quality(args.time_to_quality, bar=args.bar, eval_every=args.eval_every, n=args.n,
-                        device=getattr(args, "device", None), profile=getattr(args, "profile", "full"),
-                        run=getattr(args, "run", None))
+                        device=args.device, profile=args.profile, run=args.run, precision=args.precision)
         return 0
-    choice = getattr(args, "model", "mlp")
-    for i, model in enumerate(list(BENCH_MODELS) if choice == "all" else [choice]):
+    for i, model in enumerate(list(BENCH_MODELS) if args.model == "all" else [args.model]):
         if i:
             print()
         run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
-                      repeats=getattr(args, "repeats", 1), device=getattr(args, "device", None),
-                      verbose=getattr(args, "verbose", False), precision=getattr(args, "precision", None),
-                      fast_adam=None if getattr(args, "adam", None) is None else args.adam == "fused")
+                      repeats=args.repeats, device=args.device, verbose=args.verbose, precision=args.precision,
+                      fast_adam=None if args.adam is None else args.adam == "fused")
     return 0
 
 

@@ -146,7 +146,8 @@ class Recovery:
         self.fallback = snapshot
 
     def go_back(self, trainer: "Trainer") -> str | None:
-        """Put ``trainer`` back at the fallback and say where that is (``None``: there is none). Leaves the state clean."""
+        """Put ``trainer`` back at the fallback, leave the state clean and say where that was: ``"checkpoint"`` or
+        ``"snapshot"``; ``None`` when there is nothing to go back to (the state is left as it is)."""
         fallback = self.fallback
         if isinstance(fallback, Path) and fallback.exists():
             trainer.load_checkpoint(fallback)

@@ -58,3 +58,20 @@ def test_train_precision_is_refused_before_any_work_or_passed_to_the_build(tmp_p
     assert main(["train", "vanilla", "--profile", "smoke", "--steps", "2", "--out", str(out), "--device", "cpu",
                  "--precision", "bf16"]) == 0
     assert chosen == ["bf16"] and torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 2
+
+
+def test_bench_time_to_quality_passes_its_precision_to_the_build(monkeypatch, capsys):
+    import dataclasses
+
+    from gan_course.recipes import MODELS
+
+    asked = []
+
+    def build(recipe, device, out_dir, seed=0, *, precision=None):
+        asked.append(precision)
+        raise CourseError("built")  # stop before any training
+
+    monkeypatch.setitem(MODELS, "dcgan", dataclasses.replace(MODELS["dcgan"], build=build))
+    assert main(["bench", "--time-to-quality", "dcgan", "--profile", "smoke", "--precision", "bf16",
+                 "--device", "cpu"]) == 2
+    assert asked == ["bf16"] and capsys.readouterr().err.strip().endswith("built")

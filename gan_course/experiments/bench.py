@@ -435,7 +435,7 @@ def _fd_bars(model: str, bars) -> list[float]:
 
 def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int | None = None,
                     device=None, seed: int = 0, out=print, profile: str = "full",
-                    run: str | Path | None = None) -> dict:
+                    run: str | Path | None = None, precision: str | None = None) -> dict:
     """Minutes of training until ``model``'s quality record first reaches each FD ``bar``.
 
     Reads the record every training run keeps (``trainer.quality_record``: the
@@ -445,7 +445,8 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
     the chapter's) is trained through the same ``build`` and Trainer as the
     chapter and ``train``, so the run is the chapter's. ``eval_every`` and ``n``
     override the recipe's ``quality_every`` and ``quality_n``. ``bar`` is one FD
-    or a list of them (default: the chapter's FD goal).
+    or a list of them (default: the chapter's FD goal). ``precision`` goes to the build (default:
+    ``$GAN_COURSE_PRECISION``, else auto).
     """
     from ..metrics.quality import measurements, minutes_to_reach
     from ..recipes import get_model
@@ -473,7 +474,7 @@ def time_to_quality(model: str, bar=None, eval_every: int | None = None, n: int 
         recipe = entry.recipe.for_profile(profile)
         recipe = dataclasses.replace(recipe, quality_every=eval_every or recipe.quality_every or 500,
                                      quality_n=n or recipe.quality_n)
-        trainer = entry.build(recipe, device, None, seed=seed)
+        trainer = entry.build(recipe, device, None, seed=seed, precision=precision)
         out(f"time to quality: {model}, {profile} recipe ({recipe.steps} steps), FD on {recipe.quality_n} fixed "
             f"samples every {recipe.quality_every} steps; device {device} ({describe_machine(device)})")
         trainer.fit(resume=False)

@@ -1,7 +1,8 @@
 """Is a training run healthy? Collapse symptoms read from a run's logged history.
 
 :func:`check_health` is the measurement; :func:`~gan_course.plotting.plot_health`
-draws the same quantities.
+draws the same quantities. :func:`unevenness` measures a checkerboard artefact (the
+troubleshooting page's transposed-convolution patterns).
 """
 
 from __future__ import annotations
