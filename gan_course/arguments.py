@@ -302,10 +302,20 @@ def article(name: str) -> str:
     return ("an " if name[:1].upper() in "AEIOU" else "a ") + name
 
 
-def recipe(value, accepted: tuple[type, ...], function: str, device="cpu", seed: int = 0):
+def positive_whole_fields(config, names, owner: str = "") -> None:
+    """Each field ``names`` of a config dataclass must be a positive ``int`` (not a bool): else one
+    :class:`CourseError` naming it (``owner`` is prefixed, e.g. ``"DCGANConfig."``)."""
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise CourseError(f"{owner}{name} must be a positive whole number, got {value!r}")
+
+
+def recipe(value, accepted: tuple[type, ...], function: str, device="cpu", seed: int = 0, precision=None):
     """``value`` if it is one of the ``accepted`` recipe classes (a build function's first argument);
-    with the ``device`` and ``seed`` the function got checked too, before it seeds or loads anything."""
-    from .runtime import check_device
+    with the ``device``, ``seed`` and ``precision`` the function got checked too, before it seeds or loads
+    anything."""
+    from .runtime import check_device, precision_for
 
     if not isinstance(value, accepted):
         names = " or ".join(article(cls.__name__) for cls in accepted)
@@ -314,7 +324,7 @@ def recipe(value, accepted: tuple[type, ...], function: str, device="cpu", seed:
         make = accepted[0].__name__ + (".for_profile()" if hasattr(accepted[0], "for_profile") else "()")
         raise CourseError(f"{function} needs recipe to be {names}, got {got}: pass the chapter's recipe, "
                           f"e.g. {make}")
-    check_device(device)
+    precision_for(check_device(device), precision)  # an unusable arithmetic is refused here, before any work
     whole("seed", seed, 0, MAX_RUN_SEED, example=0)
     return value
 

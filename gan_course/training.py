@@ -68,6 +68,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from . import arguments
 from .data import Batches
 from .errors import TROUBLESHOOTING, CheckpointError, CourseError, OutputError, TrainingDiverged
 from .io import (atomic_save, check_writable_file, remove_stale_temps, run_lock, sha256_of,  # noqa: F401 (re-exported)
@@ -201,10 +202,8 @@ class TrainConfig:
     lr_decay_from: int | None = None  # after this step every learning rate falls linearly towards 0; None = constant
 
     def __post_init__(self):
-        for name in ("steps", "sample_every", "checkpoint_every", "log_every", "d_wins_patience"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise CourseError(f"{name} must be a positive whole number, got {value!r}")
+        arguments.positive_whole_fields(self, ("steps", "sample_every", "checkpoint_every", "log_every",
+                                               "d_wins_patience"))
         if not isinstance(self.quality_every, int) or self.quality_every < 0:
             raise CourseError(f"quality_every must be a whole number >= 0 (0 = off), got {self.quality_every!r}")
         decay = self.lr_decay_from

@@ -317,23 +317,22 @@ def main(argv=None) -> int:
             return 1
         print(f"student edition is current ({len(wanted)} notebooks, {len(answers)} answer keys)")
         return 0
-    STUDENT.mkdir(exist_ok=True)
-    for name in sorted(present - set(wanted)):  # a chapter that was removed or renamed
-        (STUDENT / name).unlink()
-    for name, text in wanted.items():
-        target = STUDENT / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            print(f"wrote student/{name}")
-    ANSWERS.mkdir(parents=True, exist_ok=True)
-    for name in sorted(present_answers - set(answers)):
-        (ANSWERS / name).unlink()
-    for name, text in answers.items():
-        target = ANSWERS / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            print(f"wrote book/answers/{name}")
+    _write_folder(STUDENT, wanted, present)
+    _write_folder(ANSWERS, answers, present_answers)
     return 0
+
+
+def _write_folder(folder: Path, wanted: dict[str, str], present: set[str]) -> None:
+    """Make ``folder`` hold exactly ``wanted`` ({file name: text}): stale files removed (a chapter that was
+    removed or renamed), changed ones rewritten, unchanged ones left alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in sorted(present - set(wanted)):
+        (folder / name).unlink()
+    for name, text in wanted.items():
+        target = folder / name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -181,3 +181,30 @@ def scratch(request, name: str) -> Path:
     path = request.getfixturevalue("tmp_path_factory").mktemp(name)
     request.addfinalizer(lambda: shutil.rmtree(path, ignore_errors=True))
     return path
+
+
+def smoke_run(request, model: str, *extra: str) -> Path:
+    """A module fixture's run: ``python -m gan_course train MODEL --profile smoke`` into a :func:`scratch` folder."""
+    from gan_course.cli import main
+
+    out = scratch(request, "run") / model
+    assert main(["train", model, "--profile", "smoke", "--out", str(out), *extra]) == 0
+    return out
+
+
+def straight_and_resumed(build, recipe, tmp_path: Path, stop_at: int):
+    """Two trainers of ``build(recipe, "cpu", ...)``: one trained straight through, one stopped after ``stop_at``
+    steps (a build with that many steps) and resumed by a fresh build of the whole recipe, as a user would."""
+    import dataclasses
+
+    straight = build(recipe, torch.device("cpu"), tmp_path / "straight")
+    straight.fit()
+    build(dataclasses.replace(recipe, steps=stop_at), torch.device("cpu"), tmp_path / "split").fit()
+    resumed = build(recipe, torch.device("cpu"), tmp_path / "split")
+    resumed.fit()
+    return straight, resumed
+
+
+def assert_resumed_alike(straight, resumed, keys=("step", "modules", "optimizers", "rng")) -> None:
+    """The two trainers' states agree bit for bit on ``keys``."""
+    assert_same_state({k: straight.state_dict()[k] for k in keys}, {k: resumed.state_dict()[k] for k in keys})

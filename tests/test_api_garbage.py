@@ -136,10 +136,16 @@ def info_out():
     return InfoGANOutput(torch.zeros(2), torch.zeros(2, 3), torch.zeros(2, 1), torch.zeros(2, 1))
 
 
-def toy_gan_config():
-    from gan_course.recipes.toy import ToyGANConfig
+def toy_gan_recipe():
+    from gan_course.recipes.toy import ToyGANRecipe
 
-    return ToyGANConfig()
+    return ToyGANRecipe()
+
+
+def ring_recipe():
+    from gan_course.recipes.wgan import RingRecipe
+
+    return RingRecipe()
 
 
 def wgan_recipe():
@@ -1068,19 +1074,22 @@ CASES: dict[str, list] = {
         ("shape mismatch", "value", L(lambda: ((info_out(), torch.arange(2), torch.zeros(2, 3)),
                                                {"lambda_cat": 1.0, "lambda_cont": 1.0}))),
     ],
-    "gan_course.recipes.toy.train_toy_gan": [
-        ("wrong type: cfg", "cfg", C({"steps": 10})),
-        ("negative seed", "seed", L(lambda: ((toy_gan_config(),), {"seed": -1}))),
-        ("wrong type: out_dir", "out_dir", L(lambda: ((toy_gan_config(),), {"out_dir": 5}))),
-        ("wrong type: tag", "tag", L(lambda: ((toy_gan_config(),), {"tag": None}))),
+    "gan_course.recipes.toy.build_toy": [
+        ("wrong type: recipe", "recipe", C({"steps": 10})),
+        ("wrong recipe: chapter 9's ring", "recipe", L(lambda: ((ring_recipe(),), {}))),
+        ("wrong device", "device", L(lambda: ((toy_gan_recipe(), NO_DEVICE), {}))),
+        ("wrong type: out_dir", "out_dir", L(lambda: ((toy_gan_recipe(), "cpu", 5), {}))),
+        ("negative seed", "seed", L(lambda: ((toy_gan_recipe(), "cpu", None, -1), {}))),
+        ("wrong type: tag", "tag", L(lambda: ((toy_gan_recipe(),), {"tag": None}))),
+        ("unknown precision", "precision", L(lambda: ((toy_gan_recipe(),), {"precision": "half"}))),
     ],
     "gan_course.recipes.toy.run_lab": [
-        ("wrong type: name", "name", L(lambda: ((5, toy_gan_config(), [0]), {}))),
-        ("wrong type: cfg", "cfg", C("baseline", None, [0])),
-        ("empty seeds", "seeds", L(lambda: (("baseline", toy_gan_config(), []), {}))),
-        ("negative seed", "seeds[1]", L(lambda: (("baseline", toy_gan_config(), [0, -1]), {}))),
-        ("wrong type: seeds as a number", "seeds", L(lambda: (("baseline", toy_gan_config(), 3), {}))),
-        ("wrong type: out_root", "out_root", L(lambda: (("baseline", toy_gan_config(), [0], 1.5), {}))),
+        ("wrong type: name", "name", L(lambda: ((5, toy_gan_recipe(), [0]), {}))),
+        ("wrong type: recipe", "recipe", C("baseline", None, [0])),
+        ("empty seeds", "seeds", L(lambda: (("baseline", toy_gan_recipe(), []), {}))),
+        ("negative seed", "seeds[1]", L(lambda: (("baseline", toy_gan_recipe(), [0, -1]), {}))),
+        ("wrong type: seeds as a number", "seeds", L(lambda: (("baseline", toy_gan_recipe(), 3), {}))),
+        ("wrong type: out_root", "out_root", L(lambda: (("baseline", toy_gan_recipe(), [0], 1.5), {}))),
     ],
     "gan_course.recipes.wgan.build_wgan": [
         ("wrong type", "recipe", C("wgan-gp", "cpu", None)),
@@ -1802,7 +1811,7 @@ for _name in ("gan_course.models.CGANConfig", "gan_course.models.DCGANConfig", "
               "gan_course.recipes.VanillaRecipe", "gan_course.recipes.cgan.CGANRecipe",
               "gan_course.recipes.cyclegan.CycleGANRecipe", "gan_course.recipes.dcgan.DCGANRecipe",
               "gan_course.recipes.infogan.InfoGANRecipe", "gan_course.recipes.pix2pix.Pix2PixRecipe",
-              "gan_course.recipes.toy.ToyGANConfig", "gan_course.theory.FitConfig", "gan_course.theory.Mixture1D",
+              "gan_course.recipes.toy.ToyGANRecipe", "gan_course.theory.FitConfig", "gan_course.theory.Mixture1D",
               "gan_course.recipes.wgan.RingRecipe", "gan_course.recipes.wgan.WGANRecipe",
               "gan_course.models.ddpm.DDPMConfig", "gan_course.recipes.ddpm.DDPMRecipe",
               "gan_course.models.stylegan.StyleGANConfig", "gan_course.recipes.stylegan.StyleGANRecipe"):

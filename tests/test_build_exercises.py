@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import dataclasses
 import math
 import re
@@ -20,8 +21,8 @@ import pytest
 import torch
 
 from gan_course import exercises, losses
+from gan_course.errors import CourseError
 from gan_course.exercises import builds
-from gan_course.exercises.questions_content import QUESTIONS as MORE_QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -35,7 +36,7 @@ def _stub(*args, **kwargs):
 
 # ------------------------------------------------------------------ the exercises
 def test_there_is_a_build_exercise_for_every_chapter_from_2_to_8():
-    assert sorted({builds.BUILD_EXERCISES[k].chapter for k in BUILD_IDS}) == list(range(2, 9))
+    assert sorted({exercises.EXERCISES[k].chapter for k in BUILD_IDS}) == list(range(2, 9))
     assert all(k in exercises.EXERCISES for k in BUILD_IDS)
 
 
@@ -224,54 +225,33 @@ def test_chapter_2_the_worked_gan_step_reproduces_the_hand_written_loop():
             assert torch.equal(a, b)
 
 
-def test_chapter_3_trains_bitwise_alike_with_the_worked_forward(precision):
-    from gan_course.recipes.cgan import CGANRecipe, build_cgan
+# chapter: (recipe's module, recipe class, build function, the worked solution's notebook, cell and name,
+#           the build's argument that takes it, steps, how many calls the run makes: None = at least one)
+WORKED_BUILDS = {
+    3: ("cgan", "CGANRecipe", "build_cgan", "03_conditional_gan.ipynb", "your-turn-ch3-conditional-logit-solution",
+        "my_conditional_logit", "d_forward", 3, None),
+    4: ("dcgan", "DCGANRecipe", "build_dcgan", "04_dcgan.ipynb", "your-turn-ch4-dcgan-generator-solution",
+        "my_dcgan_generator_layers", "generator_layers", 3, None),
+    5: ("infogan", "InfoGANRecipe", "build_infogan", "05_infogan.ipynb", "your-turn-ch5-info-terms-solution",
+        "my_info_terms", "info_losses", 3, 6),  # two calls a step: D's and G's
+    6: ("pix2pix", "Pix2PixRecipe", "build_pix2pix", "06_pix2pix.ipynb", "your-turn-ch6-patchgan-solution",
+        "my_patchgan_layers", "discriminator_layers", 2, None),
+    7: ("cyclegan", "CycleGANRecipe", "build_cyclegan", "07_cyclegan.ipynb",
+        "your-turn-ch7-generator-objective-solution", "my_generator_objective", "generator_objective", 2, 2),
+}
 
-    fn = _solution("03_conditional_gan.ipynb", "your-turn-ch3-conditional-logit-solution", "my_conditional_logit")
-    recipe = _few_steps(CGANRecipe.for_profile("smoke"))
+
+@pytest.mark.parametrize("chapter", sorted(WORKED_BUILDS))
+def test_chapters_3_to_7_train_bitwise_alike_with_the_worked_solution(chapter, precision):
+    """What the learner writes is what trains: the worked solution, passed to the build, gives the same run."""
+    module, recipe_cls, build_name, notebook, cell, name, argument, steps, expected = WORKED_BUILDS[chapter]
+    recipes = importlib.import_module(f"gan_course.recipes.{module}")
+    build = getattr(recipes, build_name)
+    recipe = _few_steps(getattr(recipes, recipe_cls).for_profile("smoke"), steps=steps)
     calls = []
-    _assert_same_run(_train(build_cgan, recipe), _train(build_cgan, recipe, d_forward=_counted(fn, calls)))
-    assert calls
-
-
-def test_chapter_4_trains_bitwise_alike_with_the_worked_generator(precision):
-    from gan_course.recipes.dcgan import DCGANRecipe, build_dcgan
-
-    fn = _solution("04_dcgan.ipynb", "your-turn-ch4-dcgan-generator-solution", "my_dcgan_generator_layers")
-    recipe = _few_steps(DCGANRecipe.for_profile("smoke"))
-    calls = []
-    _assert_same_run(_train(build_dcgan, recipe), _train(build_dcgan, recipe, generator_layers=_counted(fn, calls)))
-    assert calls
-
-
-def test_chapter_5_trains_bitwise_alike_with_the_worked_info_terms(precision):
-    from gan_course.recipes.infogan import InfoGANRecipe, build_infogan
-
-    fn = _solution("05_infogan.ipynb", "your-turn-ch5-info-terms-solution", "my_info_terms")
-    recipe = _few_steps(InfoGANRecipe.for_profile("smoke"))
-    calls = []
-    _assert_same_run(_train(build_infogan, recipe), _train(build_infogan, recipe, info_losses=_counted(fn, calls)))
-    assert len(calls) == 2 * recipe.steps
-
-
-def test_chapter_6_trains_bitwise_alike_with_the_worked_patchgan(precision):
-    from gan_course.recipes.pix2pix import Pix2PixRecipe, build_pix2pix
-
-    fn = _solution("06_pix2pix.ipynb", "your-turn-ch6-patchgan-solution", "my_patchgan_layers")
-    recipe = _few_steps(Pix2PixRecipe.for_profile("smoke"), steps=2)
-    calls = []
-    _assert_same_run(_train(build_pix2pix, recipe), _train(build_pix2pix, recipe, discriminator_layers=_counted(fn, calls)))
-    assert calls
-
-
-def test_chapter_7_trains_bitwise_alike_with_the_worked_objective(precision):
-    from gan_course.recipes.cyclegan import CycleGANRecipe, build_cyclegan
-
-    fn = _solution("07_cyclegan.ipynb", "your-turn-ch7-generator-objective-solution", "my_generator_objective")
-    recipe = _few_steps(CycleGANRecipe.for_profile("smoke"), steps=2)
-    calls = []
-    _assert_same_run(_train(build_cyclegan, recipe), _train(build_cyclegan, recipe, generator_objective=_counted(fn, calls)))
-    assert len(calls) == recipe.steps
+    _assert_same_run(_train(build, recipe),
+                     _train(build, recipe, **{argument: _counted(_solution(notebook, cell, name), calls)}))
+    assert len(calls) == expected if expected is not None else calls
 
 
 def test_yours_or_course_says_which_version_trains(capsys):
@@ -298,7 +278,6 @@ def test_at_least_three_questions_per_chapter_are_registered():
     for chapter in chapters:  # every chapter on disk, the new ones included
         ours = [k for k, q in exercises.QUESTIONS.items() if q.chapter == chapter]
         assert len(ours) >= 3, f"chapter {chapter} has {len(ours)} concept questions"
-    assert all(k in exercises.QUESTIONS for k in MORE_QUESTIONS)
     assert all(q.explanation and q.section for q in exercises.QUESTIONS.values())
 
 
@@ -362,14 +341,76 @@ def test_the_numeric_answers_agree_with_the_package():
 def test_the_instructor_question_cells_hold_the_right_answers():
     import re
 
-    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+    graded = set()
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if "question" not in cell.metadata.get("tags", []) or cell.cell_type != "code":
                 continue
             for qid, answer in re.findall(r'exercises\.ask\("([^"]+)",\s*([^)]+)\)', cell.source):
-                if qid in MORE_QUESTIONS:
-                    assert exercises.grade(qid, eval(answer, {"math": math})), (path.name, qid)
+                assert exercises.grade(qid, eval(answer, {"math": math})), (path.name, qid)
+                graded.add(qid)
+    assert len(graded) >= 30  # the cells were found
+
+
+def _questions_file(tmp_path, text):
+    path = tmp_path / "questions.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_QUESTION = '''[ch2.example]
+section = "Binary cross-entropy is the GAN loss"
+prompt = "What is 1 + 1?"
+answer = 2
+explanation = "One and one make two."
+'''
+
+
+def test_the_questions_file_loads_into_the_questions_the_chapters_ask(tmp_path):
+    from gan_course.exercises.core import load_questions
+
+    questions = load_questions(_questions_file(tmp_path, GOOD_QUESTION))
+    assert list(questions) == ["ch2.example"]
+    q = questions["ch2.example"]
+    assert (q.chapter, q.answer, q.numeric, q.rtol) == (2, 2, True, 0.01)
+    assert load_questions() == {k: v for k, v in exercises.QUESTIONS.items()}  # every question lives in the file
+    assert not [m for m in exercises.CHAPTER_MODULES
+                if hasattr(importlib.import_module(f"gan_course.exercises.{m}"), "QUESTIONS")]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[ch2.example\nprompt = 1", "cannot read the questions"),
+    (GOOD_QUESTION.replace("answer = 2", "answer = 2\nanswr = 3"), "unknown field 'answr'"),
+    (GOOD_QUESTION.replace('explanation = "One and one make two."', ""), "has no explanation"),
+    (GOOD_QUESTION.replace("[ch2.example]", "[chapter2.example]"), "[chapter2] is not a chapter"),
+    (GOOD_QUESTION.replace("[ch2.example]", "[ch0.example]"), "[ch0] is not a chapter"),
+    (GOOD_QUESTION.replace("answer = 2", "answer = true"), "its answer a letter or a number"),
+    (GOOD_QUESTION.replace('prompt = "What is 1 + 1?"', 'prompt = "  "'), "non-empty strings"),
+    (GOOD_QUESTION.replace('prompt = "What is 1 + 1?"', "prompt = 5"), "non-empty strings"),
+    (GOOD_QUESTION + "rtol = -0.1\n", "rtol and atol numbers ≥ 0"),
+    (GOOD_QUESTION + "[ch2.example.choices]\na = 7\n", "non-empty strings"),
+    ("ch2 = 5\n", "[ch2] is not a chapter"),
+    ("[ch2]\nexample = 5\n", "ch2.example must be a table of fields"),
+])
+def test_a_broken_questions_file_is_one_line_that_names_the_question(tmp_path, text, says):
+    from gan_course.exercises.core import load_questions
+
+    with pytest.raises(CourseError) as info:
+        load_questions(_questions_file(tmp_path, text))
+    message = str(info.value)
+    assert says in message and "\n" not in message, message
+
+
+def test_a_missing_or_undecodable_questions_file_is_one_line(tmp_path):
+    from gan_course.exercises.core import load_questions
+
+    for path in (tmp_path / "none.toml", _questions_file(tmp_path, "")):
+        if path.exists():
+            path.write_bytes(b"\xff\xfe[ch")
+        with pytest.raises(CourseError, match="cannot read the questions") as info:
+            load_questions(path)
+        assert "\n" not in str(info.value)
 
 
 def test_the_exercise_outcome_numbers_agree_with_the_package():
@@ -438,3 +479,92 @@ def test_every_section_a_hint_names_is_a_heading_of_its_chapter():
     wrong = [(key, item.section) for registry in (exercises.EXERCISES, exercises.QUESTIONS)
              for key, item in registry.items() if item.section and item.section not in headings.get(item.chapter, ())]
     assert not wrong, f"sections that are not headings of their chapter: {wrong}"
+
+
+# ------------------------------------------------------------------ the exercises' texts (chNN.toml)
+def _double(x):
+    return 2 * x
+
+
+def _triple(x):
+    return 3 * x
+
+
+def _square(x):
+    return x * x
+
+
+GOOD_TEXT = '''[ch2.double]
+title = "doubling"
+section = "Binary cross-entropy is the GAN loss"
+hints = ["twice is two times", "add it to itself"]
+
+[ch2.double.mistakes]
+_triple = ["three times", "one time too many"]
+_square = "multiplied by itself, not by two"
+'''
+
+
+def _check():
+    return exercises.Check(_double, [_triple, _square], lambda: [(torch.tensor(3.0),)])
+
+
+def test_an_exercise_is_its_check_joined_with_its_text(tmp_path):
+    ex = exercises.exercises_from({"ch2.double": _check()}, [_questions_file(tmp_path, GOOD_TEXT)])["ch2.double"]
+    assert (ex.chapter, ex.title, ex.hint, ex.hints) == (2, "doubling", "twice is two times", ("add it to itself",))
+    assert [(m.name, m.title, m.hint) for m in ex.mistakes] == [
+        ("_triple", "three times", "one time too many"), ("_square", "square", "multiplied by itself, not by two")]
+    assert float(ex.mistakes[0](torch.tensor(3.0))) == 9.0 and ex.cases()[0][0] == 3.0  # the code half
+
+
+@pytest.mark.parametrize("text, checks, says", [
+    (GOOD_TEXT + '\n[ch2.extra]\ntitle = "x"\n', None, "ch02.toml: [ch2.extra] has no exercise: add its Check"),
+    (GOOD_TEXT, {"ch2.double": 1, "ch2.other": 1}, "ch02.toml has no [ch2.other]: write its title"),
+    (GOOD_TEXT.replace("[ch2.double]", "[ch2.doubled]").replace("[ch2.double.", "[ch2.doubled."), None,
+     "ch02.toml has no [ch2.double]"),
+    (GOOD_TEXT.replace('_square = "multiplied by itself, not by two"\n', ""), None,
+     "has no hint for the mistake _square"),
+    (GOOD_TEXT + "_halve = \"half\"\n", None, "names _halve, which is not one of the exercise's mistakes"),
+    (GOOD_TEXT.replace('title = "doubling"', 'titel = "doubling"'), None, "unknown field 'titel'"),
+    (GOOD_TEXT.replace('hints = ["twice is two times", "add it to itself"]', "hints = []"), None,
+     "hints a list of one or more texts"),
+    (GOOD_TEXT.replace('hints = ["twice is two times", "add it to itself"]', 'hints = "twice"'), None,
+     "hints a list of one or more texts"),
+    (GOOD_TEXT.replace('_triple = ["three times", "one time too many"]', '_triple = ["three", "times", "x"]'), None,
+     '_triple must be a hint, or ["label", "hint"]'),
+    (GOOD_TEXT.replace('_triple = ["three times", "one time too many"]', "_triple = 3"), None,
+     '_triple must be a hint, or ["label", "hint"]'),
+    (GOOD_TEXT.replace("[ch2.double]", "[chapter.double]").replace("[ch2.double.", "[chapter.double."), None,
+     "[chapter] is not a chapter"),
+    (GOOD_TEXT.replace("hints = [", "hints = [[").replace("itself\"]", "itself\"]]"), None,
+     "hints a list of one or more texts"),
+    ("[ch2.double\ntitle = 1", None, "cannot read the exercise texts"),
+])
+def test_a_broken_exercise_text_is_one_line_that_names_the_file_and_the_exercise(tmp_path, text, checks, says):
+    checks = {k: _check() for k in checks} if checks else {"ch2.double": _check()}
+    path = tmp_path / "ch02.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CourseError) as info:
+        exercises.exercises_from(checks, [path])
+    message = str(info.value)
+    assert says in message and "\n" not in message, message
+
+
+def test_an_exercise_text_in_two_files_or_a_check_that_is_not_one_is_refused(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    paths = [tmp_path / d / "ch02.toml" for d in "ab"]
+    for path in paths:
+        path.write_text(GOOD_TEXT, encoding="utf-8")
+    with pytest.raises(CourseError, match=r"^ch02.toml: \[ch2.double\] is also in ch02.toml: keep one$"):
+        exercises.exercises_from({"ch2.double": _check()}, paths)
+    with pytest.raises(CourseError, match="exercise 'ch2.double' is a function, not a Check"):
+        exercises.exercises_from({"ch2.double": _double}, paths[:1])
+
+
+def test_every_exercise_text_of_the_course_belongs_to_its_chapter_file():
+    from gan_course.exercises.core import EXERCISE_TEXTS
+
+    for path in sorted(EXERCISE_TEXTS.glob("ch[0-9][0-9].toml")):
+        chapter = int(path.stem[2:])
+        ids = re.findall(r"^\[(ch\d+\.\w+)\]$", path.read_text(encoding="utf-8"), flags=re.M)
+        assert ids and all(exercises.EXERCISES[i].chapter == chapter for i in ids), path.name

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gan_course.cli import main
-from helpers import scratch
+from helpers import smoke_run
 
 
 def run_cli(*args, cwd):
@@ -18,9 +18,7 @@ def run_cli(*args, cwd):
 @pytest.fixture(scope="module")
 def trained(request):
     """A smoke-profile vanilla run, trained once for the module."""
-    out = scratch(request, "run") / "vanilla"
-    assert main(["train", "vanilla", "--profile", "smoke", "--out", str(out)]) == 0
-    return out
+    return smoke_run(request, "vanilla")
 
 
 def test_train_writes_checkpoint_and_refuses_to_overwrite(trained, capsys):

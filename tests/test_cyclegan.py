@@ -17,7 +17,7 @@ from gan_course.models.patchgan import PatchGANConfig, PatchGANDiscriminator, pa
 from gan_course.models.resnet_gen import CycleGenerators, ResidualBlock, ResnetGenerator, ResnetGeneratorConfig
 from gan_course.recipes.cyclegan import (CycleGANRecipe, build_cyclegan, cycle_generators, measure_cyclegan,
                                          translate_test_items)
-from helpers import scratch
+from helpers import smoke_run
 
 torch.set_num_threads(1)
 TINY_G = ResnetGeneratorConfig(base_channels=4, n_blocks=1, image_size=16)
@@ -161,9 +161,7 @@ def test_no_identity_ablation_logs_zero_identity():
 
 @pytest.fixture(scope="module")
 def trained(request):
-    out = scratch(request, "run") / "cyclegan"
-    assert main(["train", "cyclegan", "--profile", "smoke", "--out", str(out)]) == 0
-    return out
+    return smoke_run(request, "cyclegan")
 
 
 def test_cli_train_and_sample(trained, tmp_path):

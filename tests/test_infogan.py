@@ -15,7 +15,7 @@ from gan_course.recipes.infogan import (ENTRY, InfoGANRecipe, d_step, fixed_code
                                         sample_infogan)
 from gan_course.runtime import precision_for, seed_everything
 from gan_course.training import StepContext
-from helpers import scratch
+from helpers import smoke_run
 
 torch.set_num_threads(1)
 
@@ -228,9 +228,7 @@ def test_profiles_share_the_code_path():
 # ------------------------------------------------------------ command line
 @pytest.fixture(scope="module")
 def trained(request):
-    out = scratch(request, "run") / "infogan"
-    assert main(["train", "infogan", "--profile", "smoke", "--out", str(out)]) == 0
-    return out
+    return smoke_run(request, "infogan")
 
 
 def test_cli_train_and_sample(trained, tmp_path):

@@ -252,6 +252,11 @@ def test_citations_exist(notebook):
     assert cited <= keys, f"{path}: cites keys not in book/references.bib: {sorted(cited - keys)}"
 
 
+# What a reader must never see in a saved output: the executing machine's own complaints (a font cache that
+# points at a deleted environment, a library's warning with its file path).
+MACHINE_NOISE = re.compile(r"findfont: .*|Matplotlib is building the font cache.*|\S+\.py:\d+: \w*Warning: .*")
+
+
 def test_outputs_from_a_clean_full_run(notebook):
     path, nb = notebook
     cells = [c for c in code_cells(nb) if source(c).strip()]
@@ -267,6 +272,10 @@ def test_outputs_from_a_clean_full_run(notebook):
             assert output.get("output_type") != "error", (
                 f"{path}: a committed output is an error ({output.get('ename')}: {output.get('evalue')})")
             assert "Traceback (most recent call last)" not in output_text(output), f"{path}: a traceback was committed"
+            noise = MACHINE_NOISE.search(output_text(output))
+            assert noise is None, (f"{path}: a committed output holds a message of the machine that ran it, not of the "
+                                   f"course ({noise and noise.group(0)!r}): fix the machine (e.g. a stale matplotlib "
+                                   f"font cache) and run `make execute NB={path}` again")
     setup = [c for c in cells if "setup" in c.get("metadata", {}).get("tags", [])]
     printed = "".join(output_text(o) for c in setup for o in c.get("outputs", []))
     assert "profile: full" in printed, (

@@ -66,13 +66,13 @@ def test_d_wins_experiment_smoke():
 def test_toy_experiments_smoke():
     osc = oscillation_experiment(profile="smoke")
     calm, wild = osc.values()
-    assert wild.cfg.lr_d == 1e-2 and wild.cfg.betas[0] == 0.9 and calm.cfg.lr_d == 1e-3
+    assert wild.recipe.lr_d == 1e-2 and wild.recipe.betas[0] == 0.9 and calm.recipe.lr_d == 1e-3
     drift = snapshot_drift(wild)
     assert drift.shape == (len(wild.trainer.samples) - 1,) and np.all(drift >= 0)
     assert swing(wild.trainer.history, window=5) >= 0
     col = collapse_experiment(profile="smoke")
-    assert [r.cfg.pack for r in col.values()] == [1, 2]
-    assert all(r.cfg.lr_g == 1e-3 and r.cfg.lr_d == 1e-3 for r in col.values())  # chapter 1's equal rates
+    assert [r.recipe.pack for r in col.values()] == [1, 2]
+    assert all(r.recipe.lr_g == 1e-3 and r.recipe.lr_d == 1e-3 for r in col.values())  # chapter 1's equal rates
 
 
 def test_swing_is_zero_for_a_constant_curve_and_positive_for_a_swinging_one():

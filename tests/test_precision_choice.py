@@ -27,6 +27,45 @@ def test_every_build_takes_the_precision_it_is_given_over_the_variable(model, mo
     assert not entry.build(recipe, CPU, None, 0, precision="auto").ctx.precision.enabled  # float32 on the CPU
 
 
+@pytest.mark.parametrize("lab", ["toy", "ring"])
+def test_the_ring_labs_build_the_same_way_and_take_the_precision_too(lab, monkeypatch):
+    """Chapter 1's toy lab and chapter 9's ring: ``build_*(recipe, device, out_dir, seed, *, precision)`` as well."""
+    from gan_course.recipes.toy import ToyGANRecipe, build_toy
+    from gan_course.recipes.wgan import RingRecipe, build_ring
+
+    build, recipe = {"toy": (build_toy, ToyGANRecipe(steps=2)), "ring": (build_ring, RingRecipe(steps=2))}[lab]
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "fp32")
+    assert build(recipe, CPU, None, 0, precision="bf16").ctx.precision.dtype == torch.bfloat16
+    assert not build(recipe, CPU, None, 0).ctx.precision.enabled  # the variable's fp32
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "bf16")
+    assert build(recipe, "cpu", None, 0).ctx.precision.dtype == torch.bfloat16
+
+
+BUILDS = [*sorted(MODELS), "toy", "ring"]
+
+
+def _build_and_recipe(name):
+    from gan_course.recipes.toy import ToyGANRecipe, build_toy
+    from gan_course.recipes.wgan import RingRecipe, build_ring
+
+    labs = {"toy": (build_toy, ToyGANRecipe), "ring": (build_ring, RingRecipe)}
+    if name in labs:
+        return labs[name][0], labs[name][1]()
+    return get_model(name).build, get_model(name).recipe.for_profile("smoke")
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_an_unusable_precision_is_refused_by_every_build_before_it_seeds_or_loads_anything(name):
+    build, recipe = _build_and_recipe(name)
+    before = (torch.get_rng_state(), torch.random.initial_seed())
+    for bad, says in [("half", "unknown precision 'half'"), ("fp16", "precision fp16 (asked for)"),
+                      (16, "precision must be one of")]:
+        with pytest.raises(CourseError) as info:
+            build(recipe, CPU, None, 0, precision=bad)
+        assert says in str(info.value) and "\n" not in str(info.value)
+    assert torch.equal(torch.get_rng_state(), before[0]) and torch.random.initial_seed() == before[1]
+
+
 @pytest.mark.parametrize("bad", [5, ["bf16"], b"bf16", "half"])
 def test_a_precision_that_is_not_one_of_the_four_is_one_line(bad):
     with pytest.raises(CourseError) as info:

@@ -10,11 +10,12 @@ from gan_course.errors import CheckpointError, CourseError
 from gan_course.recipes import MODELS, model_hparams
 from gan_course.recipes.common import (ROLES, Recipe, fields_with_role, lr_decay_from, recipe_settings, roles_of,
                                        scale_learning_rates, setting)
-from gan_course.recipes.toy import ToyGANConfig
+from gan_course.recipes.toy import ToyGANRecipe
+from gan_course.recipes.wgan import RingRecipe
 from gan_course.training import is_learning_rate
 from helpers import make_trainer
 
-RECIPES = {**{name: entry.recipe for name, entry in MODELS.items()}, "toy": ToyGANConfig}
+RECIPES = {**{name: entry.recipe for name, entry in MODELS.items()}, "toy": ToyGANRecipe, "ring": RingRecipe}
 
 
 @pytest.mark.parametrize("name", list(RECIPES))

@@ -1,6 +1,6 @@
 """The "build" exercises: one substantial piece per chapter (10 to 40 lines), checked like the small ones.
 
-Each is an :class:`~gan_course.exercises.checks.Exercise`: a reference that is the
+Each is an :class:`~gan_course.exercises.core.Exercise`: a reference that is the
 package's own code or tested to agree with it (``tests/test_build_exercises.py``),
 at least four recorded mistakes with a hint that names the concept and the
 chapter's section, and seeded cases. Chapters 2 to 7 then *train* with the
@@ -31,45 +31,7 @@ from torch import nn
 from .. import losses
 from ..models.cgan import CGANConfig, ConditionalDiscriminator
 from ..models.layers import init_weights, norm_layer
-from .core import Exercise, Mistake, diagnose, get
-
-
-_LABELS = {  # the short names a learner sees for the recorded mistakes
-    "_step_zero_once_no_detach": "D's step reaches G", "_step_same_noise": "G judged on D's noise",
-    "_step_no_zero_grad": "gradients never cleared", "_step_g_first": "G's step first",
-    "_step_saturating": "saturating G loss", "_step_d_left_frozen": "D left frozen",
-    "_step_g_detached": "G's fakes detached in G's step",
-    "_cond_maps_first": "label maps before the image", "_cond_label_value_maps": "class number as maps",
-    "_cond_no_projection": "projection missing", "_cond_projection_added": "label added, not projected",
-    "_cond_no_squeeze": "(B, 1) + (B,) broadcast",
-    "_dcgan_conv_bias": "bias before batch norm", "_dcgan_output_bn": "batch norm on the output",
-    "_dcgan_leaky": "LeakyReLU in G", "_dcgan_sigmoid": "sigmoid output", "_dcgan_first_strided": "wrong first layer",
-    "_dcgan_bn_after_relu": "batch norm after the activation",
-    "_info_split_swapped": "Q's outputs read in the wrong order", "_info_log_std_as_std": "log σ used as σ",
-    "_info_mean_over_codes": "NLL averaged over the codes", "_info_lambdas_swapped": "weights swapped",
-    "_info_double_softmax": "softmax twice", "_info_no_log_std": "log σ term missing",
-    "_patch_first_norm": "first layer normalised", "_patch_all_strided": "every layer strided",
-    "_patch_no_cap": "width not capped", "_patch_bias_with_bn": "bias before batch norm",
-    "_patch_relu": "ReLU in D", "_patch_sigmoid": "sigmoid output",
-    "_obj_swapped_ds": "discriminators swapped", "_obj_identity_without_lambda": "identity weight without λ",
-    "_obj_bce": "BCE instead of least squares", "_obj_lsgan_target_zero": "fake target for G",
-    "_obj_cycle_translation": "cycle on the translation", "_obj_identity_wrong_domain": "identity on the wrong domain",
-    "_fd_elementwise_sqrt": "entry-wise square root", "_fd_no_clamp": "negative eigenvalues kept",
-    "_fd_half_root": "half a square root", "_fd_biased": "biased covariances",
-    "_fd_distance_not_squared": "mean distance not squared", "_fd_no_two": "cross term once",
-}
-
-
-def _m(fn: Callable, hint: str) -> Mistake:
-    return Mistake(fn, hint, label=_LABELS.get(fn.__name__))
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def _randn(*shape, seed: int, scale: float = 1.0) -> torch.Tensor:
-    return torch.randn(*shape, generator=_gen(seed)) * scale
+from .core import Check, _gen, _randn, diagnose, get
 
 
 # ===================================================================== chapter 2: one GAN iteration
@@ -666,149 +628,41 @@ def _fd_no_two(a, b):
 
 
 # ===================================================================== the list
-_ONE_ITERATION = "chapter 2, 'One iteration: a discriminator step, then a generator step'"
-
-BUILD_EXERCISES: dict[str, Exercise] = {
-    "ch2.gan_step": Exercise(
-        2, "one GAN iteration with the optimisers: D's step, then G's step", gan_step,
-        [_m(_step_zero_once_no_detach,
-            "D's loss reached G's weights and its gradient was added to G's own update: in D's step the fakes are "
-            f"cut from G's graph, and each step clears its own network's gradients just before its backward pass "
-            f"({_ONE_ITERATION})"),
-         _m(_step_same_noise, "G's step judged the same noise D has just trained on: G is judged on FRESH samples "
-            f"by the updated D ({_ONE_ITERATION})"),
-         _m(_step_no_zero_grad, "the gradients of the previous iteration were still there: PyTorch ADDS new "
-            f"gradients to .grad, so every update must start from cleared gradients ({_ONE_ITERATION})"),
-         _m(_step_g_first, f"the two updates are in the wrong order: D learns first, then G faces the improved D "
-            f"({_ONE_ITERATION})"),
-         _m(_step_saturating, "G minimised the saturating loss, whose gradient vanishes when D rejects the fakes "
-            "(chapter 2, 'The generator's loss: saturating and non-saturating')"),
-         _m(_step_d_left_frozen, "D was frozen for G's step and never unfrozen, so D stopped learning: switch "
-            "requires_grad back on when G's step is done, even if it fails (chapter 2, exercise 2)"),
-         _m(_step_g_detached, "G's fakes were detached in G's own step, so no gradient reached G: the gradient "
-            f"must flow through D into G ({_ONE_ITERATION})")],
-        _gan_step_cases, observe=_gan_step_observe,
-        side_effects=False,  # it updates G and D by design; requires_grad left off is compared in observe
-        hint="one iteration is two updates, each with its own loss, its own network and its own optimiser",
-        hints=("check which network each loss sends gradients to, and when each network's gradients are cleared",
-               "check which noise each of the two updates sees, and in which order the two updates run"),
-        section="One iteration: a discriminator step, then a generator step", reveals=("d_step", "g_step")),
-    "ch3.conditional_logit": Exercise(
-        3, "the conditional discriminator's forward pass", conditional_logit,
-        [_m(_cond_maps_first, "the label maps came before the image: the first convolution's weights expect the "
-            "image channels first (chapter 3, 'Your turn: the label as feature maps')"),
-         _m(_cond_label_value_maps, "the maps hold the class NUMBER, which says class 9 is 'more' than class 1: "
-            "spread D's learned label embedding instead (chapter 3, 'One-hot vectors and embeddings')"),
-         _m(_cond_no_projection, "the projection term is missing: D meets the label a second time at its end, "
-            "as a product with its features (chapter 3, 'The two players')"),
-         _m(_cond_projection_added, "the label's vector was added on its own at the end, so D cannot tell a "
-            "matching pair from a mismatched one: the projection is a product with the features "
-            "(chapter 3, 'Your turn: the projection discriminator's logit')"),
-         _m(_cond_no_squeeze, "a (B, 1) logit added to a (B,) term broadcasts to (B, B): give one logit per image "
-            "(chapter 3, 'Your turn: the projection discriminator's logit')")],
-        _conditional_cases,
-        hint="follow one image and its label through the discriminator: where the label enters first, "
-             "what the features are, and the two terms of the logit",
-        hints=("the label enters twice: as constant maps next to the pixels, then as a product with the features",),
-        section="The two players", reveals=("ConditionalDiscriminator",)),
-    "ch4.dcgan_generator": Exercise(
-        4, "the DCGAN generator's layers, from the rules", dcgan_generator_layers,
-        [_m(_dcgan_conv_bias, "the convolutions followed by batch norm have a bias: batch norm's shift makes it "
-            "redundant (chapter 4, 'Batch norm: where, and where not')"),
-         _m(_dcgan_output_bn, "batch norm on the output layer: the rules leave the generator's output layer "
-            "unnormalised (chapter 4, 'Batch norm: where, and where not')"),
-         _m(_dcgan_leaky, "LeakyReLU is the discriminator's activation; the generator's hidden layers use ReLU "
-            "(chapter 4, 'The architecture rules')"),
-         _m(_dcgan_sigmoid, "the output is in [0, 1]: the images are scaled to [-1, 1], so the last activation "
-            "must cover that range (chapter 4, 'The architecture rules')"),
-         _m(_dcgan_first_strided, "the first layer does not reach 4x4: from a 1x1 input it needs kernel 4, stride 1, "
-            "no padding (chapter 4, 'Transposed convolutions: upsampling in G')"),
-         _m(_dcgan_bn_after_relu, "batch norm comes after the activation: the rule is convolution, batch norm, "
-            "then the activation (chapter 4, 'Batch norm: where, and where not')")],
-        _dcgan_cases, observe=_layers_observe(_dcgan_input),
-        hint="check each of the architecture rules against your list of layers, one rule at a time",
-        hints=("compute every layer's output size with the transposed-convolution formula: 1, 4, 8, 16, 32",
-               "where batch norm goes, where it does not, and which layers then need no bias"),
-        section="The architecture rules", reveals=("DCGANGenerator",)),
-    "ch5.info_terms": Exercise(
-        5, "reading Q's head: InfoGAN's two information losses and their weighted sum", info_terms,
-        [_m(_info_split_swapped, "Q's outputs are read in the wrong order: the categorical logits, then the means, "
-            "then the log standard deviations (chapter 5, 'The networks')"),
-         _m(_info_log_std_as_std, "Q predicts log σ, not σ (chapter 5, 'Your turn: the Gaussian Q loss')"),
-         _m(_info_mean_over_codes, "the Gaussian NLL is summed over the codes, then averaged over the batch "
-            "(chapter 5, 'Your turn: the Gaussian Q loss')"),
-         _m(_info_lambdas_swapped, "the weights are on the wrong terms: lambda_cat weighs the categorical loss "
-            "(chapter 5, 'The information losses')"),
-         _m(_info_double_softmax, "softmax applied before a loss that applies it itself "
-            "(chapter 5, 'Your turn: the categorical Q loss')"),
-         _m(_info_no_log_std, "the log σ term is missing, so Q is never charged for being unsure "
-            "(chapter 5, 'Your turn: the Gaussian Q loss')")],
-        _info_cases, observe=_info_observe,
-        hint="split Q's output in the order the networks section describes, then compute the two losses "
-             "you wrote earlier in the chapter, and weigh each by its own lambda",
-        hints=("the number of categories is what is left of Q's output after the two blocks of m continuous "
-               "values",),
-        section="The information losses", reveals=("info_terms",)),
-    "ch6.patchgan": Exercise(
-        6, "the PatchGAN's layers", patchgan_layers,
-        [_m(_patch_first_norm, "the first layer is normalised: the PatchGAN, like DCGAN's D, leaves its input layer "
-            "without normalisation (chapter 6, 'The discriminator: a conditional PatchGAN')"),
-         _m(_patch_all_strided, "the last two convolutions have stride 1: only the first n_layers halve the image "
-            "(chapter 6, 'Which patch does each output judge?')"),
-         _m(_patch_no_cap, "the width stops doubling at 8 times the base width "
-            "(chapter 6, 'The discriminator: a conditional PatchGAN')"),
-         _m(_patch_bias_with_bn, "a convolution followed by batch norm needs no bias: batch norm's shift replaces "
-            "it (chapter 4, 'Batch norm: where, and where not')"),
-         _m(_patch_relu, "the discriminator's activations are leaky (slope 0.2) "
-            "(chapter 6, 'The discriminator: a conditional PatchGAN')"),
-         _m(_patch_sigmoid, "the output is a probability: the losses take logits (chapter 2, 'Logits, not "
-            "probabilities')")],
-        _patchgan_cases, observe=_layers_observe(_patchgan_input),
-        hint="compare your layers with the C64-C128-C256-C512 description, one layer at a time",
-        hints=("which layers halve the image and which keep its size decides the size of the logit grid",
-               "which layer has no normalisation, and when a convolution needs no bias"),
-        section="The discriminator: a conditional PatchGAN", reveals=("PatchGANDiscriminator",)),
-    "ch7.generator_objective": Exercise(
-        7, "CycleGAN's full generator objective", generator_objective,
-        [_m(_obj_swapped_ds, "each translation went to the wrong discriminator: G_AB's fakes are judged by D_B, the "
-            "judge of domain B (chapter 7, 'The discriminator: a PatchGAN')"),
-         _m(_obj_identity_without_lambda, "the identity terms are weighted 0.5·λ, not 0.5 "
-            "(chapter 7, 'Identity, 0.5λ')"),
-         _m(_obj_bce, "that is chapter 2's BCE generator loss; CycleGAN's adversarial terms are least squares "
-            "(chapter 7, 'Your turn: the least-squares discriminator loss')"),
-         _m(_obj_lsgan_target_zero, "the adversarial terms regress the fakes' scores onto the FAKE target: G wants "
-            "its fakes scored as real (chapter 7, 'Your turn: the least-squares discriminator loss')"),
-         _m(_obj_cycle_translation, "the cycle terms compare a translation with its input, which forbids "
-            "translating: compare the ROUND TRIP (chapter 7, 'Cycle consistency, λ = 10')"),
-         _m(_obj_identity_wrong_domain, "the identity terms feed each generator the wrong domain "
-            "(chapter 7, 'Identity, 0.5λ')")],
-        _objective_cases, observe=_objective_observe,
-        hint="write the three groups of terms of the objective one at a time (adversarial, cycle, identity), "
-             "each for both directions, then weigh them",
-        hints=("each translation is judged by the discriminator of the domain it translates INTO",
-               "the identity terms are weighted by the identity weight times lambda, and vanish when it is 0"),
-        section="Cycle consistency, $\\lambda = 10$"),
-    "ch8.stable_frechet": Exercise(
-        8, "the Fréchet distance through symmetric square roots", stable_frechet_distance,
-        [_m(_fd_elementwise_sqrt, "torch.sqrt of a matrix takes the square root of each ENTRY; the matrix square "
-            "root comes from an eigendecomposition (chapter 8, 'Three scores')"),
-         _m(_fd_no_clamp, "round-off makes some eigenvalues of a singular covariance slightly negative, and their "
-            "square root is NaN: treat them as 0 (chapter 8, 'Three scores')"),
-         _m(_fd_half_root, "Tr(Σa^½ Σb) is not Tr((Σa Σb)^½): the square root is taken of the whole symmetric "
-            "product Σa^½ Σb Σa^½ (chapter 8, 'Three scores')"),
-         _m(_fd_biased, "the covariances divide by N; FD uses the unbiased ones (N - 1) "
-            "(chapter 8, 'Your turn: the Fréchet distance from features')"),
-         _m(_fd_distance_not_squared, "the mean term is the SQUARED distance between the means "
-            "(chapter 8, 'Your turn: the Fréchet distance from features')"),
-         _m(_fd_no_two, "the cross term counts twice (chapter 8, 'Your turn: the Fréchet distance from features')")],
-        _stable_fd_cases, rtol=1e-6, atol=1e-8,
-        hint="build it in steps: the statistics, the symmetric square root of one covariance, the symmetric "
-             "product, the trace of its square root",
-        hints=("a symmetric matrix's square root keeps its eigenvectors and takes the square root of its "
-               "eigenvalues",),
-        section="Three scores"),
+BUILD_EXERCISES: dict[str, Check] = {  # the texts: ch02.toml ... ch08.toml
+    "ch2.gan_step": Check(
+        gan_step,
+        [_step_zero_once_no_detach, _step_same_noise, _step_no_zero_grad, _step_g_first, _step_saturating,
+         _step_d_left_frozen, _step_g_detached],
+        _gan_step_cases, observe=_gan_step_observe, reveals=("d_step", "g_step"),
+        side_effects=False),  # it updates G and D by design; requires_grad left off is compared in observe
+    "ch3.conditional_logit": Check(
+        conditional_logit,
+        [_cond_maps_first, _cond_label_value_maps, _cond_no_projection, _cond_projection_added, _cond_no_squeeze],
+        _conditional_cases, reveals=("ConditionalDiscriminator",)),
+    "ch4.dcgan_generator": Check(
+        dcgan_generator_layers,
+        [_dcgan_conv_bias, _dcgan_output_bn, _dcgan_leaky, _dcgan_sigmoid, _dcgan_first_strided,
+         _dcgan_bn_after_relu],
+        _dcgan_cases, observe=_layers_observe(_dcgan_input), reveals=("DCGANGenerator",)),
+    "ch5.info_terms": Check(
+        info_terms,
+        [_info_split_swapped, _info_log_std_as_std, _info_mean_over_codes, _info_lambdas_swapped,
+         _info_double_softmax, _info_no_log_std],
+        _info_cases, observe=_info_observe, reveals=("info_terms",)),
+    "ch6.patchgan": Check(
+        patchgan_layers,
+        [_patch_first_norm, _patch_all_strided, _patch_no_cap, _patch_bias_with_bn, _patch_relu, _patch_sigmoid],
+        _patchgan_cases, observe=_layers_observe(_patchgan_input), reveals=("PatchGANDiscriminator",)),
+    "ch7.generator_objective": Check(
+        generator_objective,
+        [_obj_swapped_ds, _obj_identity_without_lambda, _obj_bce, _obj_lsgan_target_zero, _obj_cycle_translation,
+         _obj_identity_wrong_domain],
+        _objective_cases, observe=_objective_observe),
+    "ch8.stable_frechet": Check(
+        stable_frechet_distance,
+        [_fd_elementwise_sqrt, _fd_no_clamp, _fd_half_root, _fd_biased, _fd_distance_not_squared, _fd_no_two],
+        _stable_fd_cases, rtol=1e-6, atol=1e-8),
 }
-
 
 # ===================================================================== training with the learner's code
 def yours_or_course(exercise_id: str, fn: Callable | None, what: str | None = None):

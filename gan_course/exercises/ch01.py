@@ -1,7 +1,8 @@
-"""Chapter 1 (the minimax game): its exercises and concept questions.
+"""Chapter 1 (the minimax game): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch01.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 import numpy as np
 
 from .. import theory
-from .core import Exercise, Question, _m
+from .core import Check
 
 
 def _grid_densities():
@@ -141,118 +142,46 @@ def _cov_per_axis(samples, centers, std):
     return int((counts >= need).sum()), float(good.float().mean())
 
 
-def _cov_one_sigma(samples, centers, std):
+def _coverage_with(samples, centers, std, *, radius: float = 3.0, count_all: bool = False, need=None):
+    """Mode coverage with one rule changed: the good points' ``radius`` (in σ), every point counted for its
+    nearest mode (``count_all``), or another share a mode ``need``s (a function of the good points)."""
     import torch
 
     dist, nearest = torch.cdist(samples, centers).min(1)
-    good = dist <= std
-    counts = torch.bincount(nearest[good], minlength=len(centers))
-    need = max(1, math.ceil(0.1 * len(samples) / len(centers)))
+    good = dist <= radius * std
+    counts = torch.bincount(nearest if count_all else nearest[good], minlength=len(centers))
+    need = max(1, math.ceil(0.1 * len(samples) / len(centers))) if need is None else need(good)
     return int((counts >= need).sum()), float(good.float().mean())
+
+
+def _cov_one_sigma(samples, centers, std):
+    return _coverage_with(samples, centers, std, radius=1.0)
 
 
 def _cov_any_point(samples, centers, std):
-    import torch
-
-    dist, nearest = torch.cdist(samples, centers).min(1)
-    good = dist <= 3 * std
-    counts = torch.bincount(nearest[good], minlength=len(centers))
-    return int((counts >= 1).sum()), float(good.float().mean())
+    return _coverage_with(samples, centers, std, need=lambda good: 1)
 
 
 def _cov_all_points(samples, centers, std):
-    import torch
-
-    dist, nearest = torch.cdist(samples, centers).min(1)
-    good = dist <= 3 * std
-    counts = torch.bincount(nearest, minlength=len(centers))  # every point counts for its nearest mode
-    need = max(1, math.ceil(0.1 * len(samples) / len(centers)))
-    return int((counts >= need).sum()), float(good.float().mean())
+    return _coverage_with(samples, centers, std, count_all=True)  # every point counts for its nearest mode
 
 
 def _cov_share_of_good(samples, centers, std):
-    import torch
+    def fair_share_of_the_good_points(good):
+        return max(1, math.ceil(0.1 * int(good.sum()) / len(centers)))
 
-    dist, nearest = torch.cdist(samples, centers).min(1)
-    good = dist <= 3 * std
-    counts = torch.bincount(nearest[good], minlength=len(centers))
-    need = max(1, math.ceil(0.1 * int(good.sum()) / len(centers)))  # fair share of the good points only
-    return int((counts >= need).sum()), float(good.float().mean())
+    return _coverage_with(samples, centers, std, need=fair_share_of_the_good_points)
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch1.optimal_discriminator": Exercise(
-        1, "the optimal discriminator D*(x) = p_data / (p_data + p_g)", theory.optimal_discriminator,
-        [_m(_d_star_swapped, "the densities are swapped: D* is the probability that a point is REAL, so the "
-                             "real data's density belongs on top", "densities swapped"),
-         _m(_d_star_no_half, "0/0 gives nan where both densities vanish; there D does not change V at all, and "
-                             "the statement asks for the undecided value one half", "nan where both vanish"),
-         _m(_d_star_ratio, "that is the density ratio, which is not a probability (it can exceed 1): D* divides by "
-                           "the total density of the two sources", "density ratio")],
-        _ch1_d_star_cases,
-        hint="D* is, at each point, the probability that a sample there came from the data rather than from G, "
-             "when both sources are equally likely",
-        hints=("Think of a point x drawn from a half-and-half mixture of the data and G: which share of the "
-               "density at x comes from the data?",
-               "Points where neither source puts any density need a value of their own, and no nan: any D is "
-               "optimal there, and the statement fixes it"),
-        section="2. The optimal discriminator and the Jensen–Shannon divergence", reveals=("js_divergence",)),
-    "ch1.mode_coverage": Exercise(
-        1, "the mode-coverage measure: modes covered and high-quality share (build)", coverage_numbers,
-        [_m(_cov_per_axis, "a point counts as high quality when it lies within a distance of three sigma of a "
-                           "centre, a circle; testing each coordinate separately accepts a square, whose corners "
-                           "are farther away", "per-axis box"),
-         _m(_cov_one_sigma, "one sigma is too strict: a third of the real points of a 2-D Gaussian lie beyond it; "
-                            "the measure uses three", "one sigma"),
-         _m(_cov_any_point, "a mode is covered only when it holds a tenth of its fair share of good points: a "
-                            "handful of stray points near a centre is not coverage", "any point covers"),
-         _m(_cov_all_points, "only high-quality points count towards a mode: points far from every centre are "
-                             "assigned to their nearest one, but they do not cover it", "every point counts"),
-         _m(_cov_share_of_good, "the fair share is that of ALL generated points, N / K: computing it from the "
-                                "good points only lowers the bar for a generator with many bad points",
-             "share of good points")],
-        _coverage_cases, rtol=1e-9, atol=1e-12, side_effects=False,
-        hint="two separate questions: how many points lie close to some mode (quality), and how many modes "
-             "receive enough of those close points (coverage)",
-        hints=("Close means within three standard deviations of the nearest centre, measured as a distance in "
-               "the plane, not coordinate by coordinate",
-               "Enough means at least a tenth of a fair share, the number of points divided by the number of "
-               "modes (rounded up, and at least one); only close points are counted"),
-        section="4. Mode-collapse lab: the ring of eight Gaussians", reveals=("mode_coverage",)),
-    "ch1.value_function": Exercise(
-        1, "the value function V(G, D) by quadrature", theory.value_function,
-        [_m(_value_negated, "sign error: that is -V, the loss D minimises; the value function is what D "
-                            "maximises", "negated value"),
-         _m(_value_log_d_on_fakes, "sign error in the fake term: it rewards D for a LOW D on fakes through "
-                                   "the log of one minus D", "wrong fake term"),
-         _m(_value_no_dx, "a plain sum is not an integral: the quadrature weighs each value by the grid "
-                          "spacing, which the chapter's integration helper does for you", "sum, not integral")],
-        _ch1_value_cases, rtol=1e-6,
-        hint="V has a real term, weighted by the data density, and a fake term, weighted by G's density; each is an "
-             "integral over x",
-        hints=("The real term rewards D for being close to 1 where the data lives, on a log scale",
-               "The fake term rewards D for being close to 0 where G's samples live, through the log of one minus D",
-               "Integrate the sum of the two weighted terms over the grid with the chapter's trapezoidal helper"),
-        section="1. Two players and one value function"),
-    "ch1.js_divergence": Exercise(
-        1, "the Jensen–Shannon divergence by quadrature", theory.js_divergence,
-        [_m(_jsd_kl, "that is the KL divergence between the two densities themselves: the JSD compares each "
-                     "density with their average", "plain KL"),
-         _m(_jsd_no_halves, "missing the halves on the two KL terms: the JSD averages them, so it never exceeds "
-                            "log 2", "no halves"),
-         _m(_jsd_bits, "log base 2 gives bits; the course measures the JSD in nats (natural logarithm)", "bits")],
-        _ch1_jsd_cases, rtol=1e-6,
-        hint="the JSD is the average of two KL divergences, each from one density to the mixture of both",
-        hints=("Build the mixture density first: the pointwise average of the two densities",
-               "Each KL term is an integral over x of a density times the log of its ratio to the mixture; "
-               "use natural logs and the trapezoidal helper"),
-        section="2. The optimal discriminator and the Jensen–Shannon divergence"),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch1.value_at_equilibrium": Question(
-        1, "At the equilibrium p_g = p_data, with D = D*, what is V(G, D*) in nats? (a number)",
-        -math.log(4),
-        "D* is 1/2 everywhere, so each of the two terms is log ½ and V = -log 4 ≈ -1.386.",
-        rtol=0.01, section="2. The optimal discriminator and the Jensen–Shannon divergence"),
+EXERCISES: dict[str, Check] = {  # the texts: ch01.toml
+    "ch1.optimal_discriminator": Check(
+        theory.optimal_discriminator, [_d_star_swapped, _d_star_no_half, _d_star_ratio], _ch1_d_star_cases,
+        reveals=("js_divergence",)),
+    "ch1.mode_coverage": Check(
+        coverage_numbers, [_cov_per_axis, _cov_one_sigma, _cov_any_point, _cov_all_points, _cov_share_of_good],
+        _coverage_cases, rtol=1e-9, atol=1e-12, side_effects=False, reveals=("mode_coverage",)),
+    "ch1.value_function": Check(
+        theory.value_function, [_value_negated, _value_log_d_on_fakes, _value_no_dx], _ch1_value_cases, rtol=1e-6),
+    "ch1.js_divergence": Check(
+        theory.js_divergence, [_jsd_kl, _jsd_no_halves, _jsd_bits], _ch1_jsd_cases, rtol=1e-6),
 }

@@ -1,7 +1,8 @@
-"""Chapter 2 (a vanilla GAN): its exercises and concept questions.
+"""Chapter 2 (a vanilla GAN): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch02.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import losses
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 def _logit_cases():
@@ -120,66 +121,13 @@ SIGMOID_BCE = ("sigmoid followed by BCELoss on logits: for a confident D, sigmoi
                "cross-entropy from the logits with the loss made for logits")
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch2.discriminator_loss": Exercise(
-        2, "D's loss from logits, real and fake terms apart", losses.discriminator_loss,
-        [_m(_d_loss_sigmoid_bce, SIGMOID_BCE, "sigmoid then BCE"),
-         _m(_d_loss_swapped_labels, "the labels are swapped: D must call real images 1 and fakes 0", "swapped labels"),
-         _m(_d_loss_value_sign, "sign error: you returned the value function's terms, which D maximises; a loss "
-                                "to minimise is their negative, the binary cross-entropy", "value, not loss")],
-        _logit_cases,
-        hint="each term is a binary cross-entropy averaged over the batch: real logits against the label 'real', "
-             "fake logits against the label 'fake', computed from the logits themselves",
-        hints=("Which target does D want for a real image, and which for a fake?",
-               "Compute the cross-entropy from the logits with PyTorch's numerically stable loss for logits, not "
-               "from probabilities: reread “Logits, not probabilities”"),
-        section="Binary cross-entropy is the GAN loss"),
-    "ch2.d_step_loss": Exercise(
-        2, "D's loss in a D step that leaves G untouched", d_step_loss,
-        [_m(_d_step_no_detach, "the fakes still carry G's graph: D's loss back-propagates into G. Cut the "
-                               "graph at the fakes so that the D step leaves G's weights alone", "no detach"),
-         _m(_d_step_swapped, "the labels are swapped: D must call real images 1 and fakes 0", "swapped labels"),
-         _m(_d_step_real_only, "only the real term: D's loss in a step is the sum of its real and fake terms",
-            "real term only"),
-         _m(_d_step_freezes_g, "G is frozen (requires_grad switched off) and never switched back, so the next G "
-                               "step cannot train it; a D step should cut the graph at the fakes instead of "
-                               "changing G's settings", "G left frozen")],
-        _d_step_cases, observe=_d_step_observe,
-        hint="a D step scores a real batch and a batch of G's fakes, sums D's two loss terms, and must not send "
-             "any gradient into G",
-        hints=("Reuse your discriminator loss: it gives the real and the fake term",
-               "The fakes are an input to D here, not something to improve: separate them from the graph that "
-               "produced them, without changing G itself"),
-        section="One iteration: a discriminator step, then a generator step",
-        reveals=("d_step",)),
-    "ch2.generator_loss": Exercise(
-        2, "the non-saturating generator loss", losses.generator_nonsaturating_loss,
-        [_m(_g_loss_saturating, "that is the saturating loss, whose gradient vanishes when D rejects the fakes; "
-                                "the non-saturating loss maximises the log-probability that D calls them real",
-            "saturating loss"),
-         _m(_g_loss_fake_label, "G is trained with the fake label, which helps D; G wants its fakes called real",
-            "fake label"),
-         _m(_g_loss_sigmoid_bce, SIGMOID_BCE, "sigmoid then BCE")],
-        _g_loss_cases,
-        hint="G wants D to call its fakes real: the non-saturating loss is a cross-entropy of the fake logits "
-             "against the label 'real'",
-        hints=("Compare the two generator losses' gradients in “The generator's loss: saturating and "
-               "non-saturating”: which one stays large when D rejects the fakes?",
-               "Work from the logits with the numerically stable cross-entropy, and average over the batch"),
-        section="The generator's loss: saturating and non-saturating"),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch2.why_detach": Question(
-        2, "In the D step, why are G's fakes detached before D scores them?",
-        "b", "The D step must only change D: detaching cuts the graph so no gradient reaches G's weights "
-             "(and no time is spent computing it).",
-        choices={"a": "to stop D's gradients from exploding",
-                 "b": "so that D's loss sends no gradient into G",
-                 "c": "because D cannot take a tensor that requires gradients",
-                 "d": "to save the fakes for the G step"},
-        wrong={"a": "Detaching does not change D's own gradients at all.",
-               "c": "D takes such tensors without complaint: the G step feeds it exactly those.",
-               "d": "The G step needs fakes that are NOT detached, or G would get no gradient."},
-        section="One iteration: a discriminator step, then a generator step"),
+EXERCISES: dict[str, Check] = {  # the texts: ch02.toml
+    "ch2.discriminator_loss": Check(
+        losses.discriminator_loss, [_d_loss_sigmoid_bce, _d_loss_swapped_labels, _d_loss_value_sign], _logit_cases),
+    "ch2.d_step_loss": Check(
+        d_step_loss, [_d_step_no_detach, _d_step_swapped, _d_step_real_only, _d_step_freezes_g], _d_step_cases,
+        observe=_d_step_observe, reveals=("d_step",)),
+    "ch2.generator_loss": Check(
+        losses.generator_nonsaturating_loss, [_g_loss_saturating, _g_loss_fake_label, _g_loss_sigmoid_bce],
+        _g_loss_cases),
 }

@@ -1,14 +1,15 @@
-"""Chapter 3 (a conditional GAN): its exercises and concept questions.
+"""Chapter 3 (a conditional GAN): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch03.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 def _cgan_embed(seed: int, num_classes: int = 10, dim: int = 3) -> nn.Embedding:
@@ -77,52 +78,11 @@ def _d_input_square(x, y, embed):
     return torch.cat([x, embed(y)[:, :, None, None].expand(B, embed.embedding_dim, H, H)], dim=1)
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch3.discriminator_input": Exercise(
-        3, "the label as feature maps next to the pixels", discriminator_input,
-        [_m(_d_input_label_number, "the class number as one extra channel says 9 is 'more' than 1; use the "
-                                   "label's learned embedding, one constant map per embedding dimension",
-            "class number as a channel"),
-         _m(_d_input_maps_first, "the label maps come first: the image's channels go first, as the "
-                                 "discriminator's first convolution expects", "maps first"),
-         _m(_d_input_added, "the label is added to the pixels instead of stacked next to them as extra channels",
-            "added, not stacked"),
-         _m(_d_input_square, "the label maps are square: they must have the image's height AND its width, and "
-                             "the test images are not all square", "square maps")],
-        _d_input_cases,
-        hint="embed each label, spread each embedding dimension into a constant map of the image's size, and stack "
-             "the maps after the image's channels",
-        hints=("The result has the image's channels plus one channel per embedding dimension, and the image's "
-               "height and width",
-               "Give the (B, label_dim) embedding two extra axes of size one, then expand them to the image's size "
-               "before stacking on the channel axis"),
-        section="One-hot vectors and embeddings"),
-    "ch3.projection_logit": Exercise(
-        3, "the projection discriminator's logit", projection_logit,
-        [_m(_projection_added, "the label is merely added at the end, so D cannot tell a matching pair from a "
-                               "mismatched one: the label's vector must interact with the features", "label added"),
-         _m(_projection_no_squeeze, "judge(features) is (B, 1); added to a (B,) tensor it broadcasts to (B, B): "
-                                    "drop its size-one axis first", "broadcast to (B, B)"),
-         _m(_projection_only, "the unconditional term (the linear judge of the features) is missing",
-            "projection term only")],
-        _projection_cases,
-        hint="the projection logit is an unconditional score of the features plus the inner product of the "
-             "label's vector with the same features, one number per image",
-        hints=("The result has shape (B,): one logit per image",
-               "The inner product of two (B, n) tensors, row by row, is an elementwise product summed over the "
-               "feature axis"),
-        section="The two players", reveals=("ConditionalDiscriminator",)),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch3.why_embedding": Question(
-        3, "Why does the conditional discriminator see the label through a learned embedding rather than as "
-           "the class number in one extra channel?",
-        "c", "Class numbers are names, not amounts: an embedding gives every class its own learned vector, with "
-             "no order between classes.",
-        choices={"a": "an embedding uses less memory than one channel",
-                 "b": "a class number cannot be put in a tensor",
-                 "c": "a single number would impose an order (9 'more' than 1) that the classes do not have",
-                 "d": "the embedding makes the discriminator's output a probability"},
-        section="One-hot vectors and embeddings"),
+EXERCISES: dict[str, Check] = {  # the texts: ch03.toml
+    "ch3.discriminator_input": Check(
+        discriminator_input, [_d_input_label_number, _d_input_maps_first, _d_input_added, _d_input_square],
+        _d_input_cases),
+    "ch3.projection_logit": Check(
+        projection_logit, [_projection_added, _projection_no_squeeze, _projection_only], _projection_cases,
+        reveals=("ConditionalDiscriminator",)),
 }

@@ -1,7 +1,8 @@
-"""Chapter 6 (pix2pix): its exercises and concept questions.
+"""Chapter 6 (pix2pix): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch06.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 
 from .. import losses
 from ..models import patchgan
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 def skip_connection(h, skip):
@@ -104,58 +105,13 @@ def _p2p_fake_label(fake_logits, target, output):
     return adv + 100 * l1, adv, l1
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch6.skip_connection": Exercise(
-        6, "a U-Net decoder level's input with its skip", skip_connection,
-        [_m(_skip_added, "the skip is added instead of stacked: a U-Net puts the encoder's maps next to the "
-                         "decoder's, so the channels add up", "added"),
-         _m(_skip_reversed, "the order is reversed: the decoder's activation comes first, as the next layer's "
-                            "weights expect", "reversed"),
-         _m(_skip_batch_dim, "stacked on the batch axis: the channels are the second axis", "batch axis")],
-        _skip_cases,
-        hint="a U-Net level hands the next layer the decoder's maps and the encoder's maps of the same size side "
-             "by side, as channels",
-        hints=("The output has the channels of both inputs and the size of either",
-               "The decoder's activation comes first; stack along the channel axis"),
-        section="The generator: a U-Net", reveals=("UNetGenerator",)),
-    "ch6.receptive_field": Exercise(
-        6, "the PatchGAN's receptive field", patchgan.receptive_field,
-        [_m(_rf_forward_walk, "wrong direction: walk from the OUTPUT back to the input, one layer at a time",
-            "forward walk"),
-         _m(_rf_no_minus_one, "off by one stride: r cells of a layer's output are r - 1 strides apart in its input",
-            "no minus one"),
-         _m(_rf_ignores_stride, "the strides are ignored: each layer's kernel adds cells in units of the strides "
-                                "after it", "strides ignored"),
-         _m(_rf_pixelgan_forgotten, "n_layers = 0 is the PixelGAN, whose layers are all 1×1: each output sees "
-                                    "only its own pixel", "PixelGAN forgotten")],
-        _rf_cases,
-        hint="start from one output cell and walk back through the layers, from the last to the first, asking how "
-             "many input cells each span of cells depends on",
-        hints=("A span of r cells of a layer's output, with kernel k and stride s, depends on the r - 1 gaps of "
-               "s cells between them plus one kernel",
-               "The layers are listed in “Which patch does each output judge?”; n_layers = 0 builds a different "
-               "network"),
-        section="Which patch does each output judge?", reveals=("patch_span",)),
-    "ch6.pix2pix_generator_loss": Exercise(
-        6, "the pix2pix generator loss, cGAN + λ·L1", pix2pix_generator_loss,
-        [_m(_p2p_lambda_on_adversarial, "λ is on the wrong term: the weight 100 multiplies the reconstruction "
-                                        "term", "λ on the adversarial term"),
-         _m(_p2p_l2, "that is a squared error; pix2pix uses the mean ABSOLUTE error, which blurs less", "L2"),
-         _m(_p2p_fake_label, "the adversarial term uses the fake label: G wants D to call its output real",
-            "fake label")],
-        _pix2pix_cases,
-        hint="the pix2pix objective for G is the non-saturating adversarial loss of chapter 2 plus a weighted mean "
-             "absolute error between G's output and the target",
-        hints=("Return three things: the total and its two parts, before and after the weight",
-               "The weight λ = 100 multiplies only the reconstruction term"),
-        section="The objective: cGAN loss plus λ·L1", reveals=("pix2pix_generator_loss",)),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch6.receptive_field_n4": Question(
-        6, "One more downsampling layer than the paper's default: how many pixels wide is the patch that one "
-           "output of a PatchGAN with n_layers = 4 judges? (a number)",
-        142, "Walking back from one output through the 4×4 convolutions (strides 1, 1, 2, 2, 2, 2) gives "
-             "1 → 4 → 7 → 16 → 34 → 70 → 142: each stride-2 layer roughly doubles the patch.",
-        rtol=0.0, atol=0.0, section="Which patch does each output judge?"),
+EXERCISES: dict[str, Check] = {  # the texts: ch06.toml
+    "ch6.skip_connection": Check(
+        skip_connection, [_skip_added, _skip_reversed, _skip_batch_dim], _skip_cases, reveals=("UNetGenerator",)),
+    "ch6.receptive_field": Check(
+        patchgan.receptive_field, [_rf_forward_walk, _rf_no_minus_one, _rf_ignores_stride, _rf_pixelgan_forgotten],
+        _rf_cases, reveals=("patch_span",)),
+    "ch6.pix2pix_generator_loss": Check(
+        pix2pix_generator_loss, [_p2p_lambda_on_adversarial, _p2p_l2, _p2p_fake_label], _pix2pix_cases,
+        reveals=("pix2pix_generator_loss",)),
 }

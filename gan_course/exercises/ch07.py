@@ -1,7 +1,8 @@
-"""Chapter 7 (CycleGAN): its exercises and concept questions.
+"""Chapter 7 (CycleGAN): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch07.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 from torch import nn
 
 from .. import losses
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 def _score_cases():
@@ -76,45 +77,10 @@ def _identity_wrong_domain(G_AB, G_BA, real_a, real_b):
             _l1(real_a, G_AB(real_a)), _l1(real_b, G_BA(real_b)))
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch7.lsgan_discriminator_loss": Exercise(
-        7, "the least-squares D loss", losses.lsgan_discriminator_loss,
-        [_m(_lsgan_no_half, "CycleGAN halves D's loss: each squared term carries a factor one half", "no half"),
-         _m(_lsgan_swapped, "the targets are swapped: real scores are regressed onto 1, fakes onto 0", "swapped"),
-         _m(_lsgan_bce, "that is the cross-entropy loss of chapter 2; the least-squares GAN regresses the raw "
-                        "scores with squared errors", "BCE")],
-        _score_cases,
-        hint="the least-squares loss regresses D's raw scores onto targets, 1 for real and 0 for fake, with a mean "
-             "squared error over every score of the grid, halved",
-        hints=("Return the real and the fake term apart",
-               "Every score of the PatchGAN grid counts: average over all of them"),
-        section="Least-squares adversarial loss"),
-    "ch7.cycle_and_identity_losses": Exercise(
-        7, "the cycle and identity losses", cycle_and_identity_losses,
-        [_m(_cycle_wrong_pair, "the cycle loss is on the wrong pair: compare the round trip with the image it "
-                               "started from, not with an image of the other domain", "wrong pair"),
-         _m(_cycle_translation_vs_input, "the cycle loss compares the one-way translation with its input, which "
-                                         "forbids translating at all; compare the ROUND TRIP with its input",
-            "translation vs input"),
-         _m(_identity_wrong_domain, "the identity loss is fed the wrong domain: a generator must leave images that "
-                                    "are ALREADY in its output domain alone", "identity on the wrong domain")],
-        _cycle_cases,
-        hint="each of the four terms is a mean absolute difference between an image and what the generators make "
-             "of it: a round trip for the cycle terms, one generator for the identity terms",
-        hints=("A → B → A should give back the A image, and B → A → B the B image",
-               "The identity terms feed each generator an image from its OUTPUT domain"),
-        section="Cycle consistency, $\\lambda = 10$"),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch7.identity_cycle": Question(
-        7, "Two generators that both return their input unchanged (G(x) = x, F(y) = y): what is their cycle "
-           "loss?",
-        "a", "The round trip of the identity gives back every image exactly, so the cycle loss is zero: the cycle "
-             "loss alone does not force any translation; the adversarial loss does.",
-        choices={"a": "zero", "b": "λ = 10", "c": "the mean absolute difference between the two domains",
-                 "d": "it cannot be computed without pairs"},
-        wrong={"c": "The cycle loss never compares an image with the other domain, only with its own round trip.",
-               "d": "The cycle loss needs no pairs: that is the point of CycleGAN."},
-        section="Cycle consistency, $\\lambda = 10$"),
+EXERCISES: dict[str, Check] = {  # the texts: ch07.toml
+    "ch7.lsgan_discriminator_loss": Check(
+        losses.lsgan_discriminator_loss, [_lsgan_no_half, _lsgan_swapped, _lsgan_bce], _score_cases),
+    "ch7.cycle_and_identity_losses": Check(
+        cycle_and_identity_losses, [_cycle_wrong_pair, _cycle_translation_vs_input, _identity_wrong_domain],
+        _cycle_cases),
 }

@@ -1,14 +1,15 @@
-"""Chapter 8 (evaluating GANs): its exercises and concept questions.
+"""Chapter 8 (evaluating GANs): its exercises.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch08.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
 import torch
 
 from ..metrics.images import precision_recall
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 def frechet_distance_from_features(features_a, features_b):
@@ -89,46 +90,10 @@ def _pr_fixed_k(real_features, fake_features, k=3):
     return _covered(real_features, fake_features, 4), _covered(fake_features, real_features, 4)
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch8.frechet_distance": Exercise(
-        8, "the Fréchet distance from features", frechet_distance_from_features,
-        [_m(_fd_no_sqrt, "the matrix square root is missing from the cross term", "no square root"),
-         _m(_fd_biased_cov, "the covariances divide by N; FD uses the unbiased ones (divided by N - 1)",
-            "biased covariance"),
-         _m(_fd_norm_not_squared, "the mean term is the SQUARED distance between the means", "distance not squared")],
-        _fd_cases, rtol=1e-6,
-        hint="FD is the Fréchet distance between two Gaussians fitted to the feature sets: a term for the means "
-             "and a term for the covariances",
-        hints=("Fit each set: its mean over the samples and its unbiased covariance over the features",
-               "The trace of the matrix square root of a product is the sum of the square roots of its "
-               "eigenvalues (keep the real part)"),
-        section="Three scores"),
-    "ch8.precision_recall": Exercise(
-        8, "k-NN precision and recall", precision_recall,
-        [_m(_pr_counts_self, "each real point counts itself as its nearest neighbour (distance 0): the radius "
-                             "must reach the k-th OTHER point", "counts itself"),
-         _m(_pr_swapped, "precision and recall are swapped: precision asks whether the FAKES fall inside the "
-                         "real balls", "swapped"),
-         _m(_pr_query_radii, "the balls belong to the reference set: precision puts a ball around every REAL "
-                             "point and asks which fakes fall in one", "query radii"),
-         _m(_pr_fixed_k, "k is ignored: the checker also passes other values than the default 3", "fixed k")],
-        _pr_cases,
-        hint="precision is the share of fakes that land inside the real data's k-nearest-neighbour balls; recall is "
-             "the same question with real and fake swapped",
-        hints=("Each ball is centred on a point of the reference set, with the distance to that point's k-th "
-               "nearest OTHER point of the same set as its radius",
-               "A query point counts when it lies in at least one ball; return two floats"),
-        section="Precision vs recall: quality vs coverage", reveals=("precision_recall",)),
-}
-
-QUESTIONS: dict[str, Question] = {
-    "ch8.fd_same_distribution": Question(
-        8, "Two independent samples of N images from the SAME distribution: what is the FD between them?",
-        "b", "Each sample's mean and covariance are estimates with noise, and FD is a squared distance between "
-             "them: it is positive, and shrinks as N grows.",
-        choices={"a": "exactly zero", "b": "positive, and smaller for larger N", "c": "negative half the time",
-                 "d": "positive, and larger for larger N"},
-        wrong={"a": "Only the distributions are equal; the two finite samples are not.",
-               "c": "FD is a squared distance between two Gaussians: it is never negative."},
-        section="The reference ladder"),
+EXERCISES: dict[str, Check] = {  # the texts: ch08.toml
+    "ch8.frechet_distance": Check(
+        frechet_distance_from_features, [_fd_no_sqrt, _fd_biased_cov, _fd_norm_not_squared], _fd_cases, rtol=1e-6),
+    "ch8.precision_recall": Check(
+        precision_recall, [_pr_counts_self, _pr_swapped, _pr_query_radii, _pr_fixed_k], _pr_cases,
+        reveals=("precision_recall",)),
 }

@@ -1,7 +1,7 @@
 """Chapter 9's exercises: the gradient penalty, the spectral norm, the hinge losses, R1 and a clipped WGAN update.
 
-Self-contained: it uses only ``Exercise`` and ``Mistake`` and defines ``EXERCISES`` (ids ``"ch9.name"``),
-which the package's ``__init__`` merges into the course's registry. It registers nothing itself.
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in ``ch09.toml``.
 """
 
 from __future__ import annotations
@@ -9,14 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-import dataclasses
-
 from .. import losses, wasserstein
-from .checks import Exercise, Mistake
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+from .core import Check, _gen
 
 
 def _critic(seed: int, scale: float = 1.0) -> nn.Module:
@@ -225,123 +219,48 @@ def _clip_observe(fn, args):
             "the generator's weights after the update": [p.detach().clone() for p in G.parameters()]}
 
 
-def _clip_generator(G, D, opt_D, real, z, clip):
-    loss = losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
+# the recorded mistakes: one critic update and one clamp, each with one thing wrong
+def _critic_step(G, D, opt_D, real, z, sign: float = 1.0):
+    loss = sign * losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
     opt_D.zero_grad()
     loss.backward()
     opt_D.step()
+
+
+def _clamp(net, clip):
     with torch.no_grad():
-        for p in G.parameters():  # the wrong network
+        for p in net.parameters():
             p.clamp_(-clip, clip)
+
+
+def _clip_generator(G, D, opt_D, real, z, clip):
+    _critic_step(G, D, opt_D, real, z)
+    _clamp(G, clip)  # the wrong network
 
 
 def _clip_before_step(G, D, opt_D, real, z, clip):
-    with torch.no_grad():
-        for p in D.parameters():
-            p.clamp_(-clip, clip)
-    loss = losses.wasserstein_critic_loss(D(real), D(G(z).detach()))
-    opt_D.zero_grad()
-    loss.backward()
-    opt_D.step()
+    _clamp(D, clip)
+    _critic_step(G, D, opt_D, real, z)
 
 
 def _clip_sign(G, D, opt_D, real, z, clip):
-    loss = D(real).mean() - D(G(z).detach()).mean()  # pushes real scores down
-    opt_D.zero_grad()
-    loss.backward()
-    opt_D.step()
-    with torch.no_grad():
-        for p in D.parameters():
-            p.clamp_(-clip, clip)
+    _critic_step(G, D, opt_D, real, z, sign=-1.0)  # pushes real scores down
+    _clamp(D, clip)
 
 
-def _m(fn, hint: str) -> Mistake:
-    return Mistake(fn, hint)
-
-
-def _exercise(*args, **options) -> Exercise:
-    """``Exercise(*args, **options)``, leaving out options this version of ``Exercise`` does not have
-    (``section``, ``side_effects``: newer fields), so the module works with either."""
-    known = {f.name for f in dataclasses.fields(Exercise)}
-    return Exercise(*args, **{k: v for k, v in options.items() if k in known})
-
-
-EXERCISES = {
-    "ch9.gradient_penalty": _exercise(
-        9, "WGAN-GP's gradient penalty on interpolates", gradient_penalty_at,
-        [_m(_gp_on_real, "the penalty is taken at the real points: WGAN-GP takes it at random points on the straight lines "
-                         "between real and fake samples, where the critic's slope matters for G"),
-         _m(_gp_on_fake, "the penalty is taken at the fake points: WGAN-GP takes it at random points on the lines between "
-                         "real and fake samples"),
-         _m(_gp_no_create_graph, "the value is right but it cannot train the critic: the gradient must itself be "
-                                 "differentiable (keep its graph), else the penalty is a constant for the weights"),
-         _m(_gp_norm_wrong_dim, "the norm runs over the batch: take one gradient norm per SAMPLE, over all of "
-                                "its pixels, then average the penalties over the batch"),
-         _m(_gp_always_two_sided, "the one-sided option is ignored: one-sided, only norms ABOVE 1 are penalised, "
-                                  "a norm below 1 costs nothing")],
-        _gp_cases, observe=_penalty_observe,
-        hint="a 1-Lipschitz critic has gradients of norm 1 almost everywhere between the two distributions; the "
-             "penalty measures how far the critic's gradient norm is from 1 there",
-        hints=("Where: at random mixtures of a real and a fake sample, one random weight per pair, and the "
-               "gradient is with respect to those mixed inputs",
-               "How much: per sample, the squared distance of the gradient norm from 1, averaged over the batch; "
-               "the gradient must stay differentiable so that the penalty can train the critic"),
-        section="2. The gradient penalty (WGAN-GP)"),
-    "ch9.spectral_norm": _exercise(
-        9, "the spectral norm by power iteration", spectral_norm_estimate,
-        [_m(_sn_frobenius, "that is the Frobenius norm, the root of the sum of squared weights: an upper bound on the "
-                           "largest singular value, not the value itself"),
-         _m(_sn_no_normalising, "u and v are never normalised: power iteration rescales each vector to unit length "
-                                "after every product, else the estimate grows with every iteration"),
-         _m(_sn_wrong_reshape, "the weight is laid out the wrong way round, or the iteration starts from the other "
-                               "vector: one row per output channel, and start from the given u")],
-        _sn_cases,
-        hint="power iteration: alternately multiply a vector by the matrix and by its transpose, rescaling to unit "
-             "length each time; the two vectors line up with the top singular vectors",
-        hints=("First flatten the weight into a matrix with one row per output channel",
-               "After the iterations, the largest singular value is the product of the left vector, the matrix "
-               "and the right vector"),
-        section="3. Spectral normalisation (SN-GAN)"),
-    "ch9.hinge_losses": _exercise(
-        9, "the hinge losses of D and G", hinge_losses,
-        [_m(_hinge_sigmoid, "a sigmoid is left on the critic: the hinge loss works on the raw scores, which must "
-                            "be able to pass the margins ±1"),
-         _m(_hinge_fake_sign, "the fake term's sign is wrong: fakes are pushed BELOW -1, relu(1 + D(G(z)))"),
-         _m(_hinge_margin_in_g, "G's loss has a margin: G minimises -E[D(G(z))], with no relu"),
-         _m(_hinge_no_relu, "the relu is missing: a sample already past its margin must contribute nothing")],
-        _hinge_cases,
-        hint="the hinge loss asks D to push real scores above +1 and fake scores below -1, and ignores samples "
-             "already past their margin; G simply pushes the fake scores up",
-        hints=("Each of D's two terms is a margin violation, zero for a sample beyond its margin, averaged over "
-               "the batch",
-               "G's term has no margin: it is the negative of the mean fake score"),
-        section="4. The R1 penalty and the hinge loss"),
-    "ch9.r1_penalty": _exercise(
-        9, "the R1 penalty on real data", losses.r1_penalty,
-        [_m(_r1_no_create_graph, "the value is right but it cannot train the critic: the gradient must itself stay "
-                                 "differentiable (keep its graph)"),
-         _m(_r1_mean_over_pixels, "the squared gradient is averaged over the pixels: R1 uses each sample's squared "
-                                  "gradient NORM, the sum over its pixels, then the batch average"),
-         _m(_r1_norm_not_squared, "the norm is not squared: R1 is E‖∇D(x)‖², the squared norm")],
-        _r1_cases, observe=_penalty_observe,
-        hint="R1 penalises the critic's slope on REAL data only: the squared norm of its gradient with respect to "
-             "each real input",
-        hints=("The gradient is taken with respect to the real images themselves, and must stay differentiable",
-               "Per sample, sum the squared gradient over all its pixels; then average over the batch"),
-        section="4. The R1 penalty and the hinge loss"),
-    "ch9.wgan_critic_update": _exercise(
-        9, "one WGAN critic update with weight clipping", wgan_critic_update,
-        [_m(_clip_generator, "the generator's weights were clipped: the Lipschitz constraint is on the CRITIC; "
-                             "clamp D's parameters, leave G alone"),
-         _m(_clip_before_step, "the weights are clipped before the optimiser step, so the step can take them out "
-                               "of the allowed range again: clip after the update"),
-         _m(_clip_sign, "the loss has the wrong sign: the critic maximises the gap between its mean score on "
-                        "real and on fake samples")],
-        _clip_cases, observe=_clip_observe,
-        hint="one ordinary critic update on the Wasserstein loss, then force every critic weight back into a small "
-             "box, the crude way the WGAN paper keeps the critic Lipschitz",
-        hints=("The critic's loss is its mean score on fakes minus its mean score on real images, with the fakes "
-               "cut from G's graph",
-               "Clip after the optimiser's step, and only the critic's weights"),
-        section="1. Weight clipping", side_effects=False),  # it updates D's weights: that is the exercise
+EXERCISES: dict[str, Check] = {  # the texts: ch09.toml
+    "ch9.gradient_penalty": Check(
+        gradient_penalty_at,
+        [_gp_on_real, _gp_on_fake, _gp_no_create_graph, _gp_norm_wrong_dim, _gp_always_two_sided], _gp_cases,
+        observe=_penalty_observe),
+    "ch9.spectral_norm": Check(
+        spectral_norm_estimate, [_sn_frobenius, _sn_no_normalising, _sn_wrong_reshape], _sn_cases),
+    "ch9.hinge_losses": Check(
+        hinge_losses, [_hinge_sigmoid, _hinge_fake_sign, _hinge_margin_in_g, _hinge_no_relu], _hinge_cases),
+    "ch9.r1_penalty": Check(
+        losses.r1_penalty, [_r1_no_create_graph, _r1_mean_over_pixels, _r1_norm_not_squared], _r1_cases,
+        observe=_penalty_observe),
+    "ch9.wgan_critic_update": Check(
+        wgan_critic_update, [_clip_generator, _clip_before_step, _clip_sign], _clip_cases, observe=_clip_observe,
+        side_effects=False),  # it updates D's weights: that is the exercise
 }

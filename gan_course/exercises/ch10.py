@@ -1,13 +1,13 @@
 """Chapter 10's exercises: the modulated convolution, truncation in W, the EMA update, augmenting D's inputs.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean).
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch10.toml``, the concept questions in ``questions.toml``.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 
 import torch
 import torch.nn.functional as F
@@ -16,16 +16,8 @@ from torch import nn
 from ..augment import diff_augment
 from ..ema import ema_update
 from ..models.stylegan import StyleGANConfig, StyleGenerator, modulated_conv2d
-from .core import Exercise, Question, _m
+from .core import Check, _gen
 
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def _exercise(*args, **options) -> Exercise:
-    known = {f.name for f in dataclasses.fields(Exercise)}
-    return Exercise(*args, **{k: v for k, v in options.items() if k in known})
 
 
 # ===================================================================== the modulated convolution
@@ -219,113 +211,14 @@ def _aug_detached(real, fake, policy, seed):
     return diff_augment(real, policy, g), diff_augment(fake.detach(), policy, g)  # as PIL/NumPy would: no gradient
 
 
-EXERCISES = {
-    "ch10.modulated_conv": _exercise(
-        10, "a modulated convolution with demodulation", modulated_conv,
-        [_m(_mod_wrong_axes, "the demodulation divides by a norm taken across the output channels: each OUTPUT "
-                             "filter (one sample, one output channel) is normalised over its input channels and "
-                             "its kernel positions"),
-         _m(_mod_kernel_only, "each kernel is normalised on its own: a filter's norm runs over ALL its input "
-                              "channels and kernel positions together, so the styles' relative sizes survive"),
-         _m(_mod_no_eps, "ε is missing from the demodulation: a style that switches a filter's inputs off gives a "
-                         "zero norm, and dividing by it gives NaN"),
-         _m(_mod_output, "the style scales the convolution's output: StyleGAN2 scales the WEIGHTS' input channels "
-                         "per sample, then normalises each resulting filter")],
-        _mod_cases,
-        hint="modulation scales each input channel of the weights by the sample's style; demodulation rescales "
-             "each resulting output filter to unit norm, so the output's expected scale does not depend on the style",
-        hints=("Build each sample's weights (B, O, I, k, k) from the shared ones and the styles, then divide each "
-               "(sample, output channel) filter by the root of its sum of squares plus ε",
-               "Run the per-sample weights as one grouped convolution (the batch folded into the channels), or "
-               "scale x's channels, convolve with the shared weights and scale the output channels by the "
-               "demodulation factors: both are the same numbers"),
-        section="Modulated convolution"),
-    "ch10.truncate_w": _exercise(
-        10, "the truncation trick in W", truncate_w,
-        [_m(_trunc_z, "z was truncated: scaling z does nothing here (the mapping network normalises z first), and "
-                      "StyleGAN truncates the intermediate latent w towards the average w̄"),
-         _m(_trunc_swapped, "ψ weighs the wrong end: ψ = 1 must leave w unchanged and ψ = 0 give the average w̄"),
-         _m(_trunc_batch_mean, "the centre is this batch's mean w: truncation pulls towards w̄, the average the "
-                               "generator tracked over training (G.w_avg)")],
-        _trunc_cases,
-        hint="map z to w, then move w along the line towards the average w̄: ψ is the share of w's distance from "
-             "the centre that is kept",
-        hints=("The centre is the generator's tracked average of w, not anything computed from this batch",
-               "ψ = 1 keeps w, ψ = 0 gives the centre; in between, a straight line"),
-        section="Truncation in $W$"),
-    "ch10.ema_update": _exercise(
-        10, "an EMA update of G's weights", ema_update,
-        [_m(_ema_swapped, "the decay is on the wrong side: with decay 0.999 the average keeps 99.9% of ITSELF and "
-                          "takes 0.1% of the current weights"),
-         _m(_ema_buffers_averaged, "the buffers are averaged: buffers are statistics the model tracks (w̄, running "
-                                   "means, counters), not weights; the EMA model copies the current ones"),
-         _m(_ema_buffers_ignored, "the buffers are never updated: the EMA model must take the current model's "
-                                  "buffers (its w̄, running statistics), else it truncates and normalises with stale ones"),
-         _m(_ema_of_gradients, "the gradients were averaged: the EMA is of the WEIGHTS themselves; a gradient "
-                               "average is what Adam's momentum keeps")],
-        _ema_cases, observe=_ema_observe,
-        hint="after each G step the averaged model moves a small share (1 − decay) of the way towards the current "
-             "weights; it is never trained itself",
-        hints=("Parameters: decay times the average plus (1 − decay) times the current weight, in place, without "
-               "gradients",
-               "Buffers: copied from the current model, not averaged"),
-        section="An average of $G$'s weights", side_effects=False),
-    "ch10.augmented_d_inputs": _exercise(
-        10, "augmenting both of D's inputs", augmented_d_inputs,
-        [_m(_aug_real_only, "only the real images are augmented: D then learns that augmented means real, G is "
-                            "rewarded for making augmented-looking images, and the augmentation leaks into the "
-                            "samples; D must see real and fake images through the same transformations"),
-         _m(_aug_detached, "the fake images' augmentation cuts the gradient: G learns through D's score of the "
-                           "AUGMENTED fakes, so the augmentation must be differentiable and stay in the graph")],
-        _aug_cases, observe=_aug_observe,
-        hint="D compares T(real) with T(fake): the same kind of random transformation on both sides, done with "
-             "differentiable tensor operations",
-        hints=("One private generator seeded with the seed; draw the real batch's augmentation first, then the "
-               "fake batch's",
-               "Keep the fake images in the graph: no detach, no NumPy or PIL on the way"),
-        section="Training on little data"),
-}
-
-
-QUESTIONS: dict[str, Question] = {
-    "ch10.adain_droplets": Question(
-        10, "Why did StyleGAN2 replace AdaIN by weight demodulation?",
-        "c", "AdaIN normalises each feature map of each image by its own statistics, which erases the maps' "
-             "relative sizes; the network smuggled them past it in a local spike (the droplets). Demodulation "
-             "normalises by the expected statistics, through the weights.",
-        choices={"a": "AdaIN was too slow to run on a GPU",
-                 "b": "AdaIN cannot take a style vector as input",
-                 "c": "normalising each feature map by its own statistics erased information that G then hid in "
-                      "droplet-shaped artefacts",
-                 "d": "AdaIN made the mapping network unnecessary"},
-        wrong={"a": "Speed was not the reason; demodulation's grouped convolution is not faster.",
-               "b": "AdaIN's scale and shift are exactly a style vector's output.",
-               "d": "Both keep the mapping network."},
-        section="Modulated convolution"),
-    "ch10.ema_half_life": Question(
-        10, "With decay 0.995, after how many G steps has the weight of a past step in the EMA fallen to half? "
-            "(a number; ln 2 / −ln 0.995)",
-        138.3, "Each step multiplies an old step's weight by 0.995, so it halves after ln 2 / −ln 0.995 ≈ 138 steps.",
-        rtol=0.02, section="An average of $G$'s weights"),
-    "ch10.truncation_z_vs_w": Question(
-        10, "This chapter's mapping network starts with pixel norm (z / rms(z)). What does multiplying z by "
-            "ψ = 0.5 do to the images?",
-        "a", "Pixel norm divides z by its own root-mean-square, so ψz and z give the same w: nothing changes. "
-             "Truncation must act on w (StyleGAN) or resample z's large components (BigGAN).",
-        choices={"a": "nothing: the normalisation undoes the scaling",
-                 "b": "the same as truncation in W with ψ = 0.5",
-                 "c": "it makes the images more varied",
-                 "d": "every image becomes the average image"},
-        section="Truncation in $W$"),
-    "ch10.leaking": Question(
-        10, "Augmenting D's real AND fake inputs with random 90° rotations applied to every image (p = 1): what "
-            "can G learn?",
-        "b", "If every image is rotated by a random multiple of 90°, an upright and a rotated data set look the "
-             "same to D: the augmentation is not invertible in distribution, so it can leak (ADA keeps p < 1, "
-             "below about 0.8, so the clean distribution stays identifiable).",
-        choices={"a": "only upright clothes, as in the data",
-                 "b": "clothes in any of the four orientations: D cannot tell an orientation from the data's",
-                 "c": "nothing: rotations are not differentiable",
-                 "d": "only images rotated by 90°"},
-        section="Training on little data"),
+EXERCISES: dict[str, Check] = {  # the texts: ch10.toml
+    "ch10.modulated_conv": Check(
+        modulated_conv, [_mod_wrong_axes, _mod_kernel_only, _mod_no_eps, _mod_output], _mod_cases),
+    "ch10.truncate_w": Check(
+        truncate_w, [_trunc_z, _trunc_swapped, _trunc_batch_mean], _trunc_cases),
+    "ch10.ema_update": Check(
+        ema_update, [_ema_swapped, _ema_buffers_averaged, _ema_buffers_ignored, _ema_of_gradients], _ema_cases,
+        observe=_ema_observe, side_effects=False),
+    "ch10.augmented_d_inputs": Check(
+        augmented_d_inputs, [_aug_real_only, _aug_detached], _aug_cases, observe=_aug_observe),
 }

@@ -1,8 +1,9 @@
-"""Chapter 11's exercises: the forward noising q(x_t | x_0), one DDPM sampling step, the memorisation score,
-and concept questions on diffusion, copying and detection.
+"""Chapter 11's exercises: the forward noising q(x_t | x_0), one DDPM sampling step and the memorisation
+score.
 
-``EXERCISES`` and ``QUESTIONS`` are merged into :mod:`gan_course.exercises` when it is imported
-(see :mod:`gan_course.exercises.core` for what the fields mean)."""
+``EXERCISES`` is merged into :mod:`gan_course.exercises` when it is imported (see
+:mod:`gan_course.exercises.core` for what the fields mean); the texts the learner reads are in
+``ch11.toml``, the concept questions in ``questions.toml``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 
 from ..diffusion import GaussianDiffusion, get_beta_schedule
 from ..metrics.memorisation import memorisation_score
-from .core import Exercise, Question, _m, _randn
+from .core import Check, _randn
 
 
 # ===================================================================== q(x_t | x_0)
@@ -164,106 +165,15 @@ def _mem_fixed_quantile(queries, train, heldout, quantile=0.05):
     return float((d < torch.quantile(h, 0.05)).double().mean())
 
 
-EXERCISES: dict[str, Exercise] = {
-    "ch11.q_sample": Exercise(
-        11, "the forward noising q(x_t | x_0) in one jump", q_sample_from_betas,
-        [_m(_q_beta_for_abar, "β_t stands where ᾱ_t belongs: β_t is one step's noise variance, ᾱ_t the share of "
-                              "the image's variance left after every step up to t", "β where ᾱ is needed"),
-         _m(_q_alpha_not_cumulative, "the signal share uses α_t = 1 - β_t of step t alone: x_0 has been shrunk by "
-                                     "every step up to t, so use their product ᾱ_t", "α instead of ᾱ"),
-         _m(_q_no_sqrt_on_signal, "the image is scaled by ᾱ_t itself: the SIGNAL's scale is the square root of "
-                                  "ᾱ_t (the variances add up to 1, not the scales)", "sqrt missing on the signal"),
-         _m(_q_no_sqrt_on_noise, "the noise is scaled by its variance 1 - ᾱ_t: a standard normal is scaled by the "
-                                 "standard deviation, the square root", "sqrt missing on the noise"),
-         _m(_q_off_by_one, "the step is off by one: index t = 0 is the first noising step, whose ᾱ already "
-                           "includes β at index 0", "off by one")],
-        _q_cases, rtol=1e-5, atol=1e-6,
-        hint="x_t is the image shrunk by the product of all the steps' shrink factors, plus fresh noise whose "
-             "variance makes the total variance 1",
-        hints=("ᾱ_t is the running product of (1 - β) over the steps 0..t (0-based)",
-               "x_t = (square root of ᾱ_t) · x_0 + (square root of 1 - ᾱ_t) · ε, one ᾱ_t per image"),
-        section="The forward process", reveals=("q_sample", "q_mean_variance")),
-    "ch11.p_sample": Exercise(
-        11, "one DDPM sampling step x_t -> x_(t-1)", p_sample_step,
-        [_m(_p_no_noise, "no fresh noise is added: every step but the last adds σ_t·z, else the sampler "
-                         "collapses towards the mean and the samples lose their variety", "variance dropped"),
-         _m(_p_noise_at_zero, "noise is added at the last step too: at t = 0 the step returns the mean, the final "
-                              "image", "noise at t = 0"),
-         _m(_p_variance_as_std, "the noise is scaled by the variance β̃_t: scale it by its square root σ_t",
-            "variance for std"),
-         _m(_p_abar_in_mean, "the mean divides by the square root of ᾱ_t: one step undoes one step's shrink, "
-                             "the square root of α_t = 1 - β_t", "ᾱ in the mean")],
-        _p_cases, rtol=1e-4, atol=1e-5,
-        hint="one reverse step removes the noise the network predicts, scaled for one step, then adds fresh noise "
-             "with the posterior's variance, except at the very last step",
-        hints=("Mean: (x_t - β_t / sqrt(1 - ᾱ_t) · ε_θ(x_t, t)) / sqrt(α_t)",
-               "Variance: β̃_t = β_t (1 - ᾱ_(t-1)) / (1 - ᾱ_t), with ᾱ before the first step equal to 1; "
-               "add sqrt(β̃_t)·z only where t > 0 (each image has its own t)"),
-        section="Sampling: running the chain backwards", reveals=("p_sample", "p_mean_variance")),
-    "ch11.memorisation_score": Exercise(
-        11, "the nearest-neighbour memorisation score", memorisation_score,
-        [_m(_mem_own_threshold, "the threshold comes from the samples' own distances: it must come from HELD-OUT "
-                                "real images, which say how close a new image typically lands to the training "
-                                "set", "own threshold"),
-         _m(_mem_above, "it counts the samples FARTHER than the threshold: copies are the ones unusually CLOSE to a "
-                        "training image", "above instead of below"),
-         _m(_mem_mean_threshold, "the threshold is the held-out distances' mean: use their low quantile, so that a "
-                                 "generator that does not copy scores about that quantile", "mean threshold"),
-         _m(_mem_fixed_quantile, "the quantile is ignored: the checker passes other quantiles than 0.05",
-            "fixed quantile")],
-        _mem_cases, rtol=1e-9, atol=1e-12,
-        hint="compare how close the samples come to the training set with how close images the model never saw come",
-        hints=("For every sample and every held-out image: the Euclidean distance to its nearest training image "
-               "(images flattened)",
-               "Threshold: the given quantile of the held-out distances; the score is the share of samples strictly "
-               "below it"),
-        section="Does the generator copy its training data?", reveals=("memorisation_score",)),
-}
-
-
-QUESTIONS: dict[str, Question] = {
-    "ch11.recall": Question(
-        11, "At scale, diffusion models usually reach a higher recall than GANs. Which property of their training "
-            "explains it best?",
-        "b", "The denoising loss is a regression on every training image at every noise level (a bound on the "
-             "likelihood): a part of the data the model ignores costs loss. A GAN's generator is only judged on the "
-             "samples it produces, so dropping a mode costs it nothing directly.",
-        choices={"a": "diffusion models have more parameters",
-                 "b": "their loss covers every training image, so ignoring part of the data is penalised",
-                 "c": "their samplers add noise at every step, which spreads the samples out",
-                 "d": "they have a discriminator that checks coverage"},
-        wrong={"a": "Recall differs even at equal size: it comes from the objective, not the parameter count.",
-               "c": "Deterministic DDIM adds no noise and still covers the data: the noise in the sampler is not "
-                    "the cause.",
-               "d": "A diffusion model has no discriminator at all."},
-        section="What is known at scale"),
-    "ch11.cost": Question(
-        11, "A DDPM with T = 1000 and a GAN generator of the same size: roughly how many times more network "
-            "evaluations does the DDPM's ancestral sampler spend per image?",
-        1000, "Ancestral sampling evaluates ε_θ once per step, T times; the GAN's generator runs once.",
-        rtol=0.0, atol=0.5, section="Why there is no discriminator, and what diffusion pays instead"),
-    "ch11.detector": Question(
-        11, "A detector trained to separate real images from one generator's samples scores near chance on "
-            "another generator's samples. Why?",
-        "c", "It learns whatever separates that generator's samples most easily (its artefacts, its blur, its "
-             "missing classes), not a general notion of 'generated'; another generator has other artefacts.",
-        choices={"a": "the other generator copies its training data",
-                 "b": "the detector is too small to learn anything",
-                 "c": "it learned the first generator's own artefacts, which the other does not share",
-                 "d": "generated images cannot be told from real ones in principle"},
-        wrong={"a": "The copying test in this chapter finds no copies for the shipped generators.",
-               "b": "It reaches high accuracy on the generator it was trained on, so it did learn.",
-               "d": "On its own generator the detector is far better than chance."},
-        section="Can fakes be detected?"),
-    "ch11.copy_threshold": Question(
-        11, "Why does the memorisation test compare samples' nearest-training distances with those of HELD-OUT "
-            "real images, rather than flag every sample closer than some fixed distance?",
-        "a", "Held-out images come from the same distribution but were never trained on: their distances show how "
-             "close an honest new image lands. Only samples unusually closer than that are evidence of copying.",
-        choices={"a": "held-out images show how close a new, uncopied image typically is, on this data and scale",
-                 "b": "held-out images are farther from the training set than any sample can be",
-                 "c": "a fixed distance would be too slow to compute"},
-        wrong={"b": "Samples can be farther (poor samples are); what matters is being unusually close.",
-               "c": "The cost is the same nearest-neighbour search either way."},
-        section="Does the generator copy its training data?"),
+EXERCISES: dict[str, Check] = {  # the texts: ch11.toml
+    "ch11.q_sample": Check(
+        q_sample_from_betas,
+        [_q_beta_for_abar, _q_alpha_not_cumulative, _q_no_sqrt_on_signal, _q_no_sqrt_on_noise, _q_off_by_one],
+        _q_cases, rtol=1e-5, atol=1e-6, reveals=("q_sample", "q_mean_variance")),
+    "ch11.p_sample": Check(
+        p_sample_step, [_p_no_noise, _p_noise_at_zero, _p_variance_as_std, _p_abar_in_mean], _p_cases, rtol=1e-4,
+        atol=1e-5, reveals=("p_sample", "p_mean_variance")),
+    "ch11.memorisation_score": Check(
+        memorisation_score, [_mem_own_threshold, _mem_above, _mem_mean_threshold, _mem_fixed_quantile], _mem_cases,
+        rtol=1e-9, atol=1e-12, reveals=("memorisation_score",)),
 }

@@ -19,10 +19,13 @@ first wrong answer says so (and why that choice is wrong, when the course has
 recorded it) without giving the answer away; from the second wrong answer on,
 the right answer and its explanation are shown.
 
-Exercises and questions are registered per chapter: each module
-``gan_course/exercises/chNN.py`` defines ``EXERCISES: dict[str, Exercise]`` and
-``QUESTIONS: dict[str, Question]`` (ids ``"chN.name"``), and the package merges
-them with :func:`register` when it is imported.
+Each chapter's exercises come in two halves: the code (``chNN.py``:
+``EXERCISES: dict[str, Check]``, ids ``"chN.name"``: the reference, the recorded
+mistakes as functions, the cases) and the text the learner reads (``chNN.toml``:
+the title, the section, the hints, each mistake's hint), joined by
+:func:`exercises_from`. The concept questions are text only, all of them in
+``questions.toml`` (:func:`load_questions`). The package registers both with
+:func:`register` when it is imported.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import re
 import textwrap
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -118,6 +124,141 @@ class Question:
     @property
     def numeric(self) -> bool:
         return self.choices is None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The code half of an exercise: what is compared, and on what. Its text half (the title, the section, the
+    hints, each mistake's hint: what the learner reads) is in the chapter's ``chNN.toml``, where an instructor
+    can change or translate it without touching code; :func:`exercises_from` joins the two."""
+
+    reference: Callable  # the implementation the learner must match
+    mistakes: list  # the recorded wrong implementations, as functions (their hints are in the text file)
+    cases: Callable[[], list]  # fresh, seeded argument tuples (built anew for every run)
+    observe: Callable | None = None  # observe(fn, args) -> what is compared; default fn(*args)
+    rtol: float = 1e-5  # relative tolerance of the comparison
+    atol: float = 1e-6  # absolute tolerance of the comparison
+    solution: str | None = None  # the worked solution solution() prints; default: the reference's source
+    reveals: tuple = ()  # names whose show_source() gives the answer away (besides the reference itself)
+    side_effects: bool = True  # check that the function leaves its inputs, modes and requires_grad alone
+
+
+EXERCISE_TEXT_FIELDS = ("title", "section", "hints", "mistakes")
+EXERCISE_TEXTS = Path(__file__).parent  # chNN.toml: each chapter's exercise texts
+
+
+def _read_toml(path: Path, what: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CourseError(f"cannot read the {what} {path}: {exc}") from None
+
+
+def _chapter_tables(path: Path, tables: dict):
+    """``(chapter, "chN.name", fields)`` for each ``[chN.name]`` table of a course text file."""
+    for chapter_key, items in tables.items():
+        chapter = re.fullmatch(r"ch([1-9]\d*)", chapter_key)
+        if chapter is None or not isinstance(items, dict):
+            raise CourseError(f"{path.name}: [{chapter_key}] is not a chapter: name each table [chN.name]")
+        for name, fields in items.items():
+            key = f"{chapter_key}.{name}"
+            if not isinstance(fields, dict):
+                raise CourseError(f"{path.name}: {key} must be a table of fields, e.g. [{key}] title = \"...\"")
+            yield int(chapter.group(1)), key, fields
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def exercises_from(checks: dict[str, Check], paths) -> dict[str, Exercise]:
+    """Each :class:`Check` of ``checks`` joined with its text, from the TOML files ``paths``, into an
+    :class:`Exercise`.
+
+    Every check needs its text and every text its check, every mistake function its hint and every hint its
+    function: anything missing, extra, twice or of the wrong kind is one :class:`CourseError` naming the file
+    and the exercise.
+    """
+    texts = {}
+    for path in map(Path, paths):
+        for chapter, key, fields in _chapter_tables(path, _read_toml(path, "exercise texts")):
+            if key in texts:
+                raise CourseError(f"{path.name}: [{key}] is also in {texts[key][0].name}: keep one")
+            texts[key] = (path, chapter, fields)
+    out = {}
+    for key, check in checks.items():
+        if not isinstance(check, Check):
+            raise CourseError(f"exercise {key!r} is a {type(check).__name__}, not a Check")
+        if key not in texts:
+            chapter = re.match(r"ch(\d+)\.", key)
+            home = f"ch{int(chapter.group(1)):02d}.toml" if chapter else "its chapter's text file"
+            raise CourseError(f"{home} has no [{key}]: write its title, section, hints and mistakes there")
+        path, chapter, fields = texts.pop(key)
+        unknown = sorted(set(fields) - set(EXERCISE_TEXT_FIELDS))
+        missing = [f for f in EXERCISE_TEXT_FIELDS if f not in fields]
+        if unknown or missing:
+            problem = f"unknown field {unknown[0]!r}" if unknown else f"no {missing[0]}"
+            raise CourseError(f"{path.name}: [{key}] has {problem}: its fields are {', '.join(EXERCISE_TEXT_FIELDS)}")
+        hints, said = fields["hints"], fields["mistakes"]
+        if not (_text(fields["title"]) and _text(fields["section"]) and isinstance(hints, list) and hints
+                and all(_text(h) for h in hints) and isinstance(said, dict)):
+            raise CourseError(f"{path.name}: [{key}]: title and section must be text, hints a list of one or more "
+                              f"texts, and [{key}.mistakes] a table")
+        names = [fn.__name__ for fn in check.mistakes]
+        if set(said) != set(names):
+            extra, lacking = sorted(set(said) - set(names)), sorted(set(names) - set(said))
+            raise CourseError(f"{path.name}: [{key}.mistakes] " + (
+                f"names {extra[0]}, which is not one of the exercise's mistakes ({', '.join(names)})" if extra
+                else f"has no hint for the mistake {lacking[0]}"))
+        mistakes = []
+        for fn in check.mistakes:
+            entry = said[fn.__name__]
+            label, hint = ((None, entry) if isinstance(entry, str) else
+                           tuple(entry) if isinstance(entry, list) and len(entry) == 2 else (None, None))
+            if not _text(hint) or (label is not None and not _text(label)):
+                raise CourseError(f"{path.name}: [{key}.mistakes] {fn.__name__} must be a hint, or "
+                                  "[\"label\", \"hint\"]")
+            mistakes.append(Mistake(fn, hint, label))
+        out[key] = Exercise(chapter, fields["title"], check.reference, mistakes, check.cases, observe=check.observe,
+                            hint=hints[0], hints=tuple(hints[1:]), section=fields["section"], rtol=check.rtol,
+                            atol=check.atol, solution=check.solution, reveals=check.reveals,
+                            side_effects=check.side_effects)
+    if texts:
+        key, (path, _, _) = next(iter(texts.items()))
+        raise CourseError(f"{path.name}: [{key}] has no exercise: add its Check, or remove the table")
+    return out
+
+
+QUESTION_FIELDS = ("section", "prompt", "answer", "explanation", "choices", "wrong", "rtol", "atol")
+QUESTIONS_FILE = Path(__file__).with_name("questions.toml")  # every concept question of the course
+
+
+def load_questions(path: str | Path = QUESTIONS_FILE) -> dict[str, Question]:
+    """The concept questions of a TOML file, one table ``[chN.name]`` each (the file's header says the fields).
+
+    The chapter is the ``N`` of the id. A file that does not parse, an unknown or missing field, or a field of
+    the wrong kind is one :class:`CourseError` naming the file and the question.
+    """
+    path = Path(path)
+    questions = {}
+    for chapter, key, fields in _chapter_tables(path, _read_toml(path, "questions")):
+        unknown = sorted(set(fields) - set(QUESTION_FIELDS))
+        missing = [f for f in ("section", "prompt", "answer", "explanation") if f not in fields]
+        if unknown or missing:
+            problem = f"unknown field {unknown[0]!r}" if unknown else f"no {missing[0]}"
+            raise CourseError(f"{path.name}: [{key}] has {problem}: its fields are {', '.join(QUESTION_FIELDS)}")
+        choices, wrong = fields.get("choices", {}), fields.get("wrong", {})
+        texts = [fields["section"], fields["prompt"], fields["explanation"],
+                 *(choices.values() if isinstance(choices, dict) else [None]),
+                 *(wrong.values() if isinstance(wrong, dict) else [None])]
+        numbers = [fields.get("rtol", 0.0), fields.get("atol", 0.0)]
+        if not all(_text(t) for t in texts) \
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in numbers) \
+                or not isinstance(fields["answer"], (str, int, float)) or isinstance(fields["answer"], bool):
+            raise CourseError(f"{path.name}: [{key}]: its texts must be non-empty strings, its answer a letter "
+                              "or a number, rtol and atol numbers ≥ 0")
+        questions[key] = Question(chapter, **fields)
+    return questions
 
 
 # ===================================================================== the registry

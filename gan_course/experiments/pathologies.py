@@ -31,7 +31,7 @@ from ..errors import CourseError
 from ..losses import generator_nonsaturating_loss, generator_saturating_loss
 from ..profiles import pick
 from ..recipes.vanilla import VanillaRecipe, build_vanilla
-from ..recipes.toy import ToyGANConfig, ToyRun, train_toy_gan
+from ..recipes.toy import ToyGANRecipe, ToyRun, train_toy_gan
 from ..training import Trainer
 # the checkerboard measure and the two figures live in metrics and plotting; the troubleshooting page imports them here
 from ..metrics.health import unevenness  # noqa: F401
@@ -76,12 +76,12 @@ def d_wins_experiment(profile: str | None = None, device: torch.device | str = "
 
 
 # ---------------------------------------------------------- oscillation, collapse
-def _toy(profile: str | None, **changes) -> ToyGANConfig:
+def _toy(profile: str | None, **changes) -> ToyGANRecipe:
     sizes = dict(steps=pick(smoke=40, full=2000, profile=profile),
                  sample_every=pick(smoke=10, full=100, profile=profile),
                  n_eval=pick(smoke=200, full=1000, profile=profile),
                  n_data=pick(smoke=2000, full=20_000, profile=profile))
-    return ToyGANConfig(**{**sizes, **changes})
+    return ToyGANRecipe(**{**sizes, **changes})
 
 
 def oscillation_experiment(profile: str | None = None, seed: int = 0) -> dict[str, ToyRun]:

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import arguments
 from ..data import CLASSES, Batches, ImageSet, load_fashion_mnist
 from ..errors import CourseError
 from ..profiles import check_profile, current_profile, pick
@@ -65,9 +66,7 @@ class ClassifierConfig:
         self.channels = tuple(self.channels)  # lists come back from JSON / torch.load
         if len(self.channels) != 3 or min(self.channels) <= 0:
             raise CourseError(f"channels must be three positive widths, got {self.channels}: use e.g. (16, 32, 64)")
-        for name in ("feature_dim", "epochs", "batch_size"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
-                raise CourseError(f"{name} must be a positive whole number, got {getattr(self, name)!r}")
+        arguments.positive_whole_fields(self, ("feature_dim", "epochs", "batch_size"))
         if not 0 <= self.max_shift <= 4:
             raise CourseError(f"max_shift must be between 0 and 4 pixels, got {self.max_shift}")
 

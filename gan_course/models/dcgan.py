@@ -62,10 +62,7 @@ class DCGANConfig:
             raise CourseError(f"DCGANConfig.image_size must be 4 times a power of two (8, 16, 32, 64, ...), got "
                               f"{self.image_size!r}: pad FashionMNIST with load_fashion_mnist(..., pad_to=32) "
                               "and use image_size=32")
-        for name in ("latent_dim", "channels", "g_width", "d_width"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise CourseError(f"DCGANConfig.{name} must be a positive whole number, got {value!r}")
+        arguments.positive_whole_fields(self, ("latent_dim", "channels", "g_width", "d_width"), "DCGANConfig.")
 
     @property
     def n_up(self) -> int:

@@ -37,10 +37,8 @@ class ResnetGeneratorConfig:
     norm: str = "instance"  # "instance" (CycleGAN: each image normalised on its own) or "batch"
 
     def __post_init__(self):
-        for name in ("in_channels", "out_channels", "base_channels", "n_blocks", "image_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise CourseError(f"ResnetGeneratorConfig.{name} must be a positive whole number, got {value!r}")
+        arguments.positive_whole_fields(self, ("in_channels", "out_channels", "base_channels", "n_blocks", "image_size"),
+                                        "ResnetGeneratorConfig.")
         if not isinstance(self.n_downsample, int) or self.n_downsample < 0:
             raise CourseError(f"n_downsample must be 0 or more, got {self.n_downsample!r}")
         if self.image_size % (2 ** self.n_downsample):

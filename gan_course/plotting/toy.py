@@ -266,7 +266,7 @@ def plot_coverage_over_training(rows: Mapping[str, Sequence]):
             kw = dict(color=colors[k % len(colors)], alpha=0.8, lw=1.2, label=name if j == 0 else None)
             axes[0].plot(h["step"], h["modes_covered"], "o-", ms=2.5, **kw)
             axes[1].plot(h["step"], 100 * np.asarray(h["high_quality"]), "o-", ms=2.5, **kw)
-    n_modes = next(iter(rows.values()))[0].cfg.modes
+    n_modes = next(iter(rows.values()))[0].recipe.modes
     axes[0].set_ylim(-0.3, n_modes + 0.3)
     axes[0].set_ylabel("modes covered")
     axes[1].set_ylim(0, 100)
@@ -284,7 +284,7 @@ def plot_toy_snapshots(run: ToyRun, count: int = 4, title: str | None = None):
 
     samples = run.trainer.samples
     picks = sorted({round(i) for i in np.linspace(0, len(samples) - 1, min(count, len(samples)))})
-    fig = toy_frame([(f"step {samples[i][0]}", samples[i][1]) for i in picks], run.centers, run.cfg.std,
+    fig = toy_frame([(f"step {samples[i][0]}", samples[i][1]) for i in picks], run.centers, run.recipe.std,
                     size=2.8)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -130,7 +130,7 @@ def build_cgan(recipe: CGANRecipe, device: torch.device, out_dir: str | Path | N
     ``d_forward(D, x, y) -> logits (B,)``, when given, replaces D's forward pass (the same layers and weights):
     chapter 3 trains with the learner's own once it passes its check.
     """
-    arguments.recipe(recipe, (CGANRecipe,), "build_cgan", device, seed)
+    arguments.recipe(recipe, (CGANRecipe,), "build_cgan", device, seed, precision)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
     G = ConditionalGenerator(recipe.model).to(device)

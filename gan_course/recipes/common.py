@@ -26,6 +26,9 @@ SMOKE: dict[str, dict] = {
                  "checkpoint_every": 3, "train_limit": 64, "n_show": 4, "pool_size": 6, "quality_every": 3,
                  "quality_n": 64},
 }
+# chapter 11's DDPM: chapters 2 to 5's preset, and a few DDIM steps per quality sample (the full 50 would spend
+# most of a smoke run sampling)
+SMOKE["ddpm"] = {**SMOKE["gan"], "quality_steps": 4}
 
 
 def recipe_for(cls, profile: str | None, smoke: dict, **overrides):

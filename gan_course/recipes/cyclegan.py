@@ -152,7 +152,7 @@ def build_cyclegan(recipe: CycleGANRecipe, device: torch.device, out_dir: str | 
     ``generator_objective``, when given, is ``g_step``'s ``objective``: the generators' loss (chapter 7 trains
     with the learner's own once it passes its check).
     """
-    arguments.recipe(recipe, (CycleGANRecipe,), "build_cyclegan", device, seed)
+    arguments.recipe(recipe, (CycleGANRecipe,), "build_cyclegan", device, seed, precision)
     seed_everything(seed)
     domains = make_domains(recipe.pair, "train", device=device, pad_to=recipe.generator.image_size,
                            limit=recipe.train_limit)

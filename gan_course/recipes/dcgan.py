@@ -52,7 +52,7 @@ def build_dcgan(recipe: DCGANRecipe, device: torch.device, out_dir: str | Path |
     ``generator_layers(latent_dim, widths, channels) -> [modules]``, when given, builds G's layers (chapter 4
     trains the learner's own generator once it passes its check).
     """
-    arguments.recipe(recipe, (DCGANRecipe,), "build_dcgan", device, seed)
+    arguments.recipe(recipe, (DCGANRecipe,), "build_dcgan", device, seed, precision)
     make_G = DCGANGenerator if generator_layers is None else partial(DCGANGenerator, layers=generator_layers)
     return build_vanilla(recipe, device, out_dir, seed, precision=precision,
                          networks=(make_G, DCGANDiscriminator),  # initialised from N(0, 0.02)

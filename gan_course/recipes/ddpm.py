@@ -28,7 +28,6 @@ TAG = "ddpm"
 SAMPLE_STEPS = 50  # DDIM steps `sample ddpm` and `evaluate ddpm` take unless told (--steps)
 
 
-
 @dataclass
 class DDPMRecipe(Recipe):
     """Chapter 11: ε-prediction on FashionMNIST at 32x32 with Adam, T = 1000, the linear β schedule."""
@@ -51,7 +50,7 @@ class DDPMRecipe(Recipe):
     @classmethod
     def for_profile(cls, profile: str | None = None, **overrides) -> "DDPMRecipe":
         """The ``full`` recipe, or a seconds-long ``smoke`` one on the same code path."""
-        return recipe_for(cls, profile, SMOKE["gan"], **overrides)  # chapters 2-5's preset
+        return recipe_for(cls, profile, SMOKE["ddpm"], **overrides)  # chapters 2-5's, with 4 DDIM steps
 
 
 d_step = None  # no discriminator: the Trainer runs g_step alone
@@ -76,7 +75,7 @@ def diffusion_of(model: DDPMUNet) -> GaussianDiffusion:
 def build_ddpm(recipe: DDPMRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
                precision: str | None = None) -> Trainer:
     """ε_θ, Adam and FashionMNIST padded to 32x32 in the course's Trainer; grids and FD from fixed noise (DDIM)."""
-    arguments.recipe(recipe, (DDPMRecipe,), "build_ddpm", device, seed)
+    arguments.recipe(recipe, (DDPMRecipe,), "build_ddpm", device, seed, precision)
     arguments.optional_path("out_dir", out_dir)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size, limit=recipe.train_limit)

@@ -126,7 +126,7 @@ def build_infogan(recipe: InfoGANRecipe, device: torch.device, out_dir: str | Pa
     when given, computes the information terms from Q's raw head output (chapter 5 trains with the learner's own
     once it passes its check).
     """
-    arguments.recipe(recipe, (InfoGANRecipe,), "build_infogan", device, seed)
+    arguments.recipe(recipe, (InfoGANRecipe,), "build_infogan", device, seed, precision)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, limit=recipe.train_limit)
     G = InfoGANGenerator(recipe.model).to(device)

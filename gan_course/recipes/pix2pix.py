@@ -114,7 +114,7 @@ def build_pix2pix(recipe: Pix2PixRecipe, device: torch.device, out_dir: str | Pa
     ``discriminator_layers(in_channels, base_channels, n_layers, norm) -> [modules]``, when given, builds the
     PatchGAN's layers (chapter 6 trains with the learner's own once it passes its check).
     """
-    arguments.recipe(recipe, (Pix2PixRecipe,), "build_pix2pix", device, seed)
+    arguments.recipe(recipe, (Pix2PixRecipe,), "build_pix2pix", device, seed, precision)
     seed_everything(seed)
     data = load_edges2fashion("train", device=device, limit=recipe.train_limit)  # (60000, 1, 32, 32) x 2
     fixed = load_edges2fashion("test", device=device, limit=recipe.n_fixed).inputs  # (16, 1, 32, 32) edges

@@ -177,7 +177,7 @@ def build_stylegan(recipe: StyleGANRecipe, device: torch.device, out_dir: str | 
     ``augment_fn(images, policy)`` and ``ema_fn(ema, model, decay)`` default to the course's;
     chapter 10 passes the learner's own once they pass their checks (``None``: the course's).
     """
-    arguments.recipe(recipe, (StyleGANRecipe,), "build_stylegan", device, seed)
+    arguments.recipe(recipe, (StyleGANRecipe,), "build_stylegan", device, seed, precision)
     arguments.optional_path("out_dir", out_dir)
     for name, fn in (("augment_fn", augment_fn), ("ema_fn", ema_fn)):
         if fn is not None:

@@ -59,7 +59,7 @@ def build_vanilla(recipe: VanillaRecipe, device: torch.device, out_dir: str | Pa
     """
     from .dcgan import DCGANRecipe  # chapter 4 builds through here
 
-    arguments.recipe(recipe, (VanillaRecipe, DCGANRecipe), "build_vanilla", device, seed)
+    arguments.recipe(recipe, (VanillaRecipe, DCGANRecipe), "build_vanilla", device, seed, precision)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=pad_to, limit=recipe.train_limit)  # (N, 1, H, W)
     make_G, make_D = networks

@@ -29,17 +29,17 @@ from typing import Sequence
 import torch
 
 from .. import arguments
-from ..data import Batches, ImageSet, load_fashion_mnist, ring_centers, sample_mixture
+from ..data import Batches, load_fashion_mnist
 from ..errors import CourseError
 from ..losses import (discriminator_loss, generator_nonsaturating_loss, gradient_penalty, hinge_discriminator_loss,
                       hinge_generator_loss, r1_penalty, wasserstein_critic_loss, wasserstein_generator_loss)
 from ..models import CRITICS, DCGANConfig, DCGANCritic, DCGANGenerator, ToyConfig, ToyCritic, ToyGenerator
 from ..profiles import check_profile, current_profile
-from ..runtime import precision_for, seed_everything
+from ..runtime import check_device, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
                      quality_probe, roles_of, setting)
-from .toy import LabResult, ToyGANConfig, ToyRun
+from .toy import LabResult, ToyRun, ring_training_set
 from .vanilla import sample_unconditional
 
 METHODS = ("nsgan", "wgan-clip", "wgan-gp", "sngan", "hinge-r1")
@@ -171,14 +171,6 @@ class RingRecipe(_MethodSettings):
         """``method``'s ring recipe: ``full`` (seconds), or a ``smoke`` one of a few steps."""
         return cls._for(RING_METHODS, SMOKE_RING, profile, method, overrides)
 
-    def toy_config(self) -> ToyGANConfig:
-        """Chapter 1's config with this recipe's ring, sizes and steps (what :class:`ToyRun` measures with)."""
-        return ToyGANConfig(modes=self.modes, radius=self.radius, std=self.std, n_data=self.n_data,
-                            latent_dim=self.latent_dim, g_hidden=self.hidden, g_depth=self.depth,
-                            d_hidden=self.hidden, d_depth=self.depth, batch_size=self.batch_size,
-                            lr_g=self.lr_g, lr_d=self.lr_d, betas=self.betas, steps=self.steps,
-                            sample_every=self.sample_every, n_eval=self.n_eval)
-
 
 # ------------------------------------------------------------------ the two steps
 def d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, loss: str, n_critic: int = 1, clip: float = 0.0,
@@ -254,7 +246,7 @@ TAG = "wgan"  # every method's checkpoints carry it; the recipe's settings (hpar
 def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | None, seed: int = 0, *,
                precision: str | None = None) -> Trainer:
     """Chapter 4's generator and data (padded to 32x32), a critic and a game chosen by ``recipe.method``."""
-    arguments.recipe(recipe, (WGANRecipe,), "build_wgan", device, seed)
+    arguments.recipe(recipe, (WGANRecipe,), "build_wgan", device, seed, precision)
     arguments.optional_path("out_dir", out_dir)
     seed_everything(seed)
     data = load_fashion_mnist("train", device=device, pad_to=recipe.model.image_size, limit=recipe.train_limit)
@@ -277,29 +269,38 @@ def build_wgan(recipe: WGANRecipe, device: torch.device, out_dir: str | Path | N
     )
 
 
-def train_ring(recipe: RingRecipe, seed: int = 0, out_dir: str | Path | None = None) -> ToyRun:
-    """Train ``recipe.method`` on chapter 1's ring of Gaussians with the course's Trainer (on the CPU)."""
+def build_ring(recipe: RingRecipe, device: torch.device | str = "cpu", out_dir: str | Path | None = None,
+               seed: int = 0, *, precision: str | None = None) -> Trainer:
+    """Chapter 1's ring and networks (a critic for D), ``recipe.method``'s game and optimiser, in a Trainer."""
+    arguments.recipe(recipe, (RingRecipe,), "build_ring", device, seed, precision)
+    arguments.optional_path("out_dir", out_dir)
+    device = check_device(device)
     seed_everything(seed)
-    gen = torch.Generator().manual_seed(seed)
-    centers = ring_centers(recipe.modes, recipe.radius)  # (K, 2)
-    data = sample_mixture(centers, recipe.n_data, recipe.std, generator=gen)  # (N, 2)
-    labels = torch.cdist(data, centers).argmin(1)  # (N,) nearest mode, unused by the GAN
+    gen = torch.Generator().manual_seed(seed)  # draws the training set, then the fixed noise
+    data = ring_training_set(recipe, gen).to(device)  # (N, 2) points
     sizes = dict(data_dim=2, latent_dim=recipe.latent_dim, hidden=recipe.hidden, depth=recipe.depth)
-    G = ToyGenerator(ToyConfig(**sizes))
-    D = ToyCritic(ToyConfig(**sizes), recipe.critic)
+    G = ToyGenerator(ToyConfig(**sizes)).to(device)
+    D = ToyCritic(ToyConfig(**sizes), recipe.critic).to(device)
     opt_G, opt_D = _optimizers(recipe, G, D)
     d, g = _steps(recipe, G, D, opt_G, opt_D, recipe.latent_dim)
-    z_fixed = torch.randn(recipe.n_eval, recipe.latent_dim, generator=gen)  # (n_eval, latent)
-    trainer = Trainer(
+    z_fixed = torch.randn(recipe.n_eval, recipe.latent_dim, generator=gen).to(device)  # (n_eval, latent)
+    return Trainer(
         modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D}, d_step=d, g_step=g,
-        batches=Batches(ImageSet(data, labels), recipe.batch_size * recipe.n_critic, seed=seed),
+        batches=Batches(data, recipe.batch_size * recipe.n_critic, seed=seed),
         config=TrainConfig(steps=recipe.steps, sample_every=recipe.sample_every,
                            checkpoint_every=recipe.steps, log_every=50),
         sample_fn=lambda: G(z_fixed),  # (n_eval, 2)
         out_dir=out_dir, tag=f"ring-{TAG}", hparams=model_hparams(recipe, seed), roles=roles_of(recipe),
+        device=device, precision=precision_for(device, precision),
     )
+
+
+def train_ring(recipe: RingRecipe, seed: int = 0, out_dir: str | Path | None = None, *,
+               device: torch.device | str = "cpu", precision: str | None = None) -> ToyRun:
+    """Build ``recipe.method`` on chapter 1's ring of Gaussians (:func:`build_ring`), train it, keep what it measures."""
+    trainer = build_ring(recipe, device, out_dir, seed, precision=precision)
     trainer.fit()
-    return ToyRun(cfg=recipe.toy_config(), seed=seed, G=G, D=D, trainer=trainer, data=data, centers=centers)
+    return ToyRun.of(recipe, seed, trainer)
 
 
 def run_ring_lab(methods: Sequence[str], seeds: Sequence[int], out_root: str | Path | None = None,
