@@ -683,6 +683,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--adam", choices=("fused", "default"), default=None,
                         help="the engine and bare-loop arms' Adam: fused (the engine's default) or PyTorch's "
                         "default implementation (default: fused unless $GAN_COURSE_FAST_ADAM=0)")
+    parser.add_argument("--compile", action="store_true",
+                        help="add an arm: the bare loop's iteration through torch.compile, with its compile time")
     parser.add_argument("--time-to-quality", metavar="MODEL", default=None,
                         help="instead: minutes of training until MODEL's quality record reaches each FD bar")
     parser.add_argument("--bar", type=float, action="append", default=None,
@@ -712,7 +714,7 @@ def cmd_bench(args) -> int:
             print()
         run_benchmark(steps=args.steps, warmup=args.warmup, batch_size=args.batch_size, model=model,
                       repeats=args.repeats, device=args.device, verbose=args.verbose, precision=args.precision,
-                      fast_adam=None if args.adam is None else args.adam == "fused")
+                      fast_adam=None if args.adam is None else args.adam == "fused", compile=args.compile)
     return 0
 
 

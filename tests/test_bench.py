@@ -147,3 +147,26 @@ def test_bench_dcgan_arm_on_fake_data(tmp_path, monkeypatch, capsys):
     assert cli_main(["bench", "--steps", "3", "--warmup", "1", "--batch-size", "16", "--model", "dcgan"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert "DCGAN" in lines[0] and LAST_LINE.fullmatch(lines[-1]), lines
+
+
+@pytest.mark.slow  # compiles from scratch (seconds): `make test` runs it, `make unit` does not
+def test_bench_compile_arm_times_its_compilation_apart(tmp_path, monkeypatch, capsys):
+    """--compile adds the compiled loop, its cold compile time and its ratio to the bare loop, before the speedup."""
+    write_fake_fashion_mnist(tmp_path / "fashion", n_train=64, n_test=8)
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "fashion"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "inductor"))
+    assert cli_main(["bench", "--steps", "3", "--warmup", "1", "--batch-size", "16", "--compile"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert LAST_LINE.fullmatch(lines[-1]), lines[-1]
+    arm = next(line for line in lines if line.startswith("compiled loop"))
+    warmup = float(re.search(r"compiling and warm-up (\d+\.\d) s", arm).group(1))
+    assert "ms/iteration" in arm and "torch.compile" in arm and warmup > 0
+    ratio = next(line for line in lines if line.startswith("compiled / bare loop"))
+    assert re.match(r"compiled / bare loop: \d+\.\d\dx \(below 1 is faster\); it (pays after about [\d,]+ iterations|"
+                    r"never pays back its compilation)$", ratio), ratio
+
+
+def test_bench_compile_needs_a_warm_up_iteration():
+    with pytest.raises(CourseError, match="--compile needs at least one warm-up iteration"):
+        run_benchmark(steps=1, warmup=0, device="cpu", compile=True, out=lambda *_: None)

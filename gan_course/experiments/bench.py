@@ -18,7 +18,9 @@ with the same batch size, optimiser settings and device, in one process:
    and checkpoint settings (checkpoints go to a temporary folder), with fused
    Adam (the engine's default);
 3. **bare loop**: the same ``d_step`` / ``g_step``, optimisers and batches in a
-   plain ``for`` loop with nothing around them: what PyTorch's kernels cost.
+   plain ``for`` loop with nothing around them: what PyTorch's kernels cost;
+4. with ``--compile``, **compiled loop**: the bare loop's iteration through
+   ``torch.compile``, its compilation timed apart.
 
 The report ends with the float32 compute floor (the iteration's matrix products
 at this machine's best matrix-product rate) and the ratios engine / floor,
@@ -41,6 +43,7 @@ printed beside it. The last line of the output is the ratio of the two means:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
@@ -261,7 +264,7 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
 
 
 def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
-                  seed: int = 0, precision: str | None = None, fast_adam: bool = True) -> dict:
+                  seed: int = 0, precision: str | None = None, fast_adam: bool = True, compiled: bool = False) -> dict:
     """The kernels alone: the library ``d_step``/``g_step`` called in a plain ``for`` loop.
 
     The same networks, optimisers (fused Adam unless ``fast_adam=False``), precision
@@ -269,6 +272,10 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     no progress bar, logging, history, samples or checkpoints. Its time is what
     PyTorch's own kernels cost at these shapes, so ``engine / bare loop`` is the
     engine's overhead and ``bare loop / floor`` the kernels' distance from the floor.
+
+    ``compiled=True`` runs the same iteration (both steps, the optimisers included) through
+    ``torch.compile(..., dynamic=False)``; its first warm-up iteration compiles, and
+    ``compile_seconds`` reports how long the warm-up took (at least one warm-up iteration).
     """
     from ..runtime import precision_for
     from ..training import StepContext, use_fused_adam
@@ -285,16 +292,27 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     plan = [next(batches) for _ in range(warmup + steps)]  # sliced before the clock starts
     G.train()
     D.train()
-    stamps = []
-    for i, batch in enumerate(plan):
-        if i == warmup:
-            _sync(device)
-        stamps.append(time.perf_counter())
+
+    def iteration(batch):
         d_step(batch, ctx, G=G, D=D, opt_D=optimizers["D"], latent_dim=model.latent_dim)
         g_step(batch, ctx, G=G, D=D, opt_G=optimizers["G"], latent_dim=model.latent_dim)
+
+    if compiled:
+        torch._dynamo.reset()  # no graph of an earlier arm is reused: this arm pays its own compilation
+        iteration = torch.compile(iteration, dynamic=False)
+    # compiled: from scratch, as on a learner's first run (inductor's on-disk cache would hide most of it)
+    cold = torch._inductor.config.patch(force_disable_caches=True) if compiled else contextlib.nullcontext()
+    stamps = []
+    with cold:
+        for i, batch in enumerate(plan):
+            if i == warmup:
+                _sync(device)
+            stamps.append(time.perf_counter())
+            iteration(batch)
     _sync(device)
     end = time.perf_counter()
     return {**_timing(stamps, warmup, steps, end), "iterations": len(stamps),
+            "compile_seconds": stamps[warmup] - stamps[0] if compiled else 0.0,
             "adam": "fused Adam" if fused else "default Adam", "precision": str(ctx.precision)}
 
 
@@ -347,8 +365,11 @@ def peak_matmul_flops(device: torch.device, size: int = 1024, seconds: float = 1
 
 def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, device=None, seed: int = 0,
                   repeats: int = 1, verbose: bool = False, out=print, model: str = "mlp",
-                  precision: str | None = None, fast_adam: bool | None = None) -> dict:
+                  precision: str | None = None, fast_adam: bool | None = None, compile: bool = False) -> dict:
     """Time both arms and print the report; the last line printed is the speedup.
+
+    ``compile=True`` adds a fourth arm: the bare loop's iteration through ``torch.compile``, with its
+    compile time (the first warm-up iteration) and its ratio to the bare loop.
 
     With ``repeats > 1`` the arms alternate (seed, engine, seed, engine, ...) and
     each arm's fastest repeat counts: on a shared machine, the least disturbed run
@@ -358,6 +379,9 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     if steps <= 0 or warmup < 0 or batch_size <= 0 or repeats <= 0:
         raise CourseError(f"need steps > 0, warmup >= 0, batch_size > 0 and repeats > 0 (got {steps}, {warmup}, "
                           f"{batch_size}, {repeats}): use e.g. --steps 500 --warmup 50 --batch-size 64")
+    if compile and warmup < 1:
+        raise CourseError("--compile needs at least one warm-up iteration (the first one compiles): use --warmup 1 "
+                          "or more")
     if model not in BENCH_MODELS:
         raise CourseError(f"unknown benchmark model {model!r}: choose one of {', '.join(BENCH_MODELS)}")
     device = _device(device)
@@ -376,11 +400,14 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     from ..training import fast_adam_requested
 
     fast_adam = fast_adam_requested() if fast_adam is None else fast_adam  # the engine's choice, for both its arms
-    seed_runs, engine_runs, bare_runs = [], [], []
+    seed_runs, engine_runs, bare_runs, compiled_runs = [], [], [], []
     for _ in range(repeats):
         seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, spec, seed, verbose=verbose))
         engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
         bare_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
+        if compile:
+            compiled_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam,
+                                               compiled=True))
     seed_loop = min(seed_runs, key=lambda r: r["ms_mean"])
     engine = min(engine_runs, key=lambda r: r["ms_mean"])
     bare = min(bare_runs, key=lambda r: r["ms_mean"])
@@ -398,6 +425,12 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     out(f"bare loop    : {bare['ms_mean']:7.2f} ms/iteration (mean; median {bare['ms_median']:.2f}) | "
         f"the same d_step/g_step, {bare['precision']}, {bare['adam']}, in a plain for loop on batches sliced in "
         "advance: no logging, history, samples or checkpoints" + every(bare_runs))
+    compiled = min(compiled_runs, key=lambda r: r["ms_mean"]) if compile else None
+    if compiled is not None:
+        out(f"compiled loop: {compiled['ms_mean']:7.2f} ms/iteration (mean; median {compiled['ms_median']:.2f}) | "
+            f"the bare loop's iteration through torch.compile (dynamic=False), {compiled['adam']} | compiling and "
+            f"warm-up {compiled['compile_seconds']:.1f} s" + every(compiled_runs)
+            + " | warm-ups " + ", ".join(f"{r['compile_seconds']:.1f} s" for r in compiled_runs))
     speedup = seed_loop["ms_mean"] / engine["ms_mean"]
     flops, peak = iteration_flops(spec, batch_size, device), peak_matmul_flops(device)
     floor_ms = 1e3 * flops / peak
@@ -409,13 +442,18 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     out(f"engine / bare loop: {engine['ms_mean'] / bare['ms_mean']:.2f}x (what the engine adds to the kernels) | "
         f"bare loop / floor: {bare['ms_mean'] / floor_ms:.2f}x (PyTorch's kernels at these shapes against the "
         "best matrix product)")
+    if compiled is not None:
+        per_step = bare["ms_mean"] - compiled["ms_mean"]
+        pays = (f"it pays after about {1e3 * compiled['compile_seconds'] / per_step:,.0f} iterations" if per_step > 0
+                else "it never pays back its compilation")
+        out(f"compiled / bare loop: {compiled['ms_mean'] / bare['ms_mean']:.2f}x (below 1 is faster); {pays}")
     if hasattr(os, "getloadavg"):
         out("load average after: %.2f %.2f %.2f" % os.getloadavg())
     out(f"speedup vs tutorial loop: {speedup:.1f}x")
     return {"model": model, "seed_loop": seed_loop, "engine": engine, "bare_loop": bare, "speedup": speedup,
             "steps": steps, "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
             "engine_over_floor": engine["ms_mean"] / floor_ms, "engine_over_bare": engine["ms_mean"] / bare["ms_mean"],
-            "bare_over_floor": bare["ms_mean"] / floor_ms,
+            "bare_over_floor": bare["ms_mean"] / floor_ms, "compiled_loop": compiled,
             "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}
