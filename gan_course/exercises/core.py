@@ -267,7 +267,8 @@ QUESTIONS: dict[str, Question] = {}
 
 
 def register(exercises: dict | None = None, questions: dict | None = None, where: str = "") -> None:
-    """Add one chapter's ``EXERCISES`` and ``QUESTIONS`` (ids ``"chN.name"``) to the course's registry."""
+    """Add exercises (:class:`Exercise`, e.g. from :func:`exercises_from`) and questions (:class:`Question`, e.g.
+    from :func:`load_questions`), ids ``"chN.name"``, to the course's registry."""
     for kind, items, registry, cls in (("exercise", exercises or {}, EXERCISES, Exercise),
                                        ("question", questions or {}, QUESTIONS, Question)):
         for key, item in items.items():
