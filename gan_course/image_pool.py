@@ -21,6 +21,9 @@ from torch import nn
 
 from . import arguments
 from .errors import CourseError
+from .runtime import in_captured_step
+
+KEEP, FILL, SWAP = 0, 1, 2  # what happens to a new fake: shown only; stored and shown; swapped with a stored one
 
 
 class ImagePool(nn.Module):
@@ -40,9 +43,11 @@ class ImagePool(nn.Module):
         self.size, self.p_swap, self.image_shape = size, p_swap, tuple(image_shape)
         self.register_buffer("images", torch.zeros(size, *image_shape))  # (size, C, H, W) stored fakes
         self.register_buffer("count", torch.zeros((), dtype=torch.long))  # how many slots are filled
-        gen = torch.Generator().manual_seed(seed)
-        self.register_buffer("rng_state", gen.get_state())  # the pool's own RNG, checkpointed
+        self._gen = torch.Generator().manual_seed(seed)  # the pool's own RNG, on the CPU: same draws on any device
+        self.register_buffer("rng_state", self._gen.get_state())  # ... its state, checkpointed
         self._filled = 0  # a host copy of ``count``: reading the buffer would wait for a GPU at every image
+        self._plan: torch.Tensor | None = None  # (B, 2) on the images' device: each image's action and slot
+        self._batch = 0  # images per query, for before_replay()
 
     def __len__(self) -> int:
         return self._filled
@@ -50,6 +55,30 @@ class ImagePool(nn.Module):
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
         self._filled = int(self.count)  # once per load, not per image
+        self._gen = torch.Generator().set_state(self.rng_state.cpu())
+
+    def _decide(self, n: int) -> None:
+        """On the host, from the pool's CPU generator: what happens to each of the next ``n`` fakes.
+
+        Writes ``(action, slot)`` per image into a small buffer on the device: store it in
+        slot ``_filled`` while the pool fills; once full, swap it with a random slot with
+        probability ``p_swap``, else show it and store nothing. The images themselves are
+        never read on the host, so nothing here waits for a GPU.
+        """
+        plan = []
+        for _ in range(n):
+            if self._filled < self.size:  # still filling: keep it, and show it
+                plan.append((FILL, self._filled))
+                self._filled += 1
+            elif torch.rand((), generator=self._gen).item() < self.p_swap:  # cpu-draw; an old fake, keep the new
+                plan.append((SWAP, int(torch.randint(0, self.size, (), generator=self._gen))))  # cpu-draw
+            else:
+                plan.append((KEEP, 0))  # show the new fake; slot 0 is rewritten with its own value
+        if self._plan is None or self._plan.shape[0] != n or self._plan.device != self.images.device:
+            self._plan = torch.zeros(n, 2, dtype=torch.long, device=self.images.device)
+        self._plan.copy_(torch.tensor(plan, dtype=torch.long))  # host -> device, no wait
+        self.count.fill_(self._filled)
+        self.rng_state.copy_(self._gen.get_state())
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:
@@ -64,21 +93,18 @@ class ImagePool(nn.Module):
                               f"got {tuple(fakes.shape)}: build the pool with the generator's image shape")
         if self.size == 0:
             return fakes.detach()
-        gen = torch.Generator().set_state(self.rng_state.cpu())  # generator on the CPU: same draws on any device
+        self._batch = len(fakes)
+        if not in_captured_step():  # a CUDA graph's replay gets its decisions from before_replay()
+            self._decide(len(fakes))
         out = []
-        for image in fakes.detach():
-            n = self._filled
-            if n < self.size:  # still filling: keep it, and show it
-                self.images[n] = image.float()
-                self.count += 1
-                self._filled += 1
-                out.append(image)
-            elif torch.rand((), generator=gen).item() < self.p_swap:  # cpu-draw; show an old fake, keep the new one
-                slot = int(torch.randint(0, self.size, (), generator=gen))  # cpu-draw: the pool's CPU generator
-                old = self.images[slot].clone()
-                self.images[slot] = image.float()
-                out.append(old.to(image.dtype))
-            else:  # show the new fake, store nothing
-                out.append(image)
-        self.rng_state.copy_(gen.get_state())
+        for i, image in enumerate(fakes.detach()):  # in order: a slot swapped twice in one batch swaps twice
+            action, slot = self._plan[i, 0], self._plan[i, 1:]  # (), (1,)
+            old = self.images.index_select(0, slot)[0]  # (C, H, W): a copy of the slot
+            self.images.index_copy_(0, slot, torch.where(action > KEEP, image.float(), old)[None])  # fill or swap
+            out.append(torch.where(action == SWAP, old.to(image.dtype), image))  # swap: show the old fake
         return torch.stack(out)  # (B, C, H, W)
+
+    def before_replay(self) -> None:
+        """Before each replay of a CUDA graph (:mod:`gan_course.graphs`): the next query's decisions."""
+        if self.size and self._batch:
+            self._decide(self._batch)

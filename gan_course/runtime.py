@@ -60,6 +60,31 @@ def in_engine_step() -> bool:
     return _ENGINE_STEPS > 0
 
 
+_CAPTURED_STEPS = 0  # > 0 while the engine records (or, in tests, replays) an iteration for a CUDA graph
+
+
+@contextlib.contextmanager
+def captured_step():
+    """Mark a block as an iteration that a CUDA graph records (:mod:`gan_course.graphs`).
+
+    A graph replays the recorded kernels and none of the Python around them, so code
+    in the step functions that decides something on the host at every step (the
+    CycleGAN image pool's draws) does that work before each replay instead, in a
+    ``before_replay()`` method the engine calls, and reads the result from a buffer here.
+    """
+    global _CAPTURED_STEPS
+    _CAPTURED_STEPS += 1
+    try:
+        yield
+    finally:
+        _CAPTURED_STEPS -= 1
+
+
+def in_captured_step() -> bool:
+    """True inside :func:`captured_step`."""
+    return _CAPTURED_STEPS > 0
+
+
 DEVICE_ENV = DEVICE.name  # "GAN_COURSE_DEVICE"
 
 

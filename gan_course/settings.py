@@ -83,6 +83,9 @@ PRECISION = Variable("GAN_COURSE_PRECISION", "precision", "auto",
 FAST_ADAM = Variable("GAN_COURSE_FAST_ADAM", "fast_adam", "1",
                      "fused Adam where PyTorch has it; off keeps PyTorch's default implementation", switch=True,
                      automatic="on")
+CUDA_GRAPH = Variable("GAN_COURSE_CUDA_GRAPH", "cuda_graph", "1",
+                      "on a CUDA GPU, each training iteration replayed from a CUDA graph; off runs it step by step",
+                      switch=True, automatic="on")
 PRETRAINED = Variable("GAN_COURSE_PRETRAINED", "pretrained", "0",
                       "the chapters load their shipped generators instead of training", switch=True,
                       automatic="off")
@@ -92,7 +95,7 @@ DATA = Variable("GAN_COURSE_DATA", "data", None, "where FashionMNIST is read fro
                 text="a folder with the four FashionMNIST files",
                 automatic="the Debian package's folder, else torchvision's download")
 
-VARIABLES: tuple[Variable, ...] = (PROFILE, DEVICE, PRECISION, FAST_ADAM, PRETRAINED, RUNS, DATA)
+VARIABLES: tuple[Variable, ...] = (PROFILE, DEVICE, PRECISION, FAST_ADAM, CUDA_GRAPH, PRETRAINED, RUNS, DATA)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class Settings:
     device: str | None  # a device name, None: the best available
     precision: str  # "auto", "fp32", "bf16" or "fp16"
     fast_adam: bool
+    cuda_graph: bool
     pretrained: bool
     runs: Path  # the checkpoints' base folder
     data: Path | None  # a FashionMNIST folder, None: the usual places

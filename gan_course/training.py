@@ -33,7 +33,10 @@ alternates them and adds what every real training run needs:
   checkpoint and putting the networks in memory back to it;
 * a run lock: one process at a time trains into a run folder;
 * Ctrl-C (a kernel interrupt) finishes the current step, writes a checkpoint
-  and stops, so ``fit()`` continues exactly where it stopped.
+  and stops, so ``fit()`` continues exactly where it stopped;
+* on a CUDA GPU, one iteration recorded as a CUDA graph and replayed at every
+  step, so that the GPU does not wait for Python to launch each small kernel
+  (:mod:`gan_course.graphs`; ``GAN_COURSE_CUDA_GRAPH=0`` trains step by step).
 
 ``ctx`` (a :class:`StepContext`) gives the step functions the two things that
 depend on the hardware: ``ctx.autocast()`` around forward passes, and
@@ -253,7 +256,7 @@ class StepContext:
             scaler.unscale_(optimizer)
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])) \
-            if grads else torch.zeros(())
+            if grads else torch.zeros((), device=loss.device)
         if scaler is None:
             self.grad_norms[name] = norm.detach()
             optimizer.step()
@@ -361,6 +364,11 @@ class Trainer:
     fast_adam:
         Run the Adam optimisers fused where PyTorch can (default: yes, unless
         ``$GAN_COURSE_FAST_ADAM=0``); ``False`` keeps the optimisers as given.
+    cuda_graph:
+        On a CUDA GPU, record one iteration as a CUDA graph and replay it at every step
+        (:mod:`gan_course.graphs`; default: yes, unless ``$GAN_COURSE_CUDA_GRAPH=0``).
+        Ignored on other devices; ``trainer.graph_note`` says which path the last
+        ``fit()`` took.
     """
 
     def __init__(self, *, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
@@ -368,7 +376,8 @@ class Trainer:
                  sample_fn: Callable[[], torch.Tensor] | None = None, out_dir: str | Path | None = None,
                  tag: str = "gan", hparams: dict | None = None, device: torch.device | None = None,
                  precision: Precision | None = None, quality=None, fast_adam: bool | None = None,
-                 roles: dict[str, str] | None = None, quality_extra: dict | None = None):
+                 roles: dict[str, str] | None = None, quality_extra: dict | None = None,
+                 cuda_graph: bool | None = None):
         self.modules, self.optimizers = modules, optimizers
         if d_step is None and g_step is None:
             raise CourseError("Trainer needs a d_step or a g_step (or both): pass the update function(s)")
@@ -381,6 +390,13 @@ class Trainer:
         self.ctx = StepContext(precision or precision_for(self.device), optimizers)
         fast_adam = fast_adam_requested() if fast_adam is None else fast_adam
         self.fast_adam = fast_adam and bool(use_fused_adam(optimizers, self.ctx.precision))
+        from .graphs import graph_requested
+
+        # on a CUDA GPU, replay each iteration from a CUDA graph (gan_course/graphs.py); elsewhere it is ignored
+        self.cuda_graph = graph_requested() if cuda_graph is None else bool(cuda_graph)
+        self.graph_note = ""  # how the last fit() ran its iterations: "CUDA graph", or why step by step
+        self._graph = None  # the GraphedIteration of the fit() in progress
+        self._graph_factory = None  # tests: a CPU stand-in for torch.cuda.CUDAGraph (graphs.CallingGraph)
         # the learning rates as built: config.lr_decay_from scales these (this trainer's, also after a resume)
         self.base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in optimizers.items()}
         self.step = 0
@@ -466,7 +482,7 @@ class Trainer:
         """An in-memory copy of everything a checkpoint holds, except history and grids (kept by length)."""
         return copy.deepcopy({
             "modules": {k: m.state_dict() for k, m in self.modules.items()},
-            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "optimizers": {k: self._optimizer_state(k) for k in self.optimizers},
             "scalers": {k: s.state_dict() for k, s in self.ctx.scalers.items()},
             "batches": self.batches.state_dict(),
             "rng": self._rng_state(),
@@ -482,7 +498,7 @@ class Trainer:
         cfg = self.config
         from tqdm.auto import tqdm
 
-        pending: list[dict[str, torch.Tensor]] = []
+        pending: list[dict[str, torch.Tensor] | torch.Tensor] = []  # per step: its stats, or a graph's vector
         start = time.perf_counter()
         first_step, began = self.step, start
         # leave=False: the live bar goes away when fit() ends and one summary line stays (none in the command
@@ -490,6 +506,7 @@ class Trainer:
         bar = tqdm(total=cfg.steps, initial=self.step, desc=self.tag, unit="step", file=self.progress_file,
                    leave=False, disable=self.step >= cfg.steps)
         interrupt = _DeferredInterrupt()
+        graph = self._open_graph()
         try:
             start = self._quality_hook(start)  # the untrained networks' FD at step 0
             with interrupt:
@@ -498,17 +515,15 @@ class Trainer:
                     if cfg.lr_decay_from is not None:
                         self._set_learning_rates(cfg.lr_factor(self.step + 1))
                     batch = next(self.batches)
-                    for module in self.modules.values():
-                        module.train()
-                    with engine_step():  # labels/codes come from the data or randint: no per-step value checks
-                        # 1. improve D against the current G (a one-network model has no D: d_step is None)
-                        stats = dict(self.d_step(batch, self.ctx)) if self.d_step is not None else {}
-                        if self.g_step is not None:
-                            stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
-                    stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
-                    stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
-                    pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
-                                    for k, v in stats.items()})
+                    row = graph.run(batch) if graph is not None else None  # a CUDA graph's replay, or None
+                    if row is not None:
+                        pending.append(row)  # one vector, in graph.keys order
+                    else:
+                        graph = self._close_graph(graph)
+                        for module in self.modules.values():
+                            module.train()
+                        pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
+                                        for k, v in self._iteration(batch).items()})
                     self.step += 1
                     at_end = self.step == cfg.steps
                     sample_now = self.step % cfg.sample_every == 0 or at_end
@@ -532,16 +547,50 @@ class Trainer:
                         raise KeyboardInterrupt(f"interrupted after step {self.step}: {where}; "
                                                 "call fit() again to continue")
         except TrainingDiverged as exc:
+            self._close_graph(graph)
             self.recovery.done()
             history = {k: list(v) for k, v in self.history.items()}
             where = self._restore_after_divergence()
             raise TrainingDiverged(f"{exc} {where}", step=exc.step, history=history) from None
         finally:
+            self._close_graph(graph)
             bar.close()
         self.train_seconds += time.perf_counter() - start
         if self.progress_file is None and self.step > first_step:
             print(self._summary_line(self.step - first_step, time.perf_counter() - began))
         return self.history
+
+    def _iteration(self, batch) -> dict:
+        """One training iteration on ``batch``: D's update, then G's; their statistics and gradient norms."""
+        with engine_step():  # labels/codes come from the data or randint: no per-step value checks
+            # 1. improve D against the current G (a one-network model has no D: d_step is None)
+            stats = dict(self.d_step(batch, self.ctx)) if self.d_step is not None else {}
+            if self.g_step is not None:
+                stats.update(self.g_step(batch, self.ctx))  # 2. improve G against the new D
+        stats.update({f"grad_norm_{k}": v for k, v in self.ctx.grad_norms.items()})
+        stats.update({f"amp_skipped_{k}": v for k, v in self.ctx.skipped.items()})
+        return stats
+
+    def _open_graph(self):
+        """This fit()'s :class:`~gan_course.graphs.GraphedIteration`, or ``None`` (and why) for step by step."""
+        from .graphs import GraphedIteration, graph_refusal
+
+        simulate = self._graph_factory is not None
+        why = "switched off" if not self.cuda_graph else graph_refusal(self, simulate=simulate)
+        self.graph_note = "CUDA graph" if why is None else f"step by step ({why})"
+        if why is not None or self.step >= self.config.steps:
+            return None
+        self._graph = GraphedIteration(self, graph_factory=self._graph_factory)
+        return self._graph
+
+    def _close_graph(self, graph) -> None:
+        """Back to plain optimiser settings; returns ``None`` (the loop then runs step by step)."""
+        if graph is not None:
+            if graph.failed:
+                self.graph_note = f"step by step ({graph.why})"
+            graph.close()
+        self._graph = None
+        return None
 
     def _summary_line(self, trained: int, seconds: float) -> str:
         """The one line a finished fit() leaves: steps, time, the last losses and the best FD so far."""
@@ -556,7 +605,10 @@ class Trainer:
         """Every optimiser's learning rate = ``factor`` x the rate it was built with."""
         for name, opt in self.optimizers.items():
             for group, base in zip(opt.param_groups, self.base_lr[name]):
-                group["lr"] = base * factor
+                if torch.is_tensor(group["lr"]):  # a CUDA graph reads it from the device: change it in place
+                    group["lr"].fill_(base * factor)
+                else:
+                    group["lr"] = base * factor
 
     def _restore_after_divergence(self) -> str:
         """Put the networks back to the last good state; say where that is."""
@@ -574,11 +626,15 @@ class Trainer:
         return ("no checkpoint was written yet, and the networks in memory hold the diverged weights: "
                 "build the trainer again with a lower learning rate.")
 
-    def _flush(self, pending: list[dict[str, torch.Tensor]], bar) -> None:
+    def _flush(self, pending: list[dict[str, torch.Tensor] | torch.Tensor], bar) -> None:
         if not pending:
             return
-        keys = list(pending[0])
-        table = torch.stack([torch.stack([row[k].float().reshape(()) for k in keys]) for row in pending]).cpu()
+        if torch.is_tensor(pending[0]):  # rows of a CUDA graph's statistics vector
+            keys = list(self._graph.keys)
+            table = torch.stack(pending).cpu()
+        else:
+            keys = list(pending[0])
+            table = torch.stack([torch.stack([row[k].float().reshape(()) for k in keys]) for row in pending]).cpu()
         first_step = self.step - len(pending) + 1
         finite = torch.isfinite(table)
         if not bool(finite.all()):
@@ -688,7 +744,7 @@ class Trainer:
             "best": dict(self._best) if self._best else None,  # the lowest recorded FD: {"step", "fd"}
             "train_seconds": self.train_seconds,
             "modules": {k: m.state_dict() for k, m in self.modules.items()},
-            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "optimizers": {k: self._optimizer_state(k) for k in self.optimizers},
             "scalers": {k: s.state_dict() for k, s in self.ctx.scalers.items()},
             "batches": self.batches.state_dict(),
             "rng": self._rng_state(),
@@ -697,6 +753,22 @@ class Trainer:
             "samples": {"steps": torch.tensor([s for s, _ in self.samples], dtype=torch.int64),
                         "images": [img.half() for _, img in self.samples]},
         }
+
+    def _optimizer_state(self, name: str) -> dict:
+        """An optimiser's ``state_dict()`` as the step-by-step path writes it, also during a CUDA graph's fit()."""
+        state = self.optimizers[name].state_dict()
+        if self._graph is not None:
+            state = {**state, "param_groups": self._graph.portable_groups(name, state["param_groups"])}
+        return state
+
+    @staticmethod
+    def _load_rng_state(rng: dict) -> None:
+        """Set the CPU, CUDA and Python random states of :meth:`_rng_state`."""
+        torch.set_rng_state(rng["torch"])
+        if rng["cuda"] and torch.cuda.is_available():  # the GPUs this machine has (a run may move)
+            for i, gpu_state in enumerate(rng["cuda"][:torch.cuda.device_count()]):
+                torch.cuda.set_rng_state(gpu_state, i)
+        random.setstate(_as_tuple(rng["python"]))
 
     @staticmethod
     def _rng_state() -> dict:
@@ -787,11 +859,7 @@ class Trainer:
             raise CheckpointError(
                 f"{path} does not fit this model ({type(exc).__name__}: {str(exc).splitlines()[0]}): "
                 "choose another output folder or delete the old checkpoint") from exc
-        torch.set_rng_state(state["rng"]["torch"])
-        if state["rng"]["cuda"] and torch.cuda.is_available():  # the GPUs this machine has (a run may move)
-            for i, gpu_state in enumerate(state["rng"]["cuda"][:torch.cuda.device_count()]):
-                torch.cuda.set_rng_state(gpu_state, i)
-        random.setstate(_as_tuple(state["rng"]["python"]))
+        self._load_rng_state(state["rng"])
         self.step = int(state["step"])
         self.train_seconds = float(state.get("train_seconds", 0.0))
         if "history_len" in state:  # an in-memory snapshot: cut history and grids back to their lengths

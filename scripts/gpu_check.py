@@ -1,6 +1,8 @@
 """The GPU check: one command that proves the course's GPU path and times it.
 
-    python scripts/gpu_check.py --out benchmarks            # on a CUDA machine, < 8 minutes on an H100
+    python scripts/gpu_check.py --out benchmarks            # on a CUDA machine: every section, in one call
+    python scripts/gpu_check.py --out benchmarks --sections env,bench     # or a part per call, each adding
+    python scripts/gpu_check.py --out benchmarks --sections train,eager   # to the record in --out
     python scripts/gpu_check.py --dry-run --out /tmp/check  # the same code path on the CPU, smoke sizes
 
 What it does, in order (each section is timed and recorded, and one that fails is
@@ -12,22 +14,37 @@ recorded as failed without stopping the others):
    holds the CUDA-only ones). Tests that need the notebook stack (ipywidgets,
    Jupyter), absent on a bare GPU machine, are reported as skipped, not failed.
 3. **train**: every model's ``full`` recipe (the chapter's, unchanged) trained on the
-   GPU with the automatic precision, then scored by the course's measures
-   (Fréchet distance, KID, precision, recall on the course classifier's features,
-   plus each chapter's own scores) on 5,000 samples.
+   GPU with the automatic precision and the engine's defaults (each iteration replayed
+   from a CUDA graph where the model allows it; the row says which path it took), then
+   scored by the course's measures (Fréchet distance, KID, precision, recall on the
+   course classifier's features, plus each chapter's own scores) on 5,000 samples.
+   Target: the six recipes of chapters 2-7 together train in at most
+   :data:`TRAIN_TARGET_SECONDS`.
 4. **fp16**: the same, with ``GAN_COURSE_PRECISION=fp16``: float16 autocast with a
    GradScaler, the path Colab's T4 takes, forced on the same GPU. It must train
    without NaN and land within :data:`TOLERANCES` of the automatic run's scores
    (two runs of one recipe in different arithmetic differ like two seeds do, so
    the tolerance is a seed-to-seed one, not a rounding one).
-5. **bench**: ``bench``'s two arms on the GPU, the tutorial loop (a DataLoader with
+5. **eager**: the same as **train** with ``GAN_COURSE_CUDA_GRAPH=0``, step by step: the
+   time the graph saves, and the check that both paths reach the same quality (within
+   :data:`TOLERANCES`, like the float16 run).
+6. **bench**: ``bench``'s arms on the GPU, the tutorial loop (a DataLoader with
    per-image PIL transforms, as most tutorials write it) against the course's engine
-   (data held on the GPU), for the MLP and the DCGAN. Target: the engine at least
-   :data:`BENCH_TARGET` times faster.
+   (data held on the GPU; CUDA graph, and step by step), the bare loop and the bare
+   loop's step captured as a CUDA graph (the floor), for the MLP and the DCGAN.
+   Targets: the engine at least :data:`BENCH_TARGET` times faster than the tutorial
+   loop, and within :data:`GRAPH_FLOOR_TARGET` of the captured step.
+7. **t4**: the question for GPUs without bfloat16 (Colab's T4): is float32 replayed from a
+   CUDA graph faster than float16 with its GradScaler, which stays step by step? The
+   engine arm of ``bench`` both ways, for the MLP and the DCGAN, with TF32 off (a T4 has
+   none), on this GPU. The automatic precision of such GPUs follows the faster one.
 
 It writes ``gpu_check.json`` (everything) and ``gpu_check.md`` (the table) to
 ``--out`` after every section, so a run cut short still leaves its results, and
-prints the table last.
+prints the table last. Sections (and models, ``--models``) can be run by separate
+calls into the same ``--out``: each call adds its sections and models to the record
+already there (``--fresh`` starts a new one), so a check too long for one call is
+split without losing anything.
 
 FashionMNIST: a GPU machine without network finds the data through
 ``GAN_COURSE_DATA`` (a folder with the four ``.gz`` files, copied over with the
@@ -69,21 +86,41 @@ TOLERANCES = {
     "code_nmi": (0.10, 0.0),
 }
 BENCH_TARGET = 8.0  # the engine against the tutorial loop on the same GPU
+GRAPH_FLOOR_TARGET = 1.5  # the engine (CUDA graph) against the bare step captured as a CUDA graph
+TRAIN_TARGET_SECONDS = 90.0  # the six recipes of chapters 2-7 together, on an H200
+GAME_MODELS = ("vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan")  # chapters 2-7: the 90 s target
 DRY_RUN_FP16_STEPS = 2  # steps of the dry run's float16 section (CPU float16 runs ~100x slower than float32)
-SECTIONS = ("env", "tests", "train", "fp16", "bench")
+SECTIONS = ("env", "tests", "train", "fp16", "eager", "bench", "t4")
 
 
 # --------------------------------------------------------------------- records
 class Record:
     """The check's results, written to ``out`` after every section."""
 
-    def __init__(self, out: Path, dry_run: bool):
+    def __init__(self, out: Path, dry_run: bool, fresh: bool = False):
         self.out = out
         self.data: dict = {"dry_run": dry_run, "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                            "sections": {}}
         out.mkdir(parents=True, exist_ok=True)
+        earlier = out / "gpu_check.json"
+        if not fresh and earlier.is_file():  # an earlier call's sections: this call adds to them
+            try:
+                before = json.loads(earlier.read_text())
+            except (OSError, ValueError):
+                before = None
+            if isinstance(before, dict) and before.get("dry_run") == dry_run and isinstance(before.get("sections"), dict):
+                self.data.update(started=before.get("started", self.data["started"]), sections=before["sections"])
+                self.data.setdefault("calls", before.get("calls", 1))
+                self.data["calls"] = self.data["calls"] + 1
 
     def section(self, name: str, value: dict) -> None:
+        """Record a section; a section with per-model rows keeps the rows of models an earlier call trained."""
+        old = self.data["sections"].get(name, {})
+        if isinstance(old.get("models"), dict) and isinstance(value.get("models"), dict):
+            value = {**value, "models": {**old["models"], **value["models"]}}
+            if value.get("status") != "running":
+                rows = value["models"].values()
+                value["status"] = "ok" if all(r.get("status") == "ok" for r in rows) else value["status"]
         self.data["sections"][name] = value
         self.write()
 
@@ -162,8 +199,9 @@ def section_tests(device: torch.device, workers: int, timeout: int) -> dict:
 
 
 def _train_one(model: str, device: torch.device, profile: str, n: int, precision: str | None,
-               dry_run: bool) -> dict:
-    """Train ``model``'s recipe on ``device`` and score it; ``precision`` forces GAN_COURSE_PRECISION."""
+               dry_run: bool, graph: bool = True) -> dict:
+    """Train ``model``'s recipe on ``device`` and score it; ``precision`` forces GAN_COURSE_PRECISION,
+    ``graph=False`` the step-by-step path (GAN_COURSE_CUDA_GRAPH=0)."""
     from gan_course.errors import TrainingDiverged
     from gan_course.experiments.evaluation import evaluate_generator
     from gan_course.recipes import get_model
@@ -176,8 +214,11 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
     if precision == "fp16" and device.type == "cpu":  # the dry run: CPU float16 convolutions are emulated
         recipe = dataclasses.replace(recipe, steps=DRY_RUN_FP16_STEPS)  # and slow; the code path is the same
     old = os.environ.get("GAN_COURSE_PRECISION")
+    old_graph = os.environ.get("GAN_COURSE_CUDA_GRAPH")
     if precision and device.type == "cuda":
         os.environ["GAN_COURSE_PRECISION"] = precision
+    if not graph:
+        os.environ["GAN_COURSE_CUDA_GRAPH"] = "0"
     try:
         with tempfile.TemporaryDirectory(prefix=f"gpu_check_{model}_") as tmp:
             trainer = entry.build(recipe, device, Path(tmp) / model, seed=0)
@@ -192,6 +233,7 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
                 trainer.fit(resume=False)
             except TrainingDiverged as exc:
                 return {**row, "status": "diverged", "error": str(exc), "step": exc.step}
+            row["path"] = trainer.graph_note  # "CUDA graph", or why step by step
             row.update({"train_seconds": round(trainer.train_seconds, 1),
                         "ms_per_step": round(1e3 * trainer.train_seconds / recipe.steps, 2)})
             if device.type == "cuda":
@@ -209,19 +251,20 @@ def _train_one(model: str, device: torch.device, profile: str, n: int, precision
             row["status"] = "ok" if finite else "non-finite history"
             return row
     finally:
-        if old is None:
-            os.environ.pop("GAN_COURSE_PRECISION", None)
-        else:
-            os.environ["GAN_COURSE_PRECISION"] = old
+        for name, value in (("GAN_COURSE_PRECISION", old), ("GAN_COURSE_CUDA_GRAPH", old_graph)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def section_train(device: torch.device, profile: str, n: int, models: list[str], precision: str | None,
-                  dry_run: bool, record: Record, name: str) -> dict:
+                  dry_run: bool, record: Record, name: str, graph: bool = True) -> dict:
     rows: dict = {}
     for model in models:
         start = time.perf_counter()
         try:
-            rows[model] = _train_one(model, device, profile, n, precision, dry_run)
+            rows[model] = _train_one(model, device, profile, n, precision, dry_run, graph)
         except Exception as exc:
             import traceback
 
@@ -247,8 +290,11 @@ def within_tolerance(reference: dict, other: dict) -> dict[str, bool]:
     return verdict
 
 
-def section_fp16(device, profile, n, models, dry_run, record, reference: dict) -> dict:
-    result = section_train(device, profile, n, models, "fp16", dry_run, record, "fp16")
+def section_fp16(device, profile, n, models, dry_run, record, reference: dict, name: str = "fp16") -> dict:
+    if name == "fp16":
+        result = section_train(device, profile, n, models, "fp16", dry_run, record, "fp16")
+    else:  # "eager": the automatic precision, step by step
+        result = section_train(device, profile, n, models, None, dry_run, record, name, graph=False)
     for model, row in result["models"].items():
         ref = reference.get(model, {}).get("scores")
         if ref and "scores" in row:
@@ -269,9 +315,39 @@ def section_bench(device: torch.device, steps: int, warmup: int, repeats: int) -
                           out=lambda line: print("  " + line, flush=True))
         rows[model] = {"seed_loop_ms": round(r["seed_loop"]["ms_mean"], 3), "engine_ms": round(r["engine"]["ms_mean"], 3),
                        "speedup": round(r["speedup"], 2), "floor_ms": round(r["floor_ms"], 4),
-                       "steps": steps, "warmup": warmup, "repeats": repeats}
-    ok = all(r["speedup"] >= BENCH_TARGET for r in rows.values())
-    return {"status": "ok" if ok else "below target", "target": BENCH_TARGET, "models": rows}
+                       "engine_path": r["engine"]["path"], "steps": steps, "warmup": warmup, "repeats": repeats}
+        if r.get("engine_step_by_step"):
+            rows[model]["step_by_step_ms"] = round(r["engine_step_by_step"]["ms_mean"], 3)
+        if r.get("captured_step"):
+            rows[model]["captured_ms"] = round(r["captured_step"]["ms_mean"], 3)
+            rows[model]["engine_over_captured"] = round(r["engine_over_captured"], 2)
+    ok = all(r["speedup"] >= BENCH_TARGET and r.get("engine_over_captured", 0) <= GRAPH_FLOOR_TARGET
+             for r in rows.values())
+    return {"status": "ok" if ok else "below target", "target": BENCH_TARGET, "graph_target": GRAPH_FLOOR_TARGET,
+            "models": rows}
+
+
+def section_t4(device: torch.device, steps: int, warmup: int) -> dict:
+    """float32 from a CUDA graph (TF32 off) against float16 + GradScaler step by step: the engine arm, both ways."""
+    from gan_course.experiments.bench import BENCH_MODELS, run_engine
+
+    rows = {}
+    tf32 = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    try:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False  # a T4 has no TF32
+        for model in ("mlp", "dcgan"):
+            spec = BENCH_MODELS[model]()
+            fp32 = run_engine(steps, warmup, 64, device, spec, precision="fp32")
+            fp16 = run_engine(steps, warmup, 64, device, spec, precision="fp16")
+            rows[model] = {"fp32_ms": round(fp32["ms_mean"], 3), "fp32_path": fp32["path"],
+                           "fp16_ms": round(fp16["ms_mean"], 3), "fp16_path": fp16["path"],
+                           "faster": "fp32" if fp32["ms_mean"] < fp16["ms_mean"] else "fp16"}
+            print(f"  {model}: float32 ({fp32['path']}) {fp32['ms_mean']:.2f} ms/iteration, float16 + GradScaler "
+                  f"({fp16['path']}) {fp16['ms_mean']:.2f} ms/iteration", flush=True)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+    verdict = {r["faster"] for r in rows.values()}
+    return {"status": "ok", "models": rows, "faster": verdict.pop() if len(verdict) == 1 else "mixed"}
 
 
 # ------------------------------------------------------------------- the table
@@ -316,13 +392,45 @@ def markdown(data: dict) -> str:
                 + " |")
         if s.get("fp16", {}).get("note"):
             lines.append(f"Float16: {s['fp16']['note']}.")
+        game = [train[m]["train_seconds"] for m in GAME_MODELS if "train_seconds" in train.get(m, {})]
+        if len(game) == len(GAME_MODELS):
+            lines.append(f"Chapters 2-7 together: {sum(game):.1f} s of training (target {TRAIN_TARGET_SECONDS:.0f} s).")
+        lines.append("")
+    eager = s.get("eager", {}).get("models", {})
+    if train and eager:
+        lines += ["| model | path | train | ms/step | FD | step by step: train | ms/step | FD | graph speedup | "
+                  "same quality |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for model, row in train.items():
+            e = eager.get(model, {})
+            tol = e.get("within_tolerance")
+            speed = (row["train_seconds"] and e["train_seconds"] / row["train_seconds"]) \
+                if "train_seconds" in row and "train_seconds" in e else None
+            lines.append(
+                f"| {model} | {row.get('path', '')} | {_fmt(row.get('train_seconds'))} s | "
+                f"{_fmt(row.get('ms_per_step'), 2)} | {_fmt(row.get('scores', {}).get('fd'))} | "
+                f"{_fmt(e.get('train_seconds'))} s | {_fmt(e.get('ms_per_step'), 2)} | "
+                f"{_fmt(e.get('scores', {}).get('fd'))} | " + (f"{speed:.1f}x" if speed else "") + " | "
+                + ("" if tol is None else ("yes" if all(tol.values()) else
+                                           "no (" + ", ".join(k for k, v in tol.items() if not v) + ")")) + " |")
         lines.append("")
     bench = s.get("bench", {}).get("models")
     if bench:
-        lines += ["| bench (same device) | tutorial loop | engine | speedup | target |", "|---|---|---|---|---|"]
+        lines += ["| bench (same device) | tutorial loop | engine | speedup | target | step by step | captured step | "
+                  "engine / captured |", "|---|---|---|---|---|---|---|---|"]
         for model, row in bench.items():
             lines.append(f"| {model} | {row['seed_loop_ms']:.2f} ms | {row['engine_ms']:.2f} ms | "
-                         f"{row['speedup']:.1f}x | {s['bench']['target']:.0f}x |")
+                         f"{row['speedup']:.1f}x | {s['bench']['target']:.0f}x | "
+                         + (f"{row['step_by_step_ms']:.2f} ms" if "step_by_step_ms" in row else "") + " | "
+                         + (f"{row['captured_ms']:.2f} ms" if "captured_ms" in row else "") + " | "
+                         + (f"{row['engine_over_captured']:.2f}x (target {s['bench'].get('graph_target', 1.5)}x)"
+                            if "engine_over_captured" in row else "") + " |")
+        lines.append("")
+    t4 = s.get("t4", {}).get("models")
+    if t4:
+        lines += ["| without bfloat16 (TF32 off) | float32, CUDA graph | float16 + GradScaler, step by step | faster |",
+                  "|---|---|---|---|"]
+        for model, row in t4.items():
+            lines.append(f"| {model} | {row['fp32_ms']:.2f} ms | {row['fp16_ms']:.2f} ms | {row['faster']} |")
         lines.append("")
     lines.append("Sections: " + ", ".join(f"{k} {v.get('status')} ({v.get('seconds', '?')} s)" for k, v in s.items()))
     return "\n".join(lines) + "\n"
@@ -338,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=None, help="comma-separated models (default: all)")
     parser.add_argument("--test-workers", type=int, default=8, help="pytest-xdist workers for the unit tests")
     parser.add_argument("--test-timeout", type=int, default=180, help="seconds allowed for the unit tests")
+    parser.add_argument("--fresh", action="store_true", help="start a new record instead of adding to --out's")
     args = parser.parse_args(argv)
 
     from gan_course.errors import CourseError
@@ -363,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         device, profile, n = torch.device("cuda"), "full", 5_000
         bench = {"steps": 300, "warmup": 50, "repeats": 1}
     os.environ["GAN_COURSE_PROFILE"] = profile
-    record = Record(args.out, args.dry_run)
+    record = Record(args.out, args.dry_run, fresh=args.fresh)
     try:
         if "env" in sections:
             _run_section(record, "env", section_env, device)
@@ -375,8 +484,14 @@ def main(argv: list[str] | None = None) -> int:
         if "fp16" in sections:
             reference = record.data["sections"].get("train", {}).get("models", {})
             _run_section(record, "fp16", section_fp16, device, profile, n, models, args.dry_run, record, reference)
+        if "eager" in sections:
+            reference = record.data["sections"].get("train", {}).get("models", {})
+            _run_section(record, "eager", section_fp16, device, profile, n, models, args.dry_run, record, reference,
+                         "eager")
         if "bench" in sections:
             _run_section(record, "bench", section_bench, device, bench["steps"], bench["warmup"], bench["repeats"])
+        if "t4" in sections and device.type == "cuda":  # (float16 on the CPU says nothing about a T4)
+            _run_section(record, "t4", section_t4, device, bench["steps"], bench["warmup"])
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

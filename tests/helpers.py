@@ -36,7 +36,7 @@ def tiny_image_set(n: int = 32, shape: tuple[int, int, int] = (1, 8, 8), seed: i
 def make_trainer(out_dir=None, *, seed: int = 0, d_step_fn=None, g_step_fn=None, tag: str = "tiny",
                  hparams: dict | None = None, cfg: MLPConfig = TINY, batch_size: int = 8,
                  with_samples: bool = True, precision=None, fast_adam=None, roles: dict | None = None,
-                 **train_cfg) -> Trainer:
+                 cuda_graph=None, **train_cfg) -> Trainer:
     """A fresh seeded tiny MLP GAN wired into the engine.
 
     ``d_step_fn(batch, ctx, *, G, D, opt_D, latent_dim)`` and ``g_step_fn`` replace the
@@ -63,6 +63,7 @@ def make_trainer(out_dir=None, *, seed: int = 0, d_step_fn=None, g_step_fn=None,
         precision=precision,
         fast_adam=fast_adam,
         roles=roles,
+        cuda_graph=cuda_graph,
     )
 
 

@@ -34,6 +34,9 @@ def test_bench_prints_the_speedup_last_on_fake_data(tmp_path, monkeypatch, capsy
     assert "ms/iteration" in bare and "fused Adam" in bare
     split = next(line for line in lines if line.startswith("engine / bare loop"))
     assert re.match(r"engine / bare loop: \d+\.\d\dx .* bare loop / floor: \d+\.\d\dx", split), split
+    engine = next(line for line in lines if line.startswith("course engine"))
+    assert "step by step (the device is cpu, not a CUDA GPU)" in engine  # the path the engine took, named
+    assert "CUDA graph arms: not run (they need a CUDA GPU; on cpu the engine runs step by step)" in lines
 
 
 def test_bench_adam_choice_reaches_both_arms(tmp_path, monkeypatch, capsys):

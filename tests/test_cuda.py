@@ -101,3 +101,103 @@ def test_pretrained_generators_load_on_cuda_with_the_committed_weights(model):
     seed_everything(3)
     images = entry.sample(on_gpu, 8, CUDA)["images"]
     assert len(images) == 8 and torch.isfinite(images).all()
+
+
+# ---------------------------------------------------------------- the CUDA-graph path (issue 26)
+GRAPHED = list(MODELS)  # every model's steps can be replayed from a graph
+
+
+def _smoke(model: str, out_dir=None, graph: bool = True, precision: str | None = None, **overrides):
+    import dataclasses
+
+    entry = get_model(model)
+    recipe = dataclasses.replace(entry.recipe.for_profile("smoke"), quality_every=0, **overrides)
+    trainer = entry.build(recipe, CUDA, out_dir, seed=0, precision=precision)
+    trainer.cuda_graph = graph
+    return trainer
+
+
+@pytest.mark.parametrize("model", GRAPHED)
+def test_every_recipe_replays_a_cuda_graph(model):
+    trainer = _smoke(model)
+    trainer.fit(resume=False)
+    assert trainer.graph_note == "CUDA graph"  # not a fallback: recording succeeded, every statistic on the GPU
+    for key, values in trainer.history.items():
+        assert torch.isfinite(torch.tensor(values, dtype=torch.float64)).all(), key
+    for opt in trainer.optimizers.values():  # plain settings once fit() returns
+        assert all(isinstance(g["lr"], float) and not g.get("capturable") for g in opt.param_groups)
+
+
+@pytest.mark.parametrize("model", GRAPHED)
+def test_the_graph_and_eager_paths_give_the_same_first_losses(model, monkeypatch):
+    """float32 without TF32, the first 4 steps: the same kernels and random numbers give the same losses. Bitwise
+    where the kernels are the same; 1e-3 relative allows for convolution backward passes that add in another order.
+    cyclegan runs with pools of 2, so that they fill and then swap within the 4 steps."""
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+    extra = {"pool_size": 2} if model == "cyclegan" else {}
+    runs = {}
+    for graph in (False, True):
+        trainer = _smoke(model, graph=graph, precision="fp32", steps=4, **extra)
+        trainer.fit(resume=False)
+        assert trainer.graph_note == ("CUDA graph" if graph else "step by step (switched off)")
+        runs[graph] = trainer.history
+    assert set(runs[True]) == set(runs[False])
+    for key in runs[False]:
+        eager, graph = torch.tensor(runs[False][key]), torch.tensor(runs[True][key])
+        assert torch.allclose(graph, eager, rtol=1e-3, atol=1e-5), (key, eager.tolist(), graph.tolist())
+
+
+@pytest.mark.parametrize("model", ["vanilla", "dcgan", "cyclegan"])
+def test_a_graph_run_killed_and_resumed_gives_the_uninterrupted_run_s_weights(model, tmp_path):
+    """Every step of both runs is a replay (the warm-up is rewound), so the resumed run replays the same kernels
+    from the same state and random offsets: bitwise for the MLP, within 1e-5 for convolutional nets (cuDNN's
+    backward kernels may add in another order from one recording to the next)."""
+    from test_graphs import Stopped
+
+    half = get_model(model).recipe.for_profile("smoke").steps // 2
+    straight = _smoke(model, tmp_path / "straight", checkpoint_every=half)
+    straight.fit(resume=False)
+    split = _smoke(model, tmp_path / "split", checkpoint_every=half)
+    batches = split.batches
+
+    class Stopping(type(batches)):
+        def __next__(self):
+            if split.step == half:
+                raise Stopped()
+            return super().__next__()
+
+    batches.__class__ = Stopping
+    with pytest.raises(Stopped):
+        split.fit(resume=False)
+    resumed = _smoke(model, tmp_path / "split", checkpoint_every=half)
+    resumed.fit(resume=True)
+    assert resumed.graph_note == "CUDA graph" and resumed.step == straight.step
+    for name, module in straight.modules.items():
+        for (key, a), b in zip(module.state_dict().items(), resumed.modules[name].state_dict().values()):
+            if model == "vanilla":
+                assert torch.equal(a, b), f"{name}.{key}"
+            else:
+                assert torch.allclose(a.float(), b.float(), rtol=1e-5, atol=1e-6), f"{name}.{key}"
+
+
+def test_float16_with_its_scaler_stays_on_the_eager_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PRECISION", "fp16")
+    _, trainer = _fit("dcgan", tmp_path / "fp16")
+    assert trainer.graph_note == "step by step (float16's GradScaler decides on the host whether to skip a step)"
+    assert set(trainer.ctx.scalers) == {"G", "D"}
+
+
+def test_the_decay_schedule_reaches_the_recorded_learning_rate():
+    """DCGAN's learning rates fall over the last 35% of the steps: the graph reads them from a device tensor."""
+    from gan_course.graphs import _lr_dtype
+
+    trainer = _smoke("dcgan")
+    seen = []
+    step = trainer.g_step
+    trainer.g_step = lambda batch, ctx: (seen.append(trainer.optimizers["G"].param_groups[0]["lr"]),
+                                         step(batch, ctx))[1]
+    trainer.fit(resume=False)
+    assert torch.is_tensor(seen[-1]) and seen[-1].device.type == "cuda" and seen[-1].dtype == _lr_dtype(CUDA)
+    final = trainer.base_lr["G"][0] * trainer.config.lr_factor(trainer.config.steps)
+    assert trainer.optimizers["G"].param_groups[0]["lr"] == pytest.approx(final, rel=1e-6)

@@ -119,7 +119,8 @@ def test_the_counter_catches_a_step_that_syncs(tmp_path, monkeypatch):
     assert all("tests/test_host_sync.py:" in call for call in counter.calls)
 
 
-@pytest.mark.parametrize("model", ["vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan"])
+@pytest.mark.parametrize("model", ["vanilla", "cgan", "dcgan", "infogan", "pix2pix", "cyclegan", "wgan", "stylegan",
+                                   "ddpm"])
 def test_no_host_sync_between_flushes_in_every_recipe(model, monkeypatch):
     """Each chapter's own step functions, in its smoke recipe, on the CPU."""
     from gan_course.recipes import get_model

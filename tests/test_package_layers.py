@@ -1,7 +1,8 @@
 """The package's layers: a lower layer never imports a higher one (type-only imports aside).
 
 From the bottom: the foundation (errors, settings, files, records, runtime); the building blocks
-(data, models, losses, ...); the measures (metrics); the figures (plotting); the engine (training);
+(data, models, losses, ...); the measures (metrics); the figures (plotting); the engine (training, and its
+CUDA-graph path, graphs);
 the recipes; and the top (experiments, shipped generators, exercises, widgets, the command line).
 A measure that needed the engine, or a figure that needed a recipe, would pull the whole stack
 into every small import, and cycles follow.
@@ -26,6 +27,7 @@ FORBIDDEN = {
     "metrics": {"plotting", "training", "recipes"} | TOP,
     "plotting": {"training", "recipes"} | TOP,
     "training": {"plotting", "recipes"} | TOP,
+    "graphs": {"plotting", "recipes"} | TOP,
     "recipes": {"plotting"} | TOP,
 }
 

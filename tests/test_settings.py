@@ -18,7 +18,7 @@ CHOICES = [v for v in VARIABLES if v.values or v.switch]
 def test_every_variable_is_a_field_of_settings_in_order():
     assert [v.field for v in VARIABLES] == list(Settings.__dataclass_fields__)
     assert all(v.name.startswith("GAN_COURSE_") for v in VARIABLES)
-    assert len({v.name for v in VARIABLES}) == len(VARIABLES) == 7
+    assert len({v.name for v in VARIABLES}) == len(VARIABLES) == 8
 
 
 def test_the_readmes_table_is_the_modules():
@@ -31,16 +31,16 @@ def test_the_readmes_table_is_the_modules():
 
 def test_unset_and_empty_mean_the_default():
     assert read_settings({}) == read_settings({v.name: "  " for v in VARIABLES}) == Settings(
-        profile="full", device=None, precision="auto", fast_adam=True, pretrained=False, runs=Path("runs"),
-        data=None)
+        profile="full", device=None, precision="auto", fast_adam=True, cuda_graph=True, pretrained=False,
+        runs=Path("runs"), data=None)
 
 
 def test_values_are_read_without_their_spaces_or_case():
     got = read_settings({"GAN_COURSE_PROFILE": " Smoke ", "GAN_COURSE_PRECISION": "FP16", "GAN_COURSE_DEVICE": "cuda:1",
-                         "GAN_COURSE_FAST_ADAM": "Off", "GAN_COURSE_PRETRAINED": " yes", "GAN_COURSE_RUNS": "~/r",
-                         "GAN_COURSE_DATA": "/data/fm"})
-    assert got == Settings(profile="smoke", device="cuda:1", precision="fp16", fast_adam=False, pretrained=True,
-                           runs=Path("~/r").expanduser(), data=Path("/data/fm"))
+                         "GAN_COURSE_FAST_ADAM": "Off", "GAN_COURSE_CUDA_GRAPH": " NO", "GAN_COURSE_PRETRAINED": " yes",
+                         "GAN_COURSE_RUNS": "~/r", "GAN_COURSE_DATA": "/data/fm"})
+    assert got == Settings(profile="smoke", device="cuda:1", precision="fp16", fast_adam=False, cuda_graph=False,
+                           pretrained=True, runs=Path("~/r").expanduser(), data=Path("/data/fm"))
 
 
 @pytest.mark.parametrize("variable", [v for v in VARIABLES if v.switch], ids=lambda v: v.name)

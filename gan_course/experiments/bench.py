@@ -216,13 +216,34 @@ def run_seed_loop(steps: int, warmup: int, batch_size: int, device: torch.device
             "log_lines": log_lines}
 
 
+class StampedBatches(Batches):
+    """:class:`~gan_course.data.Batches` that notes when each iteration asks for its batch (its start).
+
+    The engine takes one batch per iteration on both of its paths, step by step and CUDA graph
+    (whose replays call no step function), so the stamps time either. The GPU's queue is
+    emptied once, before the first timed iteration.
+    """
+
+    def __init__(self, *args, stamps: list[float], warmup: int, device: torch.device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stamps, self.warmup, self.device = stamps, warmup, device
+
+    def __next__(self):
+        if len(self.stamps) == self.warmup:
+            _sync(self.device)
+        self.stamps.append(time.perf_counter())
+        return super().__next__()
+
+
 def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
-               seed: int = 0, precision: str | None = None, fast_adam: bool | None = None) -> dict:
+               seed: int = 0, precision: str | None = None, fast_adam: bool | None = None,
+               cuda_graph: bool | None = None) -> dict:
     """The course's engine on the same model: one ``Trainer.fit`` over ``warmup + steps`` iterations.
 
-    ``precision`` (``auto``/``fp32``/``bf16``/``fp16``; default ``$GAN_COURSE_PRECISION``) and
-    ``fast_adam`` (fused Adam; default: the engine's, fused unless ``$GAN_COURSE_FAST_ADAM=0``) are the
-    engine's switches.
+    ``precision`` (``auto``/``fp32``/``bf16``/``fp16``; default ``$GAN_COURSE_PRECISION``),
+    ``fast_adam`` (fused Adam; default: the engine's, fused unless ``$GAN_COURSE_FAST_ADAM=0``) and
+    ``cuda_graph`` (default: the engine's, a CUDA graph on a CUDA GPU unless ``$GAN_COURSE_CUDA_GRAPH=0``)
+    are the engine's switches.
     """
     from ..runtime import precision_for
 
@@ -238,33 +259,27 @@ def run_engine(steps: int, warmup: int, batch_size: int, device: torch.device, m
     train_cfg = TrainConfig(steps=warmup + steps)  # the engine's defaults for logging, samples, checkpoints
     stamps: list[float] = []
 
-    def timed_d_step(batch, ctx):
-        """The library d_step, plus a timestamp at the start of each iteration."""
-        if len(stamps) == warmup:
-            _sync(device)
-        stamps.append(time.perf_counter())
-        return d_step(batch, ctx, G=G, D=D, opt_D=opt_D, latent_dim=model.latent_dim)
-
     with tempfile.TemporaryDirectory(prefix="gan_course_bench_") as tmp:
         trainer = Trainer(
             modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D},
-            d_step=timed_d_step,
+            d_step=partial(d_step, G=G, D=D, opt_D=opt_D, latent_dim=model.latent_dim),
             g_step=partial(g_step, G=G, D=D, opt_G=opt_G, latent_dim=model.latent_dim),
-            batches=Batches(data, batch_size, seed=seed), config=train_cfg,
-            sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
+            batches=StampedBatches(data, batch_size, seed=seed, stamps=stamps, warmup=warmup, device=device),
+            config=train_cfg, sample_fn=lambda: G(fixed_z), out_dir=tmp, tag=f"bench-{model.name}",
             hparams={"model": model.name}, precision=precision_for(device, precision),
-            fast_adam=fast_adam)  # None: the engine's default
+            fast_adam=fast_adam, cuda_graph=cuda_graph)  # None: the engine's defaults
         setup = time.perf_counter() - setup
         trainer.fit(resume=False)
         _sync(device)
         end = time.perf_counter()
     return {**_timing(stamps, warmup, steps, end), "setup_seconds": setup, "iterations": len(stamps),
             "train_config": train_cfg, "precision": str(trainer.ctx.precision),
-            "adam": "fused Adam" if trainer.fast_adam else "default Adam"}
+            "adam": "fused Adam" if trainer.fast_adam else "default Adam", "path": trainer.graph_note}
 
 
 def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device, model: BenchModel | None = None,
-                  seed: int = 0, precision: str | None = None, fast_adam: bool = True, compiled: bool = False) -> dict:
+                  seed: int = 0, precision: str | None = None, fast_adam: bool = True, compiled: bool = False,
+                  graphed: bool = False) -> dict:
     """The kernels alone: the library ``d_step``/``g_step`` called in a plain ``for`` loop.
 
     The same networks, optimisers (fused Adam unless ``fast_adam=False``), precision
@@ -276,6 +291,11 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     ``compiled=True`` runs the same iteration (both steps, the optimisers included) through
     ``torch.compile(..., dynamic=False)``; its first warm-up iteration compiles, and
     ``compile_seconds`` reports how long the warm-up took (at least one warm-up iteration).
+
+    ``graphed=True`` (a CUDA GPU) records the iteration once as a CUDA graph, after three
+    iterations on a side stream, and replays it for every batch copied into static buffers:
+    the same kernels without Python or launches between them, the floor the engine's graph
+    path is measured against. Recording counts as warm-up (``compile_seconds``).
     """
     from ..runtime import precision_for
     from ..training import StepContext, use_fused_adam
@@ -300,6 +320,8 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     if compiled:
         torch._dynamo.reset()  # no graph of an earlier arm is reused: this arm pays its own compilation
         iteration = torch.compile(iteration, dynamic=False)
+    if graphed:
+        iteration = _graphed(iteration, plan[0], optimizers, device)
     # compiled: from scratch, as on a learner's first run (inductor's on-disk cache would hide most of it)
     cold = torch._inductor.config.patch(force_disable_caches=True) if compiled else contextlib.nullcontext()
     stamps = []
@@ -312,8 +334,43 @@ def run_bare_loop(steps: int, warmup: int, batch_size: int, device: torch.device
     _sync(device)
     end = time.perf_counter()
     return {**_timing(stamps, warmup, steps, end), "iterations": len(stamps),
-            "compile_seconds": stamps[warmup] - stamps[0] if compiled else 0.0,
+            "compile_seconds": stamps[warmup] - stamps[0] if compiled or graphed else 0.0,
             "adam": "fused Adam" if fused else "default Adam", "precision": str(ctx.precision)}
+
+
+def _graphed(iteration: Callable, example, optimizers: dict, device: torch.device) -> Callable:
+    """``iteration(batch)`` recorded once as a CUDA graph: the returned function copies ``batch`` in and replays.
+
+    The first call warms up on a side stream and records; like the engine, the optimisers
+    run capturable (PyTorch's "whole-network capture" recipe).
+    """
+    if device.type != "cuda":
+        raise CourseError("the captured-step arm needs a CUDA GPU")
+    static = tuple(t.clone() for t in example)
+    graph = None
+
+    def replay(batch):
+        nonlocal graph
+        for s, b in zip(static, batch):
+            s.copy_(b)
+        if graph is None:
+            for opt in optimizers.values():
+                for group in opt.param_groups:
+                    group["capturable"] = True
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(side):
+                for _ in range(3):
+                    iteration(static)
+            torch.cuda.current_stream(device).wait_stream(side)
+            for opt in optimizers.values():
+                opt.zero_grad(set_to_none=True)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                iteration(static)
+        graph.replay()
+
+    return replay
 
 
 # ------------------------------------------------------------- compute floor
@@ -400,11 +457,18 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     from ..training import fast_adam_requested
 
     fast_adam = fast_adam_requested() if fast_adam is None else fast_adam  # the engine's choice, for both its arms
-    seed_runs, engine_runs, bare_runs, compiled_runs = [], [], [], []
+    on_gpu = device.type == "cuda"  # the engine replays CUDA graphs there: two more arms
+    seed_runs, engine_runs, bare_runs, compiled_runs, eager_runs, floor_runs = [], [], [], [], [], []
     for _ in range(repeats):
         seed_runs.append(run_seed_loop(steps, warmup, batch_size, device, spec, seed, verbose=verbose))
         engine_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
+        if on_gpu:
+            eager_runs.append(run_engine(steps, warmup, batch_size, device, spec, seed, precision, fast_adam,
+                                         cuda_graph=False))
         bare_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam))
+        if on_gpu and warmup >= 1:
+            floor_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam,
+                                            graphed=True))
         if compile:
             compiled_runs.append(run_bare_loop(steps, warmup, batch_size, device, spec, seed, precision, fast_adam,
                                                compiled=True))
@@ -418,13 +482,24 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
         f"DataLoader + Resize/ToTensor/Normalize per image, Sigmoid + BCELoss, .item() every "
         f"{SEED_LOG_INTERVAL} | setup {seed_loop['setup_seconds']:.1f} s" + every(seed_runs))
     out(f"course engine: {engine['ms_mean']:7.2f} ms/iteration (mean; median {engine['ms_median']:.2f}) | "
-        f"Trainer + d_step/g_step, {engine['precision']}, {engine['adam']}, data on the device, "
+        f"Trainer + d_step/g_step, {engine['path']}, {engine['precision']}, {engine['adam']}, data on the device, "
         f"log every {tc.log_every}, samples every "
         f"{tc.sample_every}, checkpoints every {tc.checkpoint_every} and at the end | "
         f"setup {engine['setup_seconds']:.1f} s" + every(engine_runs))
     out(f"bare loop    : {bare['ms_mean']:7.2f} ms/iteration (mean; median {bare['ms_median']:.2f}) | "
         f"the same d_step/g_step, {bare['precision']}, {bare['adam']}, in a plain for loop on batches sliced in "
         "advance: no logging, history, samples or checkpoints" + every(bare_runs))
+    eager = min(eager_runs, key=lambda r: r["ms_mean"]) if eager_runs else None
+    graph_floor = min(floor_runs, key=lambda r: r["ms_mean"]) if floor_runs else None
+    if eager is not None:
+        out(f"engine, step by step: {eager['ms_mean']:7.2f} ms/iteration (mean; median {eager['ms_median']:.2f}) | "
+            f"the same Trainer with cuda_graph=False" + every(eager_runs))
+    if graph_floor is not None:
+        out(f"captured step: {graph_floor['ms_mean']:7.2f} ms/iteration (mean; median {graph_floor['ms_median']:.2f}) "
+            f"| the bare loop's iteration recorded once as a CUDA graph and replayed: the GPU floor | recording "
+            f"{graph_floor['compile_seconds']:.1f} s" + every(floor_runs))
+    elif not on_gpu:
+        out(f"CUDA graph arms: not run (they need a CUDA GPU; on {device.type} the engine runs step by step)")
     compiled = min(compiled_runs, key=lambda r: r["ms_mean"]) if compile else None
     if compiled is not None:
         out(f"compiled loop: {compiled['ms_mean']:7.2f} ms/iteration (mean; median {compiled['ms_median']:.2f}) | "
@@ -442,6 +517,10 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
     out(f"engine / bare loop: {engine['ms_mean'] / bare['ms_mean']:.2f}x (what the engine adds to the kernels) | "
         f"bare loop / floor: {bare['ms_mean'] / floor_ms:.2f}x (PyTorch's kernels at these shapes against the "
         "best matrix product)")
+    if graph_floor is not None:
+        out(f"engine / captured step: {engine['ms_mean'] / graph_floor['ms_mean']:.2f}x (target: <= 1.5x) | "
+            f"step by step / captured step: {eager['ms_mean'] / graph_floor['ms_mean']:.2f}x | "
+            f"bare loop / captured step: {bare['ms_mean'] / graph_floor['ms_mean']:.2f}x")
     if compiled is not None:
         per_step = bare["ms_mean"] - compiled["ms_mean"]
         pays = (f"it pays after about {1e3 * compiled['compile_seconds'] / per_step:,.0f} iterations" if per_step > 0
@@ -454,6 +533,8 @@ def run_benchmark(steps: int = 500, warmup: int = 50, batch_size: int = 64, devi
             "steps": steps, "iteration_flops": flops, "peak_flops": peak, "floor_ms": floor_ms,
             "engine_over_floor": engine["ms_mean"] / floor_ms, "engine_over_bare": engine["ms_mean"] / bare["ms_mean"],
             "bare_over_floor": bare["ms_mean"] / floor_ms, "compiled_loop": compiled,
+            "engine_step_by_step": eager, "captured_step": graph_floor,
+            "engine_over_captured": engine["ms_mean"] / graph_floor["ms_mean"] if graph_floor else None,
             "warmup": warmup,
             "batch_size": batch_size, "repeats": repeats, "device": str(device),
             "machine": describe_machine(device)}

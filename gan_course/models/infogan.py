@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .. import arguments
@@ -136,7 +135,9 @@ def categorical_one_hot(category: torch.Tensor, n_categories: int, batch: int, m
     if batch and not in_engine_step() and (int(category.min()) < 0 or int(category.max()) >= n_categories):
         raise CourseError(f"{model}: categorical code values must lie in 0..{n_categories - 1}, got "
                           f"{int(category.min())}..{int(category.max())}: use values below n_categories")
-    return F.one_hot(category.long(), n_categories)
+    # (B,) -> (B, n_categories), int64 like F.one_hot, which on the CPU reads the codes' min and max back to the
+    # host at every call (checked above, outside the engine): a comparison computes the same one-hot without it
+    return (category.long()[:, None] == torch.arange(n_categories, device=category.device)).long()
 
 
 class InfoGANOutput(NamedTuple):

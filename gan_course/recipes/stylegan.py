@@ -35,7 +35,7 @@ from ..losses import (discriminator_loss, generator_nonsaturating_loss, hinge_di
                       hinge_generator_loss, r1_penalty)
 from ..metrics import QualityProbe
 from ..models import DCGANConfig, DCGANCritic
-from ..models.stylegan import StyleGANConfig, StyleGenerator, check_style_generator, mix_styles
+from ..models.stylegan import StyleGANConfig, StyleGenerator, check_style_generator
 from ..runtime import eval_mode, in_chunks, precision_for, seed_everything
 from ..training import TrainConfig, Trainer
 from .common import (SMOKE, ModelEntry, Recipe, check_settings, config_from, model_hparams, quality_noise,
@@ -107,10 +107,12 @@ def generate(G: StyleGenerator, z: torch.Tensor, mixing_prob: float = 0.0) -> to
     w = G.mapping(z)  # (B, w_dim); in training mode moves w_avg
     w2 = G.mapping_net(torch.randn_like(z))  # (B, w_dim); not counted in w̄ (as the official code)
     num_ws = G.cfg.num_ws
-    crossover = int(torch.randint(1, num_ws, ()))  # 1 .. num_ws - 1
-    if float(torch.rand(())) >= mixing_prob:
-        crossover = num_ws  # no mixing: w everywhere
-    return G.synthesis(mix_styles(w, w2, num_ws, crossover))  # (B, C, 32, 32)
+    crossover = torch.randint(1, num_ws, (), device=z.device)  # () in 1 .. num_ws - 1
+    mixing = torch.rand((), device=z.device) < mixing_prob  # () True with probability mixing_prob
+    # mix_styles(w, w2, num_ws, crossover), with the drawn layer kept on the device (no host read at every step)
+    from_w = (torch.arange(num_ws, device=z.device) < crossover) | ~mixing  # (num_ws,): no mixing -> w everywhere
+    ws = torch.where(from_w[None, :, None], w.unsqueeze(1), w2.unsqueeze(1))  # (B, num_ws, w_dim)
+    return G.synthesis(ws)  # (B, C, 32, 32)
 
 
 def d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, loss: str, r1_gamma: float, mixing_prob: float,
@@ -127,7 +129,7 @@ def d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, loss: str, r1_gamma: flo
         else:
             loss_real, loss_fake = hinge_discriminator_loss(real_scores, fake_scores)
         total = loss_real + loss_fake
-    penalty = r1_penalty(D, real_aug.detach()) if r1_gamma else torch.zeros(())  # outside autocast
+    penalty = r1_penalty(D, real_aug.detach()) if r1_gamma else real.new_zeros(())  # outside autocast
     ctx.backward_step(total + 0.5 * r1_gamma * penalty, opt_D)
     with torch.no_grad():  # how often D says "real" to real images it trains on / has never seen
         pick = torch.randint(0, heldout.shape[0], (real.shape[0],), device=heldout.device)

@@ -190,7 +190,7 @@ def d_step(batch, ctx, *, G, D, opt_D, latent_dim: int, loss: str, n_critic: int
                 total = loss_real + loss_fake
             else:
                 total = wasserstein_critic_loss(real_scores, fake_scores)  # E[f(fake)] - E[f(real)]
-        penalty = torch.zeros(())
+        penalty = torch.zeros((), device=real.device)  # logged as 0 without a penalty
         if gp_weight:  # outside autocast: the double backward runs in float32
             penalty = gradient_penalty(D, real, fake, one_sided=gp_one_sided)
             total = total + gp_weight * penalty
