@@ -209,3 +209,25 @@ def straight_and_resumed(build, recipe, tmp_path: Path, stop_at: int):
 def assert_resumed_alike(straight, resumed, keys=("step", "modules", "optimizers", "rng")) -> None:
     """The two trainers' states agree bit for bit on ``keys``."""
     assert_same_state({k: straight.state_dict()[k] for k in keys}, {k: resumed.state_dict()[k] for k in keys})
+
+
+class Stopped(Exception):
+    """Raised from the data mid-run: the process is gone, its last checkpoint stays."""
+
+
+def stop_after(trainer, steps: int) -> None:
+    """Train ``trainer`` from scratch and stop it after ``steps`` steps, as a killed process would: unlike a build
+    with fewer steps, the run keeps the whole recipe's schedule (learning-rate decay)."""
+    import pytest
+
+    batches = trainer.batches
+
+    class Stopping(type(batches)):
+        def __next__(self):
+            if trainer.step == steps:
+                raise Stopped()
+            return super().__next__()
+
+    batches.__class__ = Stopping
+    with pytest.raises(Stopped):
+        trainer.fit(resume=False)

@@ -153,23 +153,12 @@ def test_a_graph_run_killed_and_resumed_gives_the_uninterrupted_run_s_weights(mo
     """Every step of both runs is a replay (the warm-up is rewound), so the resumed run replays the same kernels
     from the same state and random offsets: bitwise for the MLP, within 1e-5 for convolutional nets (cuDNN's
     backward kernels may add in another order from one recording to the next)."""
-    from test_graphs import Stopped
+    from helpers import stop_after
 
     half = get_model(model).recipe.for_profile("smoke").steps // 2
     straight = _smoke(model, tmp_path / "straight", checkpoint_every=half)
     straight.fit(resume=False)
-    split = _smoke(model, tmp_path / "split", checkpoint_every=half)
-    batches = split.batches
-
-    class Stopping(type(batches)):
-        def __next__(self):
-            if split.step == half:
-                raise Stopped()
-            return super().__next__()
-
-    batches.__class__ = Stopping
-    with pytest.raises(Stopped):
-        split.fit(resume=False)
+    stop_after(_smoke(model, tmp_path / "split", checkpoint_every=half), half)
     resumed = _smoke(model, tmp_path / "split", checkpoint_every=half)
     resumed.fit(resume=True)
     assert resumed.graph_note == "CUDA graph" and resumed.step == straight.step

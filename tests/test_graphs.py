@@ -33,11 +33,22 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from gan_course.graphs import CallingGraph, GraphedIteration, graph_refusal
 from gan_course.recipes import MODELS, get_model
 from gan_course.training import Trainer, TrainingDiverged
-from helpers import TINY, assert_same_state, make_trainer
+from helpers import TINY, assert_same_state, make_trainer, stop_after
 
 CPU = torch.device("cpu")
 ELIGIBLE = list(MODELS)  # every model's steps can be replayed from a graph
-HOST_READS = ("aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique")
+# operations whose output size depends on values, so that a GPU must report to the host (x.item(), x[mask], ...)
+HOST_READS = ("aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique", "aten._unique2",
+              "aten.repeat_interleave")
+
+
+def host_reads(log: list[tuple]) -> list[str]:
+    """The operations of ``log`` that read values back to the host on a GPU; indexing with a boolean mask is one."""
+    def has_mask(sig) -> bool:
+        return isinstance(sig, tuple) and (sig[:1] == ("T",) and sig[2] == "torch.bool" or any(map(has_mask, sig)))
+
+    return sorted({op[0] for op in log if op[0] in HOST_READS
+                   or op[0] in ("aten.index", "aten.index_put", "aten.index_put_") and has_mask(op[1][1:])})
 
 
 @pytest.fixture
@@ -149,7 +160,7 @@ def _first_difference(a: list[tuple], b: list[tuple]) -> str:
 def test_every_replayed_iteration_is_the_same_operations_with_no_host_read(model, monkeypatch):
     logs = _replayed_logs(model, monkeypatch)
     assert len(logs) >= 6
-    reads = sorted({op[0] for op in logs[0] if op[0] in HOST_READS})
+    reads = host_reads(logs[0])
     assert reads == [], f"{model}'s iteration reads values back to the host: {reads}"
     for step, log in enumerate(logs[1:], start=2):
         assert log == logs[0], f"{model}: replay {step} differs from replay 1 at {_first_difference(logs[0], log)}"
@@ -170,8 +181,13 @@ def test_the_operation_check_catches_a_step_that_decides_on_the_host(monkeypatch
     trainer._graph_factory = LoggedGraph
     trainer.fit()
     logs = LoggedGraph.logs
-    assert "aten._local_scalar_dense" in {op[0] for op in logs[0]}
+    assert host_reads(logs[0]) == ["aten._local_scalar_dense"]
     assert any(log != logs[0] for log in logs[1:])  # the flip comes and goes
+    with OperationLog() as masked:  # and a boolean mask is seen as the read it is on a GPU
+        x = torch.arange(6.0)
+        x[x > 2] = 0.0
+        x[x > 1].sum()
+    assert host_reads(masked.ops) == ["aten.index", "aten.index_put_"]
 
 
 def test_the_image_pool_decides_before_each_replay_and_swaps_like_the_eager_pool(simulated):
@@ -186,25 +202,9 @@ def test_the_image_pool_decides_before_each_replay_and_swaps_like_the_eager_pool
     assert_same_state(_state(eager), _state(graphed))
 
 
-class Stopped(Exception):
-    """Raised from the data mid-run: the process is gone, its last checkpoint stays."""
-
-
-def _stopped(model: str, out_dir, stop_after: int) -> None:
-    """Train ``model``'s whole smoke recipe into ``out_dir`` and stop it after ``stop_after`` steps (a checkpoint
-    there), as a killed process would: the schedule is the whole run's, unlike a build with fewer steps."""
-    trainer = get_model(model).build(_recipe(model, checkpoint_every=stop_after), CPU, out_dir, seed=0)
-    batches = trainer.batches
-
-    class Stopping(type(batches)):
-        def __next__(self):
-            if trainer.step == stop_after:
-                raise Stopped()
-            return super().__next__()
-
-    batches.__class__ = Stopping
-    with pytest.raises(Stopped):
-        trainer.fit(resume=False)
+def _stopped(model: str, out_dir, steps: int) -> None:
+    """``model``'s whole smoke recipe trained into ``out_dir`` and stopped after ``steps`` steps (a checkpoint there)."""
+    stop_after(get_model(model).build(_recipe(model, checkpoint_every=steps), CPU, out_dir, seed=0), steps)
 
 
 @pytest.mark.parametrize("model", ["dcgan", "cyclegan", "wgan"])
@@ -404,3 +404,35 @@ def test_a_pool_registered_twice_decides_once_per_replay(monkeypatch):
     eager, graphed = build(False), build(True)
     assert graphed.graph_note == "CUDA graph"
     assert_same_state(_state(eager), _state(graphed))
+
+
+def _toy_builders():
+    """The engine's other users: chapter 1's toy lab (plain and packed), chapter 9's five ring methods, and
+    chapter 11's real-versus-generated detector (a one-network trainer)."""
+    from gan_course.experiments.responsibility import build_detector
+    from gan_course.recipes.toy import ToyGANRecipe, build_toy
+    from gan_course.recipes.wgan import RING_METHODS, RingRecipe, build_ring
+
+    builders = {"toy": lambda: build_toy(ToyGANRecipe(steps=12, sample_every=6), CPU, None, seed=0),
+                "toy-pack2": lambda: build_toy(ToyGANRecipe(steps=12, sample_every=6, pack=2), CPU, None, seed=0)}
+    for method in RING_METHODS:
+        builders[f"ring-{method}"] = lambda m=method: build_ring(RingRecipe.for_profile("smoke", m), CPU, None, seed=0)
+    images = torch.rand(48, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    builders["detector"] = lambda: build_detector(images[:24], images[24:].flip(-1), steps=6, batch_size=8)
+    return builders
+
+
+@pytest.mark.parametrize("name", list(_toy_builders()))
+def test_the_engine_s_other_trainers_replay_alike_and_the_same_operations(name, monkeypatch):
+    build = _toy_builders()[name]
+    eager = build()
+    eager.fit()
+    LoggedGraph.logs = []
+    graphed = build()
+    graphed._graph_factory = LoggedGraph
+    graphed.fit()
+    assert graphed.graph_note == "CUDA graph"
+    assert_same_state(_state(eager), _state(graphed))
+    logs = LoggedGraph.logs
+    assert host_reads(logs[0]) == []
+    assert all(log == logs[0] for log in logs[1:]), _first_difference(logs[0], next(l for l in logs if l != logs[0]))
