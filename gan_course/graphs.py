@@ -38,7 +38,8 @@ When the engine stays eager: on the CPU and MPS; with float16 and a GradScaler (
 decides on the host whether to skip a step); with an optimiser other than Adam, AdamW or
 RMSprop; when a learning rate other than a fused Adam's decays; when a statistic is not a
 tensor on the device; and when ``GAN_COURSE_CUDA_GRAPH=0`` or ``Trainer(cuda_graph=False)``.
-If recording fails, the engine says so in one warning and trains step by step.
+If the warm-up or the recording fails, the engine puts everything back, says so in one
+warning and trains step by step.
 """
 
 from __future__ import annotations
