@@ -294,7 +294,7 @@ class GraphedIteration:
                 return None
             self.graph.replay()  # the first step (its host decisions were made before recording)
             return self.out.clone()
-        _tree_map_into(self.static_batch, batch)
+        _copy_into(self.static_batch, batch)
         for hook in self.hooks:
             hook()
         self.graph.replay()
@@ -306,7 +306,7 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
 
 
-def _tree_map_into(static, batch) -> None:
+def _copy_into(static, batch) -> None:
     for s, b in zip(_leaves(static), _leaves(batch)):
         s.copy_(b)
 

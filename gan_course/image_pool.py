@@ -23,8 +23,6 @@ from . import arguments
 from .errors import CourseError
 from .runtime import in_captured_step
 
-KEEP, FILL, SWAP = 0, 1, 2  # what happens to a new fake: shown only; stored and shown; swapped with a stored one
-
 
 class ImagePool(nn.Module):
     """A buffer of the last ``size`` generated images; :meth:`query` returns what D should see."""
@@ -46,7 +44,7 @@ class ImagePool(nn.Module):
         self._gen = torch.Generator().manual_seed(seed)  # the pool's own RNG, on the CPU: same draws on any device
         self.register_buffer("rng_state", self._gen.get_state())  # ... its state, checkpointed
         self._filled = 0  # a host copy of ``count``: reading the buffer would wait for a GPU at every image
-        self._plan: torch.Tensor | None = None  # (B, 2) on the images' device: each image's action and slot
+        self._plan: torch.Tensor | None = None  # (2 B + size,) on the images' device: the last decisions
         self._batch = 0  # images per query, for before_replay()
 
     def __len__(self) -> int:
@@ -60,23 +58,34 @@ class ImagePool(nn.Module):
     def _decide(self, n: int) -> None:
         """On the host, from the pool's CPU generator: what happens to each of the next ``n`` fakes.
 
-        Writes ``(action, slot)`` per image into a small buffer on the device: store it in
-        slot ``_filled`` while the pool fills; once full, swap it with a random slot with
-        probability ``p_swap``, else show it and store nothing. The images themselves are
-        never read on the host, so nothing here waits for a GPU.
+        While the pool fills, a fake is stored in the next free slot and shown; once full,
+        with probability ``p_swap`` it takes a random slot and D sees that slot's image
+        instead, else it is shown and not stored. The decisions become indices into
+        ``bank`` = the stored images followed by the new fakes (slot ``k`` is row ``k``,
+        fake ``i`` is row ``size + i``), written to a small buffer on the device:
+        which row each fake's place shows, whether it shows a stored image, and which row
+        each slot holds afterwards. Two fakes that pick the same slot are followed in
+        order. The images themselves are never read on the host, so nothing waits for a GPU.
         """
-        plan = []
-        for _ in range(n):
+        holds = list(range(self.size))  # slot -> the bank row it holds, as the batch goes by
+        shown, swapped = [], []
+        for i in range(n):
+            new = self.size + i  # this fake's row of the bank
             if self._filled < self.size:  # still filling: keep it, and show it
-                plan.append((FILL, self._filled))
+                slot = self._filled
                 self._filled += 1
+                shown.append(new), swapped.append(0)
             elif torch.rand((), generator=self._gen).item() < self.p_swap:  # cpu-draw; an old fake, keep the new
-                plan.append((SWAP, int(torch.randint(0, self.size, (), generator=self._gen))))  # cpu-draw
-            else:
-                plan.append((KEEP, 0))  # show the new fake; slot 0 is rewritten with its own value
-        if self._plan is None or self._plan.shape[0] != n or self._plan.device != self.images.device:
-            self._plan = torch.zeros(n, 2, dtype=torch.long, device=self.images.device)
-        self._plan.copy_(torch.tensor(plan, dtype=torch.long))  # host -> device, no wait
+                slot = int(torch.randint(0, self.size, (), generator=self._gen))  # cpu-draw: the pool's generator
+                shown.append(holds[slot]), swapped.append(1)
+            else:  # show the new fake, store nothing
+                shown.append(new), swapped.append(0)
+                continue
+            holds[slot] = new
+        plan = torch.tensor(shown + swapped + holds, dtype=torch.long)  # (n + n + size,)
+        if self._plan is None or self._plan.shape != plan.shape or self._plan.device != self.images.device:
+            self._plan = torch.zeros_like(plan, device=self.images.device)
+        self._plan.copy_(plan)  # host -> device, no wait
         self.count.fill_(self._filled)
         self.rng_state.copy_(self._gen.get_state())
 
@@ -93,16 +102,15 @@ class ImagePool(nn.Module):
                               f"got {tuple(fakes.shape)}: build the pool with the generator's image shape")
         if self.size == 0:
             return fakes.detach()
-        self._batch = len(fakes)
+        n = self._batch = len(fakes)
         if not in_captured_step():  # a CUDA graph's replay gets its decisions from before_replay()
-            self._decide(len(fakes))
-        out = []
-        for i, image in enumerate(fakes.detach()):  # in order: a slot swapped twice in one batch swaps twice
-            action, slot = self._plan[i, 0], self._plan[i, 1:]  # (), (1,)
-            old = self.images.index_select(0, slot)[0]  # (C, H, W): a copy of the slot
-            self.images.index_copy_(0, slot, torch.where(action > KEEP, image.float(), old)[None])  # fill or swap
-            out.append(torch.where(action == SWAP, old.to(image.dtype), image))  # swap: show the old fake
-        return torch.stack(out)  # (B, C, H, W)
+            self._decide(n)
+        fakes = fakes.detach()
+        shown, swapped, holds = self._plan[:n], self._plan[n:2 * n], self._plan[2 * n:]  # (B,), (B,), (size,)
+        bank = torch.cat([self.images, fakes.float()])  # (size + B, C, H, W): the stored images, then the new fakes
+        self.images.copy_(bank[holds])  # (size, C, H, W): each slot's image after this batch
+        old = bank[shown].to(fakes.dtype)  # (B, C, H, W): what each swapped place shows
+        return torch.where(swapped.bool()[:, None, None, None], old, fakes)  # (B, C, H, W)
 
     def before_replay(self) -> None:
         """Before each replay of a CUDA graph (:mod:`gan_course.graphs`): the next query's decisions."""

@@ -519,7 +519,8 @@ class Trainer:
                     if row is not None:
                         pending.append(row)  # one vector, in graph.keys order
                     else:
-                        graph = self._close_graph(graph)
+                        if graph is not None:  # recording failed at this step: step by step from now on
+                            graph = self._close_graph(graph)
                         for module in self.modules.values():
                             module.train()
                         pending.append({k: v.detach() if torch.is_tensor(v) else torch.tensor(float(v))

@@ -290,7 +290,9 @@ def within_tolerance(reference: dict, other: dict) -> dict[str, bool]:
     return verdict
 
 
-def section_fp16(device, profile, n, models, dry_run, record, reference: dict, name: str = "fp16") -> dict:
+def section_compared(device, profile, n, models, dry_run, record, reference: dict, name: str) -> dict:
+    """The recipes trained again another way, each scored against ``reference`` (the train section's rows):
+    ``name`` "fp16" forces float16 + GradScaler, "eager" the automatic precision step by step."""
     if name == "fp16":
         result = section_train(device, profile, n, models, "fp16", dry_run, record, "fp16")
     else:  # "eager": the automatic precision, step by step
@@ -483,10 +485,11 @@ def main(argv: list[str] | None = None) -> int:
                          "train")
         if "fp16" in sections:
             reference = record.data["sections"].get("train", {}).get("models", {})
-            _run_section(record, "fp16", section_fp16, device, profile, n, models, args.dry_run, record, reference)
+            _run_section(record, "fp16", section_compared, device, profile, n, models, args.dry_run, record, reference,
+                         "fp16")
         if "eager" in sections:
             reference = record.data["sections"].get("train", {}).get("models", {})
-            _run_section(record, "eager", section_fp16, device, profile, n, models, args.dry_run, record, reference,
+            _run_section(record, "eager", section_compared, device, profile, n, models, args.dry_run, record, reference,
                          "eager")
         if "bench" in sections:
             _run_section(record, "bench", section_bench, device, bench["steps"], bench["warmup"], bench["repeats"])

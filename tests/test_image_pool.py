@@ -76,3 +76,27 @@ def test_pool_edge_cases():
         ImagePool((1, 2, 2), size=-1)
     with pytest.raises(CourseError, match="image shape"):
         ImagePool((1, 2, 2)).query(torch.zeros(2, 1, 3, 3))
+
+
+@pytest.mark.parametrize("size,batch", [(1, 4), (3, 5), (5, 2), (8, 8)])
+def test_the_batched_pool_is_the_one_image_at_a_time_rule(size, batch):
+    """Against the rule written out image by image (the pool's own generator drawn in the same order): the same
+    images shown and stored, also when two fakes of one batch pick the same slot (a pool of 1 makes that certain)."""
+    pool = ImagePool((1, 2, 2), size=size, seed=5)
+    gen = torch.Generator().manual_seed(5)
+    stored: list[torch.Tensor] = []
+    for step in range(12):
+        fakes = torch.randn(batch, 1, 2, 2, generator=torch.Generator().manual_seed(100 + step))
+        expected = []
+        for image in fakes:
+            if len(stored) < size:
+                stored.append(image.clone())
+                expected.append(image)
+            elif torch.rand((), generator=gen).item() < 0.5:
+                slot = int(torch.randint(0, size, (), generator=gen))
+                expected.append(stored[slot])
+                stored[slot] = image.clone()
+            else:
+                expected.append(image)
+        assert torch.equal(pool.query(fakes), torch.stack(expected)), step
+        assert torch.equal(pool.images[:len(stored)], torch.stack(stored)), step
